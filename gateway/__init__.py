@@ -1,0 +1,75 @@
+"""The help-desk gateway: one Flask app (port 8000) that mounts the phone line (ivr/), the agent
+console and escalation API (agents/) and the web chat assets (web/)."""
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from gateway.db import make_engine, make_session_factory
+from gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+
+# Each room exposes ``init_app(app)`` in its package; missing rooms are skipped while they are built.
+ROOMS = ("agents", "ivr", "web")
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Application factory. ``test_config`` may hold ``SETTINGS`` (a GatewaySettings) and Flask keys."""
+    app = Flask(__name__, static_folder=None)
+    test_config = dict(test_config or {})
+    settings: GatewaySettings = test_config.pop("SETTINGS", None) or GatewaySettings.from_env()
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(test_config)
+    app.extensions["gateway_settings"] = settings
+    engine = make_engine(settings.database_url)
+    app.extensions["gateway_engine"] = engine
+    app.extensions["gateway_sessions"] = make_session_factory(engine)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
+        return exc
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return jsonify(error="internal_error", message="Something went wrong on our side."), 500
+
+    for room in ROOMS:
+        try:
+            module = importlib.import_module(room)
+        except ModuleNotFoundError as exc:
+            if exc.name != room:
+                raise
+            continue
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+    return app
+
+
+def settings_of(app: Flask) -> GatewaySettings:
+    return app.extensions["gateway_settings"]
+
+
+def sessions_of(app: Flask):
+    """The sessionmaker bound to this app's database."""
+    return app.extensions["gateway_sessions"]

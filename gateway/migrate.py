@@ -1,0 +1,31 @@
+"""Alembic for the gateway database. Each room keeps its own branch of revisions in
+``<room>/migrations/versions`` (branch label = room name), so rooms never fight over one head."""
+from __future__ import annotations
+
+import pathlib
+
+from alembic import command
+from alembic.config import Config
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOMS = ("agents", "ivr")
+
+
+def alembic_config(database_url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "gateway" / "migrations"))
+    locations = [str(ROOT / r / "migrations" / "versions") for r in ROOMS if (ROOT / r / "migrations" / "versions").is_dir()]
+    cfg.set_main_option("version_locations", " ".join(locations))
+    cfg.set_main_option("version_path_separator", "space")
+    cfg.set_main_option("sqlalchemy.url", database_url)
+    return cfg
+
+
+def upgrade(database_url: str) -> None:
+    """Bring the database to the newest revision of every room."""
+    if database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:///:memory:"):
+        pathlib.Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    cfg = alembic_config(database_url)
+    if not cfg.get_main_option("version_locations"):
+        return
+    command.upgrade(cfg, "heads")
