@@ -1,0 +1,67 @@
+"""Service API of the gateway (Bearer GATEWAY_SERVICE_TOKEN): escalations and conversation events.
+Routes only map the service's outcomes and exceptions to HTTP answers."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from agents import escalations, stats
+from agents.requests import InvalidRequest
+from agents.service_auth import service_token_required
+from gateway import sessions_of, settings_of
+
+bp = Blueprint("agents_api", __name__, url_prefix="/api/v1")
+
+
+def json_body():
+    """The parsed JSON body, or InvalidRequest(400) for anything that is not a JSON document."""
+    if not request.is_json:
+        raise InvalidRequest("Send a JSON body with Content-Type: application/json.", status=400)
+    body = request.get_json(silent=True)
+    if body is None:
+        raise InvalidRequest("The body is not valid JSON.", status=400)
+    return body
+
+
+@bp.errorhandler(InvalidRequest)
+def invalid_request(exc: InvalidRequest):
+    body = {"error": "invalid_request" if exc.status == 400 else "validation_failed", "message": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return jsonify(body), exc.status
+
+
+def escalation_answer(escalation) -> dict:
+    body = {"id": escalation.id, "reference": escalation.reference, "status": escalation.status}
+    if escalation.channel == "chat":
+        # The action server passes this to the widget in the handoff payload (chat relay credential).
+        body["chat_token"] = escalations.chat_token(settings_of(current_app).secret_key, escalation.id)
+    return body
+
+
+@bp.post("/escalations")
+@service_token_required
+def create_escalation():
+    payload = json_body()
+    with sessions_of(current_app)() as session:
+        escalation, created = escalations.create_or_get_escalation(session, payload)
+        return jsonify(escalation_answer(escalation)), 201 if created else 200
+
+
+@bp.get("/escalations/<reference>")
+@service_token_required
+def escalation_status(reference: str):
+    with sessions_of(current_app)() as session:
+        escalation = escalations.find_by_reference(session, reference)
+        if escalation is None:
+            return jsonify(error="not_found", message="No escalation with that reference."), 404
+        position = escalations.queue_position(session, escalation)
+        return jsonify(escalations.as_status_json(escalation, position))
+
+
+@bp.post("/conversation-events")
+@service_token_required
+def conversation_event():
+    payload = json_body()
+    with sessions_of(current_app)() as session:
+        created = stats.record_conversation_event(session, payload)
+        return jsonify(status="recorded" if created else "already_recorded"), 201 if created else 200

@@ -1,0 +1,213 @@
+"""The escalation service: what the HTTP API, the phone line (in-process) and the console call.
+
+Functions take a SQLAlchemy session and commit their own work: an escalation the user was told
+about must be durable before the answer leaves (one transaction per call)."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from agents import audit
+from agents.masking import mask_phone_number, redact_structure, redact_text
+from agents.models import AgentAccount, Escalation, EscalationMessage, utcnow
+from agents.notify import QUEUE, changes, escalation_topic
+from agents.references import new_reference, normalise_reference
+from agents.requests import EscalationRequest
+
+_REFERENCE_ATTEMPTS = 20
+
+
+class EscalationNotFound(LookupError):
+    """No escalation with that id or reference."""
+
+
+def create_escalation(session: Session, payload: EscalationRequest | dict[str, Any]) -> Escalation:
+    """Create (or, for a known idempotency key, return) an escalation. Raises InvalidRequest."""
+    return create_or_get_escalation(session, payload)[0]
+
+
+def create_or_get_escalation(session: Session, payload: EscalationRequest | dict[str, Any]) -> tuple[Escalation, bool]:
+    """Returns (escalation, created). Retries and concurrent duplicates end in one row: the UNIQUE
+    idempotency key decides, and the loser of a race reads the winner's row."""
+    request = payload if isinstance(payload, EscalationRequest) else EscalationRequest.from_json(payload)
+    request = _sanitised(request)
+    existing = by_idempotency_key(session, request.idempotency_key)
+    if existing is not None:
+        return existing, False
+    for _ in range(3):
+        escalation = Escalation(
+            reference=_unused_reference(session),
+            idempotency_key=request.idempotency_key,
+            channel=request.channel,
+            conversation_id=request.conversation_id,
+            language=request.language,
+            reason=request.reason,
+            transcript=[t.as_json() for t in request.transcript],
+            tried=request.tried,
+            diagnosis=request.diagnosis,
+            caller_number_masked=request.caller_number_masked,
+            status="waiting",
+        )
+        session.add(escalation)
+        try:
+            session.flush()
+            audit.record(session, "escalation_created", actor=f"service:{request.channel}",
+                         escalation_id=escalation.id, reference=escalation.reference, reason=request.reason)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            existing = by_idempotency_key(session, request.idempotency_key)
+            if existing is not None:
+                return existing, False
+            continue  # a reference taken between the check and the insert: draw another
+        changes.publish(QUEUE)
+        return escalation, True
+    raise RuntimeError("could not store the escalation")
+
+
+def _sanitised(request: EscalationRequest) -> EscalationRequest:
+    """Redact again, defensively: the transcript should arrive redacted, but nothing in clear is stored."""
+    turns = [replace(t, text=redact_text(t.text)[0]) for t in request.transcript]
+    return replace(
+        request,
+        transcript=turns,
+        diagnosis=redact_structure(request.diagnosis) if request.diagnosis is not None else None,
+        caller_number_masked=mask_phone_number(request.caller_number_masked),
+    )
+
+
+def _unused_reference(session: Session) -> str:
+    for attempt in range(_REFERENCE_ATTEMPTS):
+        # grow the reference only if the short space is crowded
+        reference = new_reference(4 if attempt < _REFERENCE_ATTEMPTS // 2 else 5)
+        if session.scalar(select(Escalation.id).where(Escalation.reference == reference)) is None:
+            return reference
+    raise RuntimeError("no free case reference")
+
+
+def by_idempotency_key(session: Session, key: str) -> Escalation | None:
+    return session.scalar(select(Escalation).where(Escalation.idempotency_key == key))
+
+
+def get(session: Session, escalation_id: str) -> Escalation:
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None:
+        raise EscalationNotFound(escalation_id)
+    return escalation
+
+
+def find_by_reference(session: Session, text: str) -> Escalation | None:
+    """The escalation a person quotes ("hd 7k3q" works too), or None."""
+    reference = normalise_reference(text)
+    if reference is None:
+        return None
+    return session.scalar(select(Escalation).where(Escalation.reference == reference))
+
+
+def open_for_conversation(session: Session, conversation_id: str) -> Escalation | None:
+    """The newest escalation of a conversation (chat relay binds to it)."""
+    return session.scalar(
+        select(Escalation).where(Escalation.conversation_id == conversation_id)
+        .order_by(Escalation.created_at.desc()).limit(1)
+    )
+
+
+def chat_token(secret_key: str, escalation_id: str) -> str:
+    """The widget's credential for the chat relay of one escalation. Derived (HMAC), so a retried
+    escalation request answers the same token and nothing secret is stored."""
+    return hmac.new(secret_key.encode(), f"chat-relay:{escalation_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def chat_token_valid(secret_key: str, escalation_id: str, presented: str | None) -> bool:
+    return bool(presented) and hmac.compare_digest(chat_token(secret_key, escalation_id), presented or "")
+
+
+def claim(session: Session, escalation_id: str, agent: AgentAccount) -> bool:
+    """Atomic claim: one UPDATE guarded by status='waiting'. Two agents at once → exactly one True."""
+    now = utcnow()
+    result = session.execute(
+        update(Escalation)
+        .where(Escalation.id == escalation_id, Escalation.status == "waiting")
+        .values(status="claimed", claimed_by_id=agent.id, claimed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    won = result.rowcount == 1
+    audit.record(session, "claim" if won else "claim_lost", agent=agent, escalation_id=escalation_id)
+    if won:
+        session.add(EscalationMessage(escalation_id=escalation_id, kind="agent_joined", sender="system",
+                                      text=agent.display_name, agent_id=agent.id))
+    session.commit()
+    session.expire_all()
+    if won:
+        changes.publish(QUEUE, escalation_topic(escalation_id))
+    return won
+
+
+def finish(session: Session, escalation: Escalation, agent: AgentAccount | None, *, status: str,
+           outcome: str, kind: str, actor: str | None = None) -> bool:
+    """Move an open escalation to closed / handed_back; False if somebody finished it first."""
+    now = utcnow()
+    result = session.execute(
+        update(Escalation)
+        .where(Escalation.id == escalation.id, Escalation.status.in_(("waiting", "claimed", "callback")))
+        .values(status=status, outcome=outcome, closed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    done = result.rowcount == 1
+    if done:
+        session.add(EscalationMessage(escalation_id=escalation.id, kind=kind, sender="system", text=outcome,
+                                      agent_id=agent.id if agent else None))
+    audit.record(session, kind if done else f"{kind}_refused", agent=agent, actor=actor,
+                 escalation_id=escalation.id, outcome=outcome)
+    session.commit()
+    session.refresh(escalation)
+    if done:
+        changes.publish(QUEUE, escalation_topic(escalation.id))
+    return done
+
+
+def request_callback(session: Session, escalation_id: str, recording_url: str | None) -> Escalation:
+    """The phone line: nobody answered in time, the caller left a message → a call-back ticket."""
+    escalation = get(session, escalation_id)
+    session.execute(
+        update(Escalation).where(Escalation.id == escalation_id, Escalation.status.in_(("waiting", "callback")))
+        .values(status="callback", recording_url=recording_url, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(session, "callback_requested", actor="service:phone", escalation_id=escalation_id,
+                 has_recording=bool(recording_url))
+    session.commit()
+    session.refresh(escalation)
+    changes.publish(QUEUE)
+    return escalation
+
+
+def queue_position(session: Session, escalation: Escalation) -> int | None:
+    """1-based position among waiting escalations of the same channel and language; None if not waiting."""
+    if escalation.status != "waiting":
+        return None
+    ahead = session.scalar(
+        select(func.count()).select_from(Escalation).where(
+            Escalation.status == "waiting", Escalation.channel == escalation.channel,
+            Escalation.language == escalation.language, Escalation.created_at < escalation.created_at,
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+def as_status_json(escalation: Escalation, position: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": escalation.id, "reference": escalation.reference, "status": escalation.status,
+        "channel": escalation.channel, "language": escalation.language,
+        "created_at": escalation.created_at.isoformat() if escalation.created_at else None,
+        "outcome": escalation.outcome,
+    }
+    if position is not None:
+        body["position"] = position
+    return body

@@ -1,0 +1,121 @@
+"""Typed models of the agent room: escalations, the messages exchanged during one, agent accounts,
+the audit trail and the conversation events used for statistics. Tables are prefixed ``agents_``."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gateway.db import Base
+
+CHANNELS = ("chat", "phone")
+LANGUAGES = ("hu", "en")
+OPEN_STATUSES = ("waiting", "claimed", "callback")
+STATUSES = ("waiting", "claimed", "closed", "handed_back", "callback")
+ROLES = ("agent", "supervisor")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+class AgentAccount(Base):
+    __tablename__ = "agents_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default="agent")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+
+class Escalation(Base):
+    __tablename__ = "agents_escalations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(8), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    language: Mapped[str] = mapped_column(String(2))
+    reason: Mapped[str] = mapped_column(String(64), index=True)
+    transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    tried: Mapped[list[str]] = mapped_column(JSON, default=list)
+    diagnosis: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    caller_number_masked: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents_accounts.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    outcome: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    recording_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+    claimed_by: Mapped[AgentAccount | None] = relationship(lazy="joined")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class EscalationMessage(Base):
+    """One event of an escalated chat: a user or agent message, or a state change the widget shows."""
+
+    __tablename__ = "agents_escalation_messages"
+    __table_args__ = (UniqueConstraint("escalation_id", "client_message_id", name="uq_agents_message_client_id"),)
+
+    # The autoincrement id doubles as the SSE event id (Last-Event-ID resume).
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    escalation_id: Mapped[str] = mapped_column(ForeignKey("agents_escalations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24), default="message")
+    sender: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text, default="")
+    redacted: Mapped[list[str]] = mapped_column(JSON, default=list)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents_accounts.id"), nullable=True)
+    client_message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    __tablename__ = "agents_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents_accounts.id"), nullable=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    escalation_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ConversationEvent(Base):
+    """A conversation started / a topic came up / it ended — counted for the statistics page."""
+
+    __tablename__ = "agents_conversation_events"
+    __table_args__ = (UniqueConstraint("conversation_id", "kind", "detail", name="uq_agents_conversation_event"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
