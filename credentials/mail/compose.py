@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import textwrap
 from datetime import datetime, timezone
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Literal
@@ -109,7 +110,8 @@ def notice_mail(*, language: str, legal_name: str, kind: NoticeKind, now: dateti
 def _message(texts: MailTexts, subject: str, body: list[tuple[str, object]], now: datetime | None,
              message_id_domain: str) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = subject
+    # Pre-encoded: Python 3.11's header folder drops the space between two encoded words.
+    message.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode(linesep="\n"))
     message["Date"] = format_datetime(now or datetime.now(timezone.utc))
     message["Message-ID"] = make_msgid(domain=message_id_domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
