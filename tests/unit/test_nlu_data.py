@@ -32,16 +32,17 @@ ALLOWED_KEYS = {"examples", "metadata"}
 # [text](entity) or [text]{"entity": "...", ...}
 ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<name>[^)]+)\)|(?P<json>\{[^}]*\}))")
 HU_LETTERS = set("áéíóöőúüű")
+# word lists are in normalised form (lowercase, no accents), as `normalise` produces
 HU_WORDS = set("""
     nem hogy az egy meg van es de mert kod kodot kodom kodomat kodja jelszo jelszot jelszavam
     jelszavamat nincs kaptam tudok tudom lehet kell mit hol hogyan mi ha be ki mar csak kerem
-    szeretnek szeretném kerek vagy volt lett amit ami azt ezt mert itt most mikor meddig nekem
+    szeretnek szeretnem kerek vagy volt lett amit ami azt ezt mert itt most mikor meddig nekem
     engem nalam sem se igen hat jo napot segitseg segitsen segits beirtam belepni belepes enged
 """.split())
 EN_WORDS = set("""
     i my the to is it you me can cant how what do does did dont didnt get got have has was
     in of for and with please code password username not am are this that when where which
-    never still any new it's im i'm login log sign your would should will help
+    never still any new im login log sign your would should will help
 """.split())
 
 
