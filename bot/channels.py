@@ -1,0 +1,393 @@
+"""Input channels of the help desk: Rasa's REST and socket.io channels with secret redaction.
+
+Every user text passes :func:`bot.redaction.redact` *before* it becomes a ``UserMessage``, so the
+tracker store, Rasa's logs and the agent console only ever see ``REDACTEDSECRET`` (S7, S8). The
+channels also put ``channel`` ("phone" | "chat"), ``language`` and ``redacted`` into the message
+metadata (docs/ARCHITECTURE.md, brief/bot-contract.md) and never decide anything about the dialogue.
+
+credentials.yml::
+
+    bot.channels.HelpdeskRestInput:          # POST /webhooks/helpdesk/webhook
+      max_message_length: 5000
+      action_timeout_seconds: 5
+    bot.channels.HelpdeskSocketIOInput:      # socket.io for the web widget
+      user_message_evt: user_uttered
+      bot_message_evt: bot_uttered
+      session_persistence: true
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot.action_timeout import DEFAULT_ACTION_TIMEOUT_SECONDS, apply_action_timeout
+from bot.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+CHANNELS = ("chat", "phone")
+LANGUAGES = ("hu", "en")
+MAX_MESSAGE_LENGTH = 5000
+MAX_SENDER_LENGTH = 128
+
+
+class ChannelConfigError(ValueError):
+    """A setting of a help-desk channel in credentials.yml is missing or wrong."""
+
+
+class MessageRejected(ValueError):
+    """An incoming message cannot be handled; ``field`` names the culprit."""
+
+    def __init__(self, error: str, message: str, field_name: str | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+        self.message = message
+        self.field = field_name
+
+    def as_json(self) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"error": self.error, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+
+def _setting(credentials: Dict[str, Any], name: str, kind: type | tuple, default: Any) -> Any:
+    value = credentials.get(name, default)
+    if value is None:
+        return default
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ChannelConfigError(f"{name}: expected {expected}, got {value!r}")
+    return value
+
+
+def _check_keys(channel: str, credentials: Dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(credentials) - allowed)
+    if unknown:
+        raise ChannelConfigError(
+            f"{channel}: unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+@dataclass(frozen=True)
+class MessagePolicy:
+    """What every help-desk channel accepts; checked once, at construction."""
+
+    max_message_length: int = MAX_MESSAGE_LENGTH
+    default_channel: str = "chat"
+    action_timeout_seconds: float = DEFAULT_ACTION_TIMEOUT_SECONDS
+
+    KEYS = {"max_message_length", "default_channel", "action_timeout_seconds"}
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_message_length, int) or isinstance(self.max_message_length, bool):
+            raise ChannelConfigError(f"max_message_length: expected int, got {self.max_message_length!r}")
+        if not 1 <= self.max_message_length <= MAX_MESSAGE_LENGTH:
+            raise ChannelConfigError(
+                f"max_message_length: must be between 1 and {MAX_MESSAGE_LENGTH}, "
+                f"got {self.max_message_length}"
+            )
+        if self.default_channel not in CHANNELS:
+            raise ChannelConfigError(
+                f"default_channel: must be one of {', '.join(CHANNELS)}, got {self.default_channel!r}"
+            )
+        try:
+            apply_action_timeout(float(self.action_timeout_seconds))
+        except (TypeError, ValueError) as exc:
+            raise ChannelConfigError(str(exc)) from exc
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any]) -> "MessagePolicy":
+        return cls(
+            max_message_length=_setting(credentials, "max_message_length", int, MAX_MESSAGE_LENGTH),
+            default_channel=_setting(credentials, "default_channel", str, "chat"),
+            action_timeout_seconds=_setting(
+                credentials, "action_timeout_seconds", float, DEFAULT_ACTION_TIMEOUT_SECONDS
+            ),
+        )
+
+
+# --- one incoming message ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A user's message after validation and redaction: safe to hand to Rasa."""
+
+    sender_id: str
+    text: str
+    metadata: Dict[str, Any] = field(default_factory=dict)
+
+
+def _language(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise MessageRejected("invalid_language", "metadata.language must be 'hu', 'en' or null", "metadata.language")
+    code = value.strip().lower().replace("_", "-").split("-")[0]
+    if code not in LANGUAGES:
+        raise MessageRejected("invalid_language", "metadata.language must be 'hu', 'en' or null", "metadata.language")
+    return code
+
+
+def prepare_message(
+    sender: Any,
+    message: Any,
+    metadata: Any,
+    policy: MessagePolicy,
+    *,
+    forced_channel: Optional[str] = None,
+) -> IncomingMessage:
+    """Validate one incoming message and redact its secrets; raise :class:`MessageRejected`."""
+    if sender is None or (isinstance(sender, str) and not sender.strip()):
+        raise MessageRejected("missing_sender", "sender is required", "sender")
+    if not isinstance(sender, str):
+        raise MessageRejected("invalid_sender", "sender must be a string", "sender")
+    if len(sender) > MAX_SENDER_LENGTH:
+        raise MessageRejected(
+            "invalid_sender", f"sender must be at most {MAX_SENDER_LENGTH} characters", "sender"
+        )
+    if message is None:
+        raise MessageRejected("missing_message", "message is required", "message")
+    if not isinstance(message, str):
+        raise MessageRejected("invalid_message", "message must be a string", "message")
+    if len(message) > policy.max_message_length:
+        raise MessageRejected(
+            "message_too_long",
+            f"message must be at most {policy.max_message_length} characters",
+            "message",
+        )
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        raise MessageRejected("invalid_metadata", "metadata must be an object", "metadata")
+
+    channel = forced_channel or metadata.get("channel") or policy.default_channel
+    if channel not in CHANNELS:
+        raise MessageRejected(
+            "invalid_channel", "metadata.channel must be 'phone' or 'chat'", "metadata.channel"
+        )
+    language = _language(metadata.get("language"))
+
+    text, kinds = redact(message)
+    clean = {k: v for k, v in metadata.items() if k not in {"channel", "language", "redacted"}}
+    clean.update({"channel": channel, "language": language, "redacted": kinds})
+    return IncomingMessage(sender_id=sender.strip(), text=text, metadata=clean)
+
+
+def _error(rejection: MessageRejected, status: int = 400) -> HTTPResponse:
+    return response.json(rejection.as_json(), status=status)
+
+
+# --- REST --------------------------------------------------------------------------------------
+
+
+class HelpdeskRestInput(RestInput):
+    """REST channel (phone gateway, tests, curl): ``POST /webhooks/helpdesk/webhook``."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "helpdesk"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        _check_keys(cls.name(), credentials, MessagePolicy.KEYS)
+        return cls(MessagePolicy.from_credentials(credentials))
+
+    def __init__(self, policy: Optional[MessagePolicy] = None) -> None:
+        self.policy = policy or MessagePolicy()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Health check and the webhook; bad input is a 400 with a JSON reason, never a 500."""
+        module = inspect.getmodule(self)
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = json.loads(request.body or b"null")
+            except (ValueError, UnicodeDecodeError):
+                return _error(MessageRejected("invalid_json", "the body must be a JSON object"))
+            if not isinstance(body, dict):
+                return _error(MessageRejected("invalid_json", "the body must be a JSON object"))
+            try:
+                incoming = prepare_message(
+                    body.get("sender"), body.get("message"), body.get("metadata"), self.policy
+                )
+            except MessageRejected as rejection:
+                return _error(rejection)
+
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        incoming.text,
+                        collector,
+                        incoming.sender_id,
+                        input_channel=self.name(),
+                        metadata=incoming.metadata,
+                    )
+                )
+            except asyncio.CancelledError:
+                logger.error("helpdesk message of %s timed out", incoming.sender_id)
+                return response.json(
+                    {"error": "timeout", "message": "the assistant did not answer in time"}, status=503
+                )
+            except Exception:  # noqa: BLE001 - a failing turn must not leak details to the caller
+                logger.exception("helpdesk message of %s failed", incoming.sender_id)
+                return response.json(
+                    {"error": "internal_error", "message": "the assistant could not handle the message"},
+                    status=500,
+                )
+            return response.json(collector.messages)
+
+        return webhook
+
+
+# --- socket.io ---------------------------------------------------------------------------------
+
+
+_SOCKETIO_KEYS = {
+    "user_message_evt",
+    "bot_message_evt",
+    "namespace",
+    "session_persistence",
+    "socketio_path",
+    "jwt_key",
+    "jwt_method",
+    "metadata_key",
+} | MessagePolicy.KEYS - {"default_channel"}
+
+ERROR_EVENT = "helpdesk_error"
+
+
+class HelpdeskSocketIOInput(SocketIOInput):
+    """socket.io channel of the web widget; every message is a ``chat`` message."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "helpdesk_socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        _check_keys(cls.name(), credentials, _SOCKETIO_KEYS)
+        return cls(
+            user_message_evt=_setting(credentials, "user_message_evt", str, "user_uttered"),
+            bot_message_evt=_setting(credentials, "bot_message_evt", str, "bot_uttered"),
+            namespace=_setting(credentials, "namespace", str, None),
+            session_persistence=_setting(credentials, "session_persistence", bool, False),
+            socketio_path=_setting(credentials, "socketio_path", str, "/socket.io"),
+            jwt_key=_setting(credentials, "jwt_key", str, None),
+            jwt_method=_setting(credentials, "jwt_method", str, "HS256"),
+            metadata_key=_setting(credentials, "metadata_key", str, "metadata"),
+            policy=MessagePolicy(
+                max_message_length=_setting(credentials, "max_message_length", int, MAX_MESSAGE_LENGTH),
+                default_channel="chat",
+                action_timeout_seconds=_setting(
+                    credentials, "action_timeout_seconds", float, DEFAULT_ACTION_TIMEOUT_SECONDS
+                ),
+            ),
+        )
+
+    def __init__(self, *args: Any, policy: Optional[MessagePolicy] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.user_message_evt or not self.bot_message_evt:
+            raise ChannelConfigError("user_message_evt and bot_message_evt must not be empty")
+        if self.user_message_evt == self.bot_message_evt:
+            raise ChannelConfigError("user_message_evt and bot_message_evt must differ")
+        if not (self.socketio_path or "").startswith("/"):
+            raise ChannelConfigError(f"socketio_path: must start with '/', got {self.socketio_path!r}")
+        self.policy = policy or MessagePolicy(default_channel="chat")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's socket.io protocol; validation and redaction before the ``UserMessage``."""
+        # Rasa's own setting: CORS is left to Sanic (`rasa run --cors`).
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        webhook = SocketBlueprint(sio, self.socketio_path, "helpdesk_socketio_webhook", __name__)
+        self.sio = sio
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+            if not self.jwt_key:
+                return True
+            from rasa.core.channels.channel import decode_bearer_token
+
+            token = auth.get("token") if isinstance(auth, dict) else None
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            session_id = data.get("session_id")
+            if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > MAX_SENDER_LENGTH:
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            try:
+                incoming = self._prepare(sid, data)
+            except MessageRejected as rejection:
+                await sio.emit(ERROR_EVENT, rejection.as_json(), room=sid, namespace=self.namespace)
+                return
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            await on_new_message(
+                UserMessage(
+                    incoming.text,
+                    output,
+                    incoming.sender_id,
+                    input_channel=self.name(),
+                    metadata=incoming.metadata,
+                )
+            )
+
+        return webhook
+
+    def _prepare(self, sid: str, data: Any) -> IncomingMessage:
+        if not isinstance(data, dict):
+            raise MessageRejected("invalid_message", "the event data must be an object")
+        if self.session_persistence:
+            sender = data.get("session_id")
+            if not sender:
+                raise MessageRejected(
+                    "missing_session", "session_id is required (send session_request first)", "session_id"
+                )
+        else:
+            sender = sid
+        metadata = data.get(self.metadata_key)
+        if isinstance(metadata, str):
+            try:
+                metadata = json.loads(metadata)
+            except ValueError:
+                raise MessageRejected("invalid_metadata", "metadata must be an object", "metadata")
+        return prepare_message(sender, data.get("message"), metadata, self.policy, forced_channel="chat")

@@ -1,0 +1,219 @@
+"""bot/channels.py: secrets are redacted before a UserMessage exists; bad input is a 400, never a 500."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+from rasa.core.channels.channel import UserMessage
+from sanic import Sanic
+
+from bot.action_timeout import current_action_timeout
+from bot.channels import (
+    ChannelConfigError,
+    HelpdeskRestInput,
+    HelpdeskSocketIOInput,
+    MessagePolicy,
+    MessageRejected,
+    prepare_message,
+)
+from tests.fixtures.ports import free_port
+
+CODE = "K7QM-3XPA-9TDE-W2HF"
+
+
+@contextlib.asynccontextmanager
+async def serve(channel, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> AsyncIterator[str]:
+    """Run the channel's blueprint in a real Sanic server on a free port; yield its base URL."""
+    Sanic.test_mode = True  # lets Sanic start more than one app in one process
+    app = Sanic(f"test_{uuid.uuid4().hex}")
+    app.blueprint(channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.name()}")
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+    await server.startup()
+    try:
+        yield f"http://127.0.0.1:{port}/webhooks/{channel.name()}"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+# --- prepare_message ---------------------------------------------------------------------------
+
+
+def test_secret_is_redacted_before_storage_in_the_message_and_metadata_names_its_kind():
+    incoming = prepare_message(
+        "s1", f"a jelszavam: Tavasz2024!! és a kódom {CODE}", {"channel": "phone", "language": "hu"}, MessagePolicy()
+    )
+    assert incoming.text == "a jelszavam: REDACTEDSECRET és a kódom REDACTEDSECRET"
+    assert incoming.metadata == {"channel": "phone", "language": "hu", "redacted": ["password", "code"]}
+
+
+def test_message_metadata_defaults_to_chat_and_keeps_other_keys_but_not_a_forged_redaction_list():
+    incoming = prepare_message("s1", "szia", {"redacted": ["code"], "call": "CA1"}, MessagePolicy())
+    assert incoming.metadata == {"call": "CA1", "channel": "chat", "language": None, "redacted": []}
+
+
+@pytest.mark.parametrize("language, expected", [("hu", "hu"), ("EN", "en"), ("hu-HU", "hu"), (None, None)])
+def test_message_language_is_taken_from_metadata(language, expected):
+    assert prepare_message("s", "hi", {"language": language}, MessagePolicy()).metadata["language"] == expected
+
+
+@pytest.mark.parametrize(
+    "sender, message, metadata, error, field",
+    [
+        (None, "hi", None, "missing_sender", "sender"),
+        ("", "hi", None, "missing_sender", "sender"),
+        (42, "hi", None, "invalid_sender", "sender"),
+        ("x" * 200, "hi", None, "invalid_sender", "sender"),
+        ("s", None, None, "missing_message", "message"),
+        ("s", ["hi"], None, "invalid_message", "message"),
+        ("s", "a" * 5001, None, "message_too_long", "message"),
+        ("s", "hi", "phone", "invalid_metadata", "metadata"),
+        ("s", "hi", {"channel": "fax"}, "invalid_channel", "metadata.channel"),
+        ("s", "hi", {"language": "de"}, "invalid_language", "metadata.language"),
+        ("s", "hi", {"language": 1}, "invalid_language", "metadata.language"),
+    ],
+)
+def test_bad_message_is_rejected_with_the_field_at_fault(sender, message, metadata, error, field):
+    with pytest.raises(MessageRejected) as caught:
+        prepare_message(sender, message, metadata, MessagePolicy())
+    assert caught.value.error == error and caught.value.field == field
+
+
+def test_message_of_exactly_the_limit_is_accepted():
+    assert prepare_message("s", "a" * 5000, None, MessagePolicy()).text == "a" * 5000
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "credentials, complaint",
+    [
+        ({"max_message_lenght": 100}, "unknown setting"),
+        ({"max_message_length": "many"}, "max_message_length"),
+        ({"max_message_length": 0}, "max_message_length"),
+        ({"max_message_length": 10_000}, "max_message_length"),
+        ({"default_channel": "fax"}, "default_channel"),
+        ({"action_timeout_seconds": 300}, "action_timeout_seconds"),
+        ({"action_timeout_seconds": "5"}, "action_timeout_seconds"),
+    ],
+)
+def test_rest_channel_configuration_is_validated_at_construction(credentials, complaint):
+    with pytest.raises(ChannelConfigError, match=complaint):
+        HelpdeskRestInput.from_credentials(credentials)
+
+
+@pytest.mark.parametrize(
+    "credentials, complaint",
+    [
+        ({"session_persistance": True}, "unknown setting"),
+        ({"session_persistence": "yes"}, "session_persistence"),
+        ({"user_message_evt": "x", "bot_message_evt": "x"}, "must differ"),
+        ({"socketio_path": "socket.io"}, "socketio_path"),
+    ],
+)
+def test_socketio_channel_configuration_is_validated_at_construction(credentials, complaint):
+    with pytest.raises(ChannelConfigError, match=complaint):
+        HelpdeskSocketIOInput.from_credentials(credentials)
+
+
+def test_channels_have_the_contract_names():
+    assert HelpdeskRestInput.name() == "helpdesk"
+    assert HelpdeskSocketIOInput.name() == "helpdesk_socketio"
+    channel = HelpdeskSocketIOInput.from_credentials(
+        {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True}
+    )
+    assert channel.session_persistence is True and channel.bot_message_evt == "bot_uttered"
+
+
+def test_action_server_timeout_is_at_most_five_seconds_once_a_channel_is_built():
+    HelpdeskRestInput.from_credentials({"action_timeout_seconds": 4})
+    assert current_action_timeout() == 4.0
+    HelpdeskRestInput.from_credentials({})
+    assert current_action_timeout() == 5.0
+
+
+# --- the REST webhook over HTTP ----------------------------------------------------------------
+
+
+def test_rest_channel_hands_rasa_only_redacted_text():
+    received: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+        await message.output_channel.send_text_message(message.sender_id, "rendben")
+
+    async def scenario():
+        async with serve(HelpdeskRestInput(), on_new_message) as url:
+            async with httpx.AsyncClient() as client:
+                r = await client.post(
+                    f"{url}/webhook",
+                    json={"sender": "call-1", "message": f"a kódom {CODE.lower()}", "metadata": {"channel": "phone", "language": "hu"}},
+                )
+                health = await client.get(f"{url}/")
+        return r, health
+
+    r, health = run(scenario())
+    assert health.json() == {"status": "ok"}
+    assert r.status_code == 200
+    assert r.json() == [{"recipient_id": "call-1", "text": "rendben"}]
+    (message,) = received
+    assert message.text == "a kódom REDACTEDSECRET"
+    assert message.input_channel == "helpdesk"
+    assert message.metadata == {"channel": "phone", "language": "hu", "redacted": ["code"]}
+
+
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        (b"not json", "invalid_json"),
+        (b"[1, 2]", "invalid_json"),
+        (b"", "invalid_json"),
+        (b'{"message": "hi"}', "missing_sender"),
+        (b'{"sender": "s"}', "missing_message"),
+        (b'{"sender": "s", "message": 5}', "invalid_message"),
+        (b'{"sender": {"a": 1}, "message": "hi"}', "invalid_sender"),
+        (b'{"sender": "s", "message": "' + b"a" * 5001 + b'"}', "message_too_long"),
+        (b'{"sender": "s", "message": "hi", "metadata": {"channel": "sms"}}', "invalid_channel"),
+    ],
+    ids=lambda v: v.decode()[:30] if isinstance(v, bytes) else v,
+)
+def test_rest_channel_bad_input_is_a_400_with_json_never_a_500(body, error):
+    received: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+
+    async def scenario():
+        async with serve(HelpdeskRestInput(), on_new_message) as url:
+            async with httpx.AsyncClient() as client:
+                return await client.post(f"{url}/webhook", content=body, headers={"Content-Type": "application/json"})
+
+    r = run(scenario())
+    assert r.status_code == 400
+    assert r.json()["error"] == error
+    assert received == []
+
+
+def test_rest_channel_failure_inside_rasa_is_a_json_error_without_details():
+    async def on_new_message(message: UserMessage) -> None:
+        raise RuntimeError(f"boom {message.text}")
+
+    async def scenario():
+        async with serve(HelpdeskRestInput(), on_new_message) as url:
+            async with httpx.AsyncClient() as client:
+                return await client.post(f"{url}/webhook", json={"sender": "s", "message": "pw: hunter2"})
+
+    r = run(scenario())
+    assert r.status_code == 500
+    assert r.json() == {"error": "internal_error", "message": "the assistant could not handle the message"}
+    assert "hunter2" not in r.text
