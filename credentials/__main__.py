@@ -1,0 +1,88 @@
+"""``python -m credentials serve``: validate settings, migrate the database (alembic upgrade head),
+then serve with gunicorn (gthread) on CREDENTIALS_HOST:CREDENTIALS_PORT. The outbox worker runs as
+a daemon thread inside the gunicorn worker process (started in its ``post_worker_init`` hook).
+
+``python -m credentials migrate`` only migrates; ``python -m credentials office ...`` is the
+office CLI (same as ``flask --app credentials office ...``)."""
+from __future__ import annotations
+
+import os
+import sys
+
+from credentials.settings import CredentialsSettings, SettingsError
+
+
+def serve(settings: CredentialsSettings) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from credentials.migrate import upgrade
+
+    upgrade(settings.database_url)
+    threads = int(os.environ.get("CREDENTIALS_THREADS", "16"))
+
+    class _Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{settings.host}:{settings.port}")
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("workers", 1)
+            self.cfg.set("threads", threads)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("post_worker_init", _start_outbox)
+            self.cfg.set("worker_exit", _stop_outbox)
+
+        def load(self):
+            from credentials import create_app
+
+            return create_app()
+
+    _Server().run()
+    return 0
+
+
+_outbox = {}
+
+
+def _start_outbox(worker) -> None:
+    app = worker.wsgi  # the app loaded in this worker process
+    backend = app.extensions["credentials"]
+    if backend.settings.outbox_worker:
+        from credentials.outbox import OutboxWorker
+
+        _outbox["thread"], _outbox["stop"] = OutboxWorker(backend.session_factory, backend.kit).start_thread()
+
+
+def _stop_outbox(server, worker) -> None:
+    if "stop" in _outbox:
+        _outbox["stop"].set()
+        _outbox["thread"].join(timeout=10)
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else ""
+    if command in ("serve", "migrate"):
+        try:
+            settings = CredentialsSettings.from_env()
+        except SettingsError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        if command == "migrate":
+            from credentials.migrate import upgrade
+
+            upgrade(settings.database_url)
+            return 0
+        return serve(settings)
+    if command == "office":
+        from flask.cli import FlaskGroup
+
+        from credentials import create_app
+
+        cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False, load_dotenv=False)
+        return cli.main(args=argv, prog_name="python -m credentials", standalone_mode=True) or 0
+    print("usage: python -m credentials serve | migrate | office <register|correct-email|disclose-username> ...",
+          file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,56 @@
+"""Every error is JSON: ``{"error", "message", "field"?}``; never a stack trace."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from credentials.domain.exceptions import (AccountNotFound, ActivationFailed, InvalidField, LoginFailed,
+                                           PasswordRejected, UsernameTaken)
+
+log = logging.getLogger("credentials.api")
+
+
+def error(status: int, code: str, message: str, **extra):
+    body = {"error": code, "message": message}
+    body.update(extra)
+    return jsonify(body), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(InvalidField)
+    def _invalid(exc: InvalidField):
+        if exc.missing:
+            return error(400, "missing_field", f"{exc.field} is required", field=exc.field)
+        return error(422, "invalid_field", exc.message, field=exc.field)
+
+    @app.errorhandler(UsernameTaken)
+    def _taken(exc):
+        return error(409, "username_taken", "this username is already taken", field="username")
+
+    @app.errorhandler(AccountNotFound)
+    def _not_found(exc):
+        return error(404, "account_not_found", "no account with this username", field="username")
+
+    @app.errorhandler(ActivationFailed)
+    def _activation_failed(exc):
+        return error(401, "activation_failed", "the username or the one-time code is not valid")
+
+    @app.errorhandler(PasswordRejected)
+    def _password(exc: PasswordRejected):
+        return error(422, "password_rejected", exc.message, rule=exc.rule, field="new_password")
+
+    @app.errorhandler(LoginFailed)
+    def _login_failed(exc):
+        return error(401, "login_failed", "the username or the password is not valid")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unexpected error")
+        return error(500, "internal_error", "the credentials backend failed; try again later")

@@ -1,0 +1,52 @@
+"""The application factory of the credentials backend."""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+from flask import Flask
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from credentials.adapters.db import make_engine, make_session_factory
+from credentials.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from credentials.services import Toolkit
+from credentials.settings import CredentialsSettings
+
+
+@dataclass
+class Backend:
+    """What a request needs, kept in ``app.extensions["credentials"]``."""
+
+    settings: CredentialsSettings
+    engine: Engine
+    session_factory: sessionmaker
+    kit: Toolkit
+
+    def uow(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.session_factory)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Settings come from the environment; ``test_config`` overrides individual variables."""
+    env = dict(os.environ)
+    env.update({k: str(v) for k, v in (test_config or {}).items()})
+    settings = CredentialsSettings.from_env(env)
+    app = Flask("credentials")
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False,
+                      TESTING=bool(test_config))
+    engine = make_engine(settings.database_url)
+    app.extensions["credentials"] = Backend(settings=settings, engine=engine,
+                                            session_factory=make_session_factory(engine),
+                                            kit=Toolkit.from_settings(settings))
+    from credentials.api.errors import register_error_handlers
+    from credentials.api.routes import api, health
+    from credentials.cli import office
+
+    app.register_blueprint(health)
+    app.register_blueprint(api)
+    app.cli.add_command(office)
+    register_error_handlers(app)
+    logging.getLogger("credentials").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,1 @@
+"""Plain-Python domain of the credentials backend: no SQLAlchemy, no Flask, no network."""
