@@ -59,8 +59,12 @@ def display_code(code: str) -> str:
 
 def code_mail(*, language: str, legal_name: str, username_hint: str | None, code: str,
               expires_at: datetime, reason: Reason, valid_days: int = 5, now: datetime | None = None,
-              message_id_domain: str = "ugyfelkapu.example") -> EmailMessage:
-    """The e-mail carrying a one-time activation code (S2), for a registration or a reset (S8)."""
+              message_id: str | None = None, message_id_domain: str = "ugyfelkapu.example") -> EmailMessage:
+    """The e-mail carrying a one-time activation code (S2), for a registration or a reset (S8).
+
+    Pass a stable ``message_id`` (e.g. from the outbox row) so a retried send keeps the same
+    Message-ID and receiving systems can drop a duplicate.
+    """
     texts = texts_for(language)
     if reason not in texts.code_subject:
         raise ValueError(f"reason must be one of {sorted(texts.code_subject)}, got {reason!r}")
@@ -85,11 +89,11 @@ def code_mail(*, language: str, legal_name: str, username_hint: str | None, code
         ("list", list(texts.help_lines)),
         ("small", texts.footer),
     ]
-    return _message(texts, texts.code_subject[reason], body, now, message_id_domain)
+    return _message(texts, texts.code_subject[reason], body, now, message_id or make_msgid(domain=message_id_domain))
 
 
 def notice_mail(*, language: str, legal_name: str, kind: NoticeKind, now: datetime | None = None,
-                message_id_domain: str = "ugyfelkapu.example") -> EmailMessage:
+                message_id: str | None = None, message_id_domain: str = "ugyfelkapu.example") -> EmailMessage:
     """A notice after an activation or a reset request: no secret, says what to do if it was not them."""
     texts = texts_for(language)
     if kind not in texts.notice_subject:
@@ -104,16 +108,19 @@ def notice_mail(*, language: str, legal_name: str, kind: NoticeKind, now: dateti
         ("list", list(texts.help_lines)),
         ("small", texts.footer),
     ]
-    return _message(texts, texts.notice_subject[kind], body, now, message_id_domain)
+    return _message(texts, texts.notice_subject[kind], body, now, message_id or make_msgid(domain=message_id_domain))
 
 
 def _message(texts: MailTexts, subject: str, body: list[tuple[str, object]], now: datetime | None,
-             message_id_domain: str) -> EmailMessage:
+             message_id: str) -> EmailMessage:
+    if not (message_id.startswith("<") and message_id.endswith(">") and "@" in message_id) \
+            or any(c.isspace() for c in message_id):
+        raise ValueError(f"message_id must look like <id@domain>, got {message_id!r}")
     message = EmailMessage()
     # Pre-encoded: Python 3.11's header folder drops the space between two encoded words.
     message.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode(linesep="\n"))
     message["Date"] = format_datetime(now or datetime.now(timezone.utc))
-    message["Message-ID"] = make_msgid(domain=message_id_domain)
+    message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
     message.set_content(_plain(body), subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(_html(texts.language, subject, body), subtype="html", charset="utf-8",

@@ -166,3 +166,17 @@ def test_unknown_language_reason_or_kind_is_refused():
         _code_mail(reason="welcome")
     with pytest.raises(ValueError, match="kind"):
         notice_mail(language="hu", legal_name="X", kind="deleted")
+
+
+def test_a_stable_message_id_is_kept_so_a_retry_can_be_recognised():
+    first = _code_mail(message_id="<outbox-42@ugyfelkapu.example>")
+    again = _code_mail(message_id="<outbox-42@ugyfelkapu.example>")
+    assert first["Message-ID"] == again["Message-ID"] == "<outbox-42@ugyfelkapu.example>"
+    assert _code_mail()["Message-ID"] != _code_mail()["Message-ID"]
+    with pytest.raises(ValueError, match="message_id"):
+        notice_mail(language="hu", legal_name="X", kind="activated", message_id="outbox-42")
+
+
+def test_date_header_is_the_given_time():
+    message = _code_mail(now=datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc))
+    assert message["Date"].datetime == datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc)
