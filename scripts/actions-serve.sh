@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Starts the action server (engine env, rasa-sdk) with the custom actions of actions/.
+# rasa-sdk 3.6 has no --interface option; it binds to $SANIC_HOST (default 0.0.0.0), so it is set
+# to loopback here: only the Rasa server on this machine may call the actions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+export SANIC_HOST=127.0.0.1
+exec .venv/engine/bin/rasa run actions --actions actions -p "${ACTION_SERVER_PORT:-5055}"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Starts the Rasa server (engine env) on 127.0.0.1 with the help-desk channels (credentials.yml),
+# the HTTP API behind $RASA_TOKEN (the gateway pauses/resumes conversations through it) and CORS
+# for the gateway's origin only (the chat widget is served from there).
+#   RASA_ENDPOINTS=endpoints.production.yml   PostgreSQL tracker store + Redis lock store
+# Unset settings get the embedded defaults of .env.example.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+
+: "${RASA_TOKEN:?RASA_TOKEN must be set: the token of Rasa's HTTP API (see .env.example)}"
+export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook}"
+# embedded default: SQLite tracker store of Rasa's own (never the app's databases)
+export RASA_TRACKER_SQLITE="${RASA_TRACKER_SQLITE:-var/rasa/tracker.db}"
+mkdir -p "$(dirname "$RASA_TRACKER_SQLITE")"
+# production settings (endpoints.production.yml)
+export RASA_TRACKER_DB_HOST="${RASA_TRACKER_DB_HOST:-127.0.0.1:5432}"
+export RASA_TRACKER_DB_NAME="${RASA_TRACKER_DB_NAME:-rasa_tracker}"
+export RASA_TRACKER_DB_USER="${RASA_TRACKER_DB_USER:-postgres}"
+export RASA_TRACKER_DB_PASSWORD="${RASA_TRACKER_DB_PASSWORD:-}"
+export RASA_TRACKER_LOGIN_DB="${RASA_TRACKER_LOGIN_DB:-postgres}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+
+model="${RASA_MODEL:-models/helpdesk.tar.gz}"
+if [ ! -f "$model" ]; then
+  echo "[rasa] no trained model at $model: run scripts/train.sh (make train) first" >&2
+  exit 1
+fi
+# The widget's page comes from the gateway; no other origin may call Rasa from a browser.
+read -r -a cors <<< "${RASA_CORS_ORIGINS:-${GATEWAY_URL:-http://127.0.0.1:8000}}"
+
+exec .venv/engine/bin/rasa run \
+  --enable-api --auth-token "$RASA_TOKEN" \
+  -i 127.0.0.1 -p "${RASA_PORT:-5005}" \
+  --model "$model" \
+  --credentials credentials.yml \
+  --endpoints "${RASA_ENDPOINTS:-endpoints.yml}" \
+  --cors "${cors[@]}"
