@@ -1,0 +1,160 @@
+"""A real Rasa agent behind the helpdesk REST channel stores and logs only REDACTEDSECRET (S7, S8).
+
+A tiny model (keyword classifier + rules, trained here in seconds) is enough: what is under test
+is the path from the webhook through Rasa's processor to the SQL tracker store and Rasa's debug
+logs, with the project's own credentials.yml channel and endpoints.yml tracker store.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import pathlib
+import sqlite3
+import textwrap
+import uuid
+
+import httpx
+import pytest
+from sanic import Sanic
+
+from tests.fixtures.ports import free_port
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+PASSWORD = "Tavasz2024!!"
+CODE = "K7QM-3XPA-9TDE-W2HF"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> pathlib.Path:
+    """Train a keyword/rule model that answers ``shared_secret`` when it sees REDACTEDSECRET."""
+    from rasa.model_training import train
+
+    project = tmp_path_factory.mktemp("tiny_bot")
+    (project / "domain.yml").write_text(
+        textwrap.dedent(
+            """\
+            version: "3.1"
+            intents: [greet, shared_secret]
+            responses:
+              utter_greet: [{text: "Szia!"}]
+              utter_never_share: [{text: "Kérem, soha ne írja be a jelszavát vagy a kódját."}]
+            session_config: {session_expiration_time: 60, carry_over_slots_to_new_session: true}
+            """
+        )
+    )
+    (project / "config.yml").write_text(
+        textwrap.dedent(
+            """\
+            recipe: default.v1
+            language: hu
+            assistant_id: redaction_test
+            pipeline: [{name: WhitespaceTokenizer}, {name: KeywordIntentClassifier}]
+            policies: [{name: RulePolicy}]
+            """
+        )
+    )
+    (project / "data.yml").write_text(
+        textwrap.dedent(
+            """\
+            version: "3.1"
+            nlu:
+            - intent: greet
+              examples: |
+                - szia
+                - hello
+            - intent: shared_secret
+              examples: |
+                - REDACTEDSECRET
+            rules:
+            - rule: greet
+              steps: [{intent: greet}, {action: utter_greet}]
+            - rule: secret
+              steps: [{intent: shared_secret}, {action: utter_never_share}]
+            """
+        )
+    )
+    result = train(
+        domain=str(project / "domain.yml"),
+        config=str(project / "config.yml"),
+        training_files=[str(project / "data.yml")],
+        output=str(project / "models"),
+        fixed_model_name="tiny",
+    )
+    assert result.code == 0 and result.model
+    return pathlib.Path(result.model)
+
+
+async def _converse(model: pathlib.Path, db: pathlib.Path, turns: list[dict]) -> tuple[list, object]:
+    from rasa.core.agent import load_agent
+    from rasa.core.run import configure_app, create_http_input_channels
+    from rasa.core.utils import AvailableEndpoints
+
+    endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
+    agent = await load_agent(model_path=str(model), endpoints=endpoints)
+    channels = create_http_input_channels(None, str(ROOT / "credentials.yml"))
+    Sanic.test_mode = True  # lets Sanic start more than one app in one process
+    app = configure_app(channels, enable_api=False, conversation_id=uuid.uuid4().hex)
+    app.ctx.agent = agent
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+    await server.startup()
+    replies = []
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            for turn in turns:
+                r = await client.post(f"http://127.0.0.1:{port}/webhooks/helpdesk/webhook", json=turn)
+                assert r.status_code == 200, r.text
+                replies.append(r.json())
+        tracker = await agent.tracker_store.retrieve("caller-1")
+    finally:
+        server.close()
+        await server.wait_closed()
+    return replies, tracker
+
+
+def test_secret_is_redacted_before_storage_in_a_real_agent(tiny_model, tmp_path, monkeypatch, caplog, capfd):
+    from rasa.utils.log_utils import configure_structlog
+
+    db = tmp_path / "tracker.db"
+    monkeypatch.setenv("ACTION_SERVER_URL", "http://127.0.0.1:9/webhook")
+    monkeypatch.setenv("RASA_TRACKER_SQLITE", str(db))
+    configure_structlog(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+
+    turns = [
+        {"sender": "caller-1", "message": "szia", "metadata": {"channel": "phone", "language": "hu"}},
+        {"sender": "caller-1", "message": f"a jelszavam: {PASSWORD}", "metadata": {"channel": "phone"}},
+        {"sender": "caller-1", "message": f"a kódom {CODE.lower()}", "metadata": {"channel": "phone"}},
+    ]
+    replies, tracker = asyncio.run(_converse(tiny_model, db, turns))
+
+    # The bot understood the secret turns through the token (and answered the shared_secret rule).
+    assert [r[0]["text"] for r in replies] == [
+        "Szia!",
+        "Kérem, soha ne írja be a jelszavát vagy a kódját.",
+        "Kérem, soha ne írja be a jelszavát vagy a kódját.",
+    ]
+
+    user_events = [e for e in tracker.events if e.type_name == "user"]
+    assert [e.text for e in user_events] == ["szia", "a jelszavam: REDACTEDSECRET", "a kódom REDACTEDSECRET"]
+    assert [e.metadata["redacted"] for e in user_events] == [[], ["password"], ["code"]]
+    assert {e.input_channel for e in user_events} == {"helpdesk"}
+    assert all(e.metadata["channel"] == "phone" for e in user_events)
+
+    # Nothing in the tracker database holds the secrets, in any column.
+    stored = db.read_bytes()
+    with sqlite3.connect(db) as conn:
+        rows = " ".join(str(row) for row in conn.execute("SELECT * FROM events"))
+    for secret in (PASSWORD, CODE, CODE.lower(), "Tavasz2024"):
+        assert secret.encode() not in stored
+        assert secret not in rows
+    assert "REDACTEDSECRET" in rows
+
+    # Rasa's debug logs printed the parsed text, and only in its redacted form.
+    out, err = capfd.readouterr()
+    logs = caplog.text + out + err
+    assert "REDACTEDSECRET" in logs
+    for secret in (PASSWORD, "Tavasz2024", CODE, CODE.lower()):
+        assert secret not in logs
