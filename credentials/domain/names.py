@@ -12,10 +12,17 @@ _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-
 LANGUAGES = ("hu", "en")
 
 
+def _required_text(value: object, field: str) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidField(field, "required", missing=True)
+    if not isinstance(value, str):
+        raise InvalidField(field, "must be a string")
+    return value
+
+
 def validate_username(username: object) -> str:
     """A chosen username (S1): 4-32 characters, starts with a letter, then letters, digits, . _ -."""
-    if not isinstance(username, str) or not username.strip():
-        raise InvalidField("username", "required", missing=True)
+    username = _required_text(username, "username")
     name = username.strip()
     if not USERNAME_MIN <= len(name) <= USERNAME_MAX:
         raise InvalidField("username", f"must be {USERNAME_MIN}-{USERNAME_MAX} characters long")
@@ -43,8 +50,7 @@ def name_key(text: str) -> str:
 
 
 def validate_legal_name(legal_name: object) -> str:
-    if not isinstance(legal_name, str) or not legal_name.strip():
-        raise InvalidField("legal_name", "required", missing=True)
+    legal_name = _required_text(legal_name, "legal_name")
     name = " ".join(legal_name.split())
     if len(name) > 200:
         raise InvalidField("legal_name", "must be at most 200 characters long")
@@ -54,8 +60,7 @@ def validate_legal_name(legal_name: object) -> str:
 
 
 def validate_email(email: object, field: str = "email") -> str:
-    if not isinstance(email, str) or not email.strip():
-        raise InvalidField(field, "required", missing=True)
+    email = _required_text(email, field)
     address = email.strip()
     if len(address) > 254 or not _EMAIL_RE.match(address):
         raise InvalidField(field, "is not an e-mail address")

@@ -1,0 +1,42 @@
+"""Settings are validated at start, with one clear error per bad value."""
+from __future__ import annotations
+
+import pytest
+
+from credentials.settings import CredentialsSettings, SettingsError
+from tests.fixtures.credentials_services import credentials_env
+
+
+def test_good_settings_load(tmp_path):
+    settings = CredentialsSettings.from_env(credentials_env("sqlite:///x.db", tmp_path))
+    assert settings.code_ttl_days == 5 and settings.password_min_length == 15
+    assert settings.login_lockout_threshold == 10 and settings.smtp.port == 1025
+
+
+def test_every_bad_value_is_named_once(tmp_path):
+    env = credentials_env("mysql://nope", tmp_path, CREDENTIALS_PORT="80000", CODE_TTL_DAYS="five",
+                          PASSWORD_MIN_LENGTH="6", CREDENTIALS_SERVICE_TOKEN="short", SMTP_PORT="x",
+                          CREDENTIALS_OUTBOX_KEY="not-base64!")
+    with pytest.raises(SettingsError) as info:
+        CredentialsSettings.from_env(env)
+    message = str(info.value)
+    for name in ("CREDENTIALS_DATABASE_URL", "CREDENTIALS_PORT", "CODE_TTL_DAYS", "PASSWORD_MIN_LENGTH",
+                 "CREDENTIALS_SERVICE_TOKEN", "SMTP_PORT", "CREDENTIALS_OUTBOX_KEY"):
+        assert message.count(name + ":") == 1, name
+
+
+def test_admin_token_must_differ_from_service_token(tmp_path):
+    env = credentials_env("sqlite:///x.db", tmp_path, CREDENTIALS_ADMIN_TOKEN="same-token-0123456789",
+                          CREDENTIALS_SERVICE_TOKEN="same-token-0123456789")
+    with pytest.raises(SettingsError, match="CREDENTIALS_ADMIN_TOKEN"):
+        CredentialsSettings.from_env(env)
+
+
+def test_missing_keys_are_generated_once_into_a_private_key_file(tmp_path):
+    env = credentials_env("sqlite:///x.db", tmp_path)
+    del env["CREDENTIALS_CODE_KEY"], env["CREDENTIALS_OUTBOX_KEY"]
+    env["CREDENTIALS_KEY_FILE"] = str(tmp_path / "keys.json")
+    first = CredentialsSettings.from_env(env)
+    second = CredentialsSettings.from_env(env)
+    assert first.code_key == second.code_key and first.outbox_key == second.outbox_key
+    assert (tmp_path / "keys.json").stat().st_mode & 0o077 == 0
