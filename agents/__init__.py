@@ -7,7 +7,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Mount the API, the relay, the console and the CLI on the gateway app."""
-    from agents import api, cli
+    from agents import api, cli, console, relay
 
     app.register_blueprint(api.bp)
+    relay.init_app(app)
+    console.init_app(app)
     cli.init_app(app)

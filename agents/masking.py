@@ -6,7 +6,10 @@ import re
 from typing import Any
 
 try:  # bot/redaction.py is pure Python so the gateway can share it (bot-contract Addendum)
-    from bot.redaction import REDACTED_TOKEN, redact as _redact
+    from bot import redaction as _redaction
+
+    _redact = _redaction.redact
+    REDACTED_TOKEN = getattr(_redaction, "REDACTED_TOKEN", None) or _redaction.REDACTION_TOKEN
 except ImportError:  # pragma: no cover - only while bot/ has not landed
     REDACTED_TOKEN = "REDACTEDSECRET"
     _CODE_LIKE = re.compile(r"(?<![\w@.])(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{8,}(?![\w@])")

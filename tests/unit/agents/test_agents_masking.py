@@ -41,3 +41,10 @@ def test_diagnosis_strings_are_redacted_but_shape_kept():
     assert clean["verified"] is True
     assert clean["recent_failures"][0]["reason"] == "code_used_as_password"
     assert "kiss.pista@gmail.com" not in str(clean)
+
+
+def test_user_text_to_an_agent_loses_codes_and_passwords_via_the_bots_redaction():
+    text, kinds = redact_text("a kódom K7QM-3XPA-9TDE-W2HF, a jelszavam Tavasz2024!!")
+    assert "K7QM" not in text and "Tavasz2024" not in text
+    assert text.count("REDACTEDSECRET") == 2
+    assert kinds and set(kinds) <= {"code", "password"}

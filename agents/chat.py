@@ -1,0 +1,93 @@
+"""Messages of an escalated chat: what the user types in the widget (redacted before storing) and
+what the agent answers; both sides read them in id order (the id is the SSE event id)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from agents import audit
+from agents.masking import REDACTED_TOKEN, redact_text
+from agents.models import AgentAccount, Escalation, EscalationMessage
+from agents.notify import changes, escalation_topic
+
+MAX_MESSAGE = 2000
+
+
+class ChatClosed(RuntimeError):
+    """The escalation is no longer open; the widget goes back to the assistant."""
+
+
+def post_user_message(session: Session, escalation: Escalation, text: str,
+                      client_message_id: str | None) -> tuple[EscalationMessage, bool]:
+    """Store a user's message, redacted (one rule with the bot: bot.redaction). A resent message with
+    the same client id is stored once, so a widget replaying its offline queue never doubles it."""
+    if not escalation.is_open:
+        raise ChatClosed(escalation.status)
+    if client_message_id:
+        existing = session.scalar(select(EscalationMessage).where(
+            EscalationMessage.escalation_id == escalation.id,
+            EscalationMessage.client_message_id == client_message_id))
+        if existing is not None:
+            return existing, False
+    clean, kinds = redact_text(text[:MAX_MESSAGE])
+    message = EscalationMessage(escalation_id=escalation.id, kind="message", sender="user", text=clean,
+                                redacted=kinds, client_message_id=client_message_id)
+    session.add(message)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = session.scalar(select(EscalationMessage).where(
+            EscalationMessage.escalation_id == escalation.id,
+            EscalationMessage.client_message_id == client_message_id))
+        return existing, False
+    changes.publish(escalation_topic(escalation.id))
+    return message, True
+
+
+def post_agent_message(session: Session, escalation: Escalation, agent: AgentAccount, text: str,
+                       canned_id: str | None = None) -> EscalationMessage:
+    # An agent never needs to write a secret into a chat; redact the same way as the user side.
+    clean, kinds = redact_text(text[:MAX_MESSAGE])
+    message = EscalationMessage(escalation_id=escalation.id, kind="message", sender="agent", text=clean,
+                                redacted=kinds, agent_id=agent.id)
+    session.add(message)
+    session.flush()
+    audit.record(session, "reply", agent=agent, escalation_id=escalation.id, message_id=message.id,
+                 canned=canned_id, redacted=kinds)
+    session.commit()
+    changes.publish(escalation_topic(escalation.id))
+    return message
+
+
+def add_event(session: Session, escalation: Escalation, kind: str, text: str = "",
+              agent: AgentAccount | None = None) -> EscalationMessage:
+    message = EscalationMessage(escalation_id=escalation.id, kind=kind, sender="system", text=text,
+                                agent_id=agent.id if agent else None)
+    session.add(message)
+    session.commit()
+    changes.publish(escalation_topic(escalation.id))
+    return message
+
+
+def messages_after(session: Session, escalation_id: str, after: int = 0, limit: int = 200) -> list[EscalationMessage]:
+    return list(session.scalars(
+        select(EscalationMessage).where(EscalationMessage.escalation_id == escalation_id,
+                                        EscalationMessage.id > after)
+        .order_by(EscalationMessage.id).limit(limit)))
+
+
+def display_text(text: str) -> str:
+    """The console and the widget show a redacted secret as a neutral marker (bot contract)."""
+    return text.replace(REDACTED_TOKEN, "•••• (hidden)")
+
+
+def message_json(message: EscalationMessage, agent_name: str | None = None) -> dict[str, Any]:
+    return {
+        "id": message.id, "kind": message.kind, "sender": message.sender,
+        "text": display_text(message.text), "agent": agent_name,
+        "at": message.created_at.isoformat() if message.created_at else None,
+    }

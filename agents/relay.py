@@ -1,0 +1,189 @@
+"""Chat relay of an escalated web chat (bot contract, Addendum). While an agent has the conversation
+the widget talks to the gateway instead of Rasa:
+
+  POST /api/v1/chat/<conversation_id>/messages   {"text", "client_message_id"}  → 201 / 200 (resent)
+  GET  /api/v1/chat/<conversation_id>/events     SSE: state, agent messages, agent joined, handed back
+  POST /api/v1/chat/<conversation_id>/new-code   {"username", "email"} when the agent asked for it
+
+Each call carries ``Authorization: Bearer <chat_token>``: an HMAC of the escalation id that only the
+widget of that conversation received (handoff payload). The token must belong to an escalation of
+the conversation in the URL, so neither a stranger nor another escalated user can read or post."""
+from __future__ import annotations
+
+import json
+import time
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, stream_with_context
+from sqlalchemy import select
+
+from agents import audit, backends, chat, escalations
+from agents.api import json_body
+from agents.masking import mask_email
+from agents.models import AgentAccount, Escalation
+from agents.notify import changes, escalation_topic
+from agents.requests import InvalidRequest
+from agents.service_auth import bearer_token
+from gateway import sessions_of, settings_of
+
+bp = Blueprint("agents_relay", __name__, url_prefix="/api/v1/chat")
+
+STREAM_SECONDS = 55.0   # then the widget reconnects with the last id: a thread is never held for long
+KEEPALIVE_SECONDS = 15.0
+WIDGET_KINDS = ("message", "agent_joined", "handed_back", "closed", "new_code_form", "new_code_requested")
+
+
+@bp.errorhandler(InvalidRequest)
+def invalid_request(exc: InvalidRequest):
+    body = {"error": "invalid_request" if exc.status == 400 else "validation_failed", "message": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return _cors(jsonify(body)), exc.status
+
+
+def _cors(response: Response) -> Response:
+    # The widget may be embedded on another site; it authenticates with a bearer token, never a cookie.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Last-Event-ID"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+@bp.after_request
+def cors(response: Response) -> Response:
+    return _cors(response)
+
+
+@bp.route("/<conversation_id>/<path:_rest>", methods=["OPTIONS"])
+def preflight(conversation_id: str, _rest: str):
+    return Response(status=204)
+
+
+def authorised_escalation(session, conversation_id: str) -> Escalation | None:
+    """The escalation of this conversation whose token the caller presents, newest first."""
+    presented = bearer_token()
+    if not presented:
+        return None
+    secret = settings_of(current_app).secret_key
+    candidates = session.scalars(select(Escalation).where(Escalation.conversation_id == conversation_id,
+                                                          Escalation.channel == "chat")
+                                 .order_by(Escalation.created_at.desc()).limit(20))
+    for escalation in candidates:
+        if escalations.chat_token_valid(secret, escalation.id, presented):
+            return escalation
+    return None
+
+
+def forbidden():
+    # The same answer for an unknown conversation and a wrong token: nothing to probe.
+    return jsonify(error="forbidden", message="This chat is not yours or is no longer with an agent."), 403
+
+
+@bp.post("/<conversation_id>/messages")
+def post_message(conversation_id: str):
+    with sessions_of(current_app)() as session:
+        escalation = authorised_escalation(session, conversation_id)
+        if escalation is None:
+            return forbidden()
+        body = json_body()
+        text = body.get("text") if isinstance(body, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidRequest("'text' must be a non-empty string.", "text")
+        if len(text) > chat.MAX_MESSAGE:
+            raise InvalidRequest(f"'text' may be at most {chat.MAX_MESSAGE} characters.", "text")
+        client_id = body.get("client_message_id")
+        if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= 64):
+            raise InvalidRequest("'client_message_id' must be 1-64 characters.", "client_message_id")
+        try:
+            message, created = chat.post_user_message(session, escalation, text.strip(), client_id)
+        except chat.ChatClosed:
+            return jsonify(error="escalation_closed", status=escalation.status,
+                           message="The agent has ended this conversation; you are talking to the assistant again."), 409
+        return jsonify(chat.message_json(message) | {"client_message_id": client_id}), 201 if created else 200
+
+
+@bp.post("/<conversation_id>/new-code")
+def new_code(conversation_id: str):
+    """The user fills in username and e-mail in the widget; the agent never sees them (S5, S8)."""
+    with sessions_of(current_app)() as session:
+        escalation = authorised_escalation(session, conversation_id)
+        if escalation is None:
+            return forbidden()
+        if escalation.status != "claimed":
+            return jsonify(error="escalation_closed", status=escalation.status, message="No agent has this chat."), 409
+        body = json_body()
+        username = body.get("username") if isinstance(body, dict) else None
+        email = body.get("email") if isinstance(body, dict) else None
+        if not isinstance(username, str) or not 0 < len(username.strip()) <= 64:
+            raise InvalidRequest("'username' is required.", "username")
+        if not isinstance(email, str) or "@" not in email or len(email) > 254:
+            raise InvalidRequest("'email' must be an e-mail address.", "email")
+        try:
+            backends.request_new_code(settings_of(current_app), username.strip(), email.strip(),
+                                      source=f"agent-chat:{escalation.reference}")
+        except backends.BackendUnavailable:
+            return jsonify(error="backend_unavailable",
+                           message="The service is not available right now; please try again shortly."), 503
+        except ValueError as exc:
+            raise InvalidRequest(f"'{exc}' is not valid.", str(exc)) from None
+        audit.record(session, "new_code_requested", actor="user", escalation_id=escalation.id,
+                     email=mask_email(email), via="widget")
+        chat.add_event(session, escalation, "new_code_requested")
+        return jsonify(status="accepted"), 202
+
+
+@bp.get("/<conversation_id>/events")
+def events(conversation_id: str):
+    sessions = sessions_of(current_app)
+    with sessions() as session:
+        escalation = authorised_escalation(session, conversation_id)
+        if escalation is None:
+            return forbidden()
+        escalation_id = escalation.id
+    last = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
+    after = int(last) if last.isdigit() else 0
+    deadline = time.monotonic() + current_app.config.get("AGENTS_STREAM_SECONDS", STREAM_SECONDS)
+    response = Response(stream_with_context(_stream(sessions, escalation_id, after, deadline)),
+                        mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _event(name: str, data: dict, event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _stream(sessions, escalation_id: str, after: int, deadline: float):
+    topic = escalation_topic(escalation_id)
+    yield "retry: 1000\n\n"
+    first = True
+    while True:
+        seen = changes.current(topic)  # read before the query: a publish after it wakes us
+        with sessions() as session:
+            escalation = session.get(Escalation, escalation_id)
+            names = {a.id: a.display_name for a in session.scalars(select(AgentAccount))}
+            batch = chat.messages_after(session, escalation_id, after)
+            status, reference = escalation.status, escalation.reference
+            agent = escalation.claimed_by.display_name if escalation.claimed_by else None
+            position = escalations.queue_position(session, escalation)
+        if first:
+            yield _event("state", {"status": status, "reference": reference, "agent": agent, "position": position})
+            first = False
+        for m in batch:
+            after = m.id
+            if m.kind in WIDGET_KINDS:
+                data = chat.message_json(m, names.get(m.agent_id)) | {"client_message_id": m.client_message_id}
+                yield _event(m.kind, data, m.id)
+        if status in ("closed", "handed_back") and not batch:
+            return
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        if changes.wait(topic, seen, min(KEEPALIVE_SECONDS, remaining)) == seen:
+            yield ": keepalive\n\n"
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

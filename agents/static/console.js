@@ -1,0 +1,92 @@
+// Agent console: live queue (polled every 2 s), live messages of an open case (every 1 s),
+// replies sent without reloading. Works without JS too (plain forms).
+(function () {
+  "use strict";
+  var csrf = document.body.getAttribute("data-csrf") || "";
+  var STATUS = { waiting: "várakozik", claimed: "átvette: ", callback: "visszahívás" };
+  var WHO = { user: "Felhasználó", system: "—" };
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" }).then(function (r) {
+      if (r.status === 401) { window.location.href = "/agents/login?idle=1"; throw new Error("logged out"); }
+      return r.json();
+    });
+  }
+  function claimForm(item) {
+    var form = el("form", { method: "post", action: item.claim_url, class: "inline" });
+    form.appendChild(el("input", { type: "hidden", name: "csrf_token", value: csrf }));
+    form.appendChild(el("button", { type: "submit" }, "Átveszem"));
+    return form;
+  }
+  function renderQueue(table, items) {
+    var body = table.tBodies[0];
+    var rows = items.map(function (it) {
+      var tr = el("tr", { "data-id": it.id });
+      var ref = el("td"); ref.appendChild(el("a", { href: it.url }, it.reference)); tr.appendChild(ref);
+      tr.appendChild(el("td", {}, (it.channel === "phone" ? "telefon" : "chat") + (it.caller ? " " + it.caller : "")));
+      tr.appendChild(el("td", {}, it.language));
+      var s = it.waiting_seconds; tr.appendChild(el("td", {}, Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2)));
+      tr.appendChild(el("td", {}, it.position ? String(it.position) : ""));
+      tr.appendChild(el("td", {}, it.reason));
+      tr.appendChild(el("td", {}, (it.tried || []).join(", ")));
+      tr.appendChild(el("td", {}, STATUS[it.status] + (it.status === "claimed" ? it.claimed_by || "" : "")));
+      var act = el("td");
+      if (it.status === "waiting") act.appendChild(claimForm(it)); else act.appendChild(el("a", { href: it.url }, "Megnyitás"));
+      tr.appendChild(act);
+      return tr;
+    });
+    if (!rows.length) { var tr = el("tr", { class: "empty" }); tr.appendChild(el("td", { colspan: "9" }, "Nincs nyitott ügy.")); rows.push(tr); }
+    // keep keyboard focus if it sits inside the table
+    var focusedId = document.activeElement && document.activeElement.closest("tr") && document.activeElement.closest("tr").getAttribute("data-id");
+    body.replaceChildren.apply(body, rows);
+    if (focusedId) { var again = body.querySelector('tr[data-id="' + focusedId + '"] button, tr[data-id="' + focusedId + '"] a'); if (again) again.focus(); }
+    var status = document.getElementById("queue-status");
+    if (status) { var waiting = items.filter(function (i) { return i.status === "waiting"; }).length; status.textContent = waiting + " várakozó ügy"; }
+  }
+  function pollQueue(table) {
+    getJSON(table.getAttribute("data-source")).then(function (data) { renderQueue(table, data.items); })
+      .catch(function () {}).then(function () { setTimeout(function () { pollQueue(table); }, 2000); });
+  }
+  function appendMessage(list, m) {
+    var li = el("li", { class: m.sender + " " + m.kind, "data-id": String(m.id) });
+    li.appendChild(el("span", { class: "who" }, m.sender === "agent" ? (m.agent || "Ügyintéző") : WHO[m.sender] || ""));
+    li.appendChild(document.createTextNode(" " + (m.kind === "message" ? m.text : m.kind + " " + m.text)));
+    list.appendChild(li);
+  }
+  function pollMessages(list) {
+    var after = list.getAttribute("data-after") || "0";
+    getJSON(list.getAttribute("data-source") + "?after=" + encodeURIComponent(after)).then(function (data) {
+      data.messages.forEach(function (m) {
+        if (!list.querySelector('li[data-id="' + m.id + '"]')) appendMessage(list, m);
+        list.setAttribute("data-after", String(m.id));
+      });
+      var status = document.getElementById("case-status");
+      if (status && data.status && status.textContent.indexOf(data.status) !== 0) status.textContent = data.status;
+    }).catch(function () {}).then(function () { setTimeout(function () { pollMessages(list); }, 1000); });
+  }
+  function ajaxForm(form, after) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRF-Token": csrf } })
+        .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+        .then(function (res) { if (!res.ok) alert(res.body.message || "Hiba"); else if (after) after(); })
+        .catch(function () { form.submit(); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var table = document.getElementById("queue");
+    if (table) setTimeout(function () { pollQueue(table); }, 2000);
+    var list = document.getElementById("messages");
+    if (list) pollMessages(list);
+    var reply = document.getElementById("reply-form");
+    if (reply) ajaxForm(reply, function () { reply.querySelector("textarea").value = ""; reply.querySelector("textarea").focus(); });
+    Array.prototype.forEach.call(document.querySelectorAll(".canned-form"), function (f) { ajaxForm(f); });
+  });
+})();
