@@ -54,11 +54,6 @@ def cors(response: Response) -> Response:
     return _cors(response)
 
 
-@bp.route("/<conversation_id>/<path:_rest>", methods=["OPTIONS"])
-def preflight(conversation_id: str, _rest: str):
-    return Response(status=204)
-
-
 def authorised_escalation(session, conversation_id: str) -> Escalation | None:
     """The escalation of this conversation whose token the caller presents, newest first."""
     presented = bearer_token()
