@@ -1,0 +1,305 @@
+"""A person: the escalation (agents' service, in-process), the queue of the caller's language, what a
+waiting caller hears, the message they may leave (a call-back ticket), and the agent's line."""
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from flask import Response, current_app, request
+from sqlalchemy import select
+
+from agents import escalations
+from gateway import sessions_of
+from ivr.blueprint import bp, enter, reprompt, state
+from ivr.calls import Step, call_sid_of_request, form_field, ivr_step, twiml
+from ivr.models import CallbackTicket, PhoneCall, utcnow
+from ivr.prompts import LANGUAGES, catalogue
+from ivr.signature import twilio_only
+from ivr.twiml import Voice, public_url, reference_for_speech
+
+log = logging.getLogger(__name__)
+
+RECORD_MAX_SECONDS = 120
+
+
+def _config():
+    return current_app.extensions["ivr"].config
+
+
+def escalate(ctx: Step, reason: str, voice: Voice | None = None, handoff: dict[str, Any] | None = None) -> Voice:
+    """Create the escalation once per call (idempotency key phone:<CallSid>) and queue the caller."""
+    call = ctx.call
+    voice = voice or ctx.voice()
+    call.escalation_reason = call.escalation_reason or reason
+    call.mark_tried("person")
+    if call.escalation_id is None:
+        if handoff and handoff.get("escalation_id") and handoff.get("reference"):
+            # The assistant already created it through the escalation API: the same case, not a second.
+            call.escalation_id = str(handoff["escalation_id"])[:32]
+            call.escalation_reference = str(handoff["reference"])[:16]
+        else:
+            _create_escalation(ctx, reason)
+    if call.escalation_reference:
+        voice.say_key("escalate_connecting", reference=reference_for_speech(call.escalation_reference))
+    else:
+        voice.say_key("escalate_connecting_plain")
+    return _enqueue(ctx, voice)
+
+
+def _create_escalation(ctx: Step, reason: str) -> None:
+    call = ctx.call
+    payload = {
+        "idempotency_key": f"phone:{call.call_sid}", "channel": "phone", "conversation_id": call.call_sid,
+        "language": call.language, "reason": reason, "transcript": call.transcript[-100:],
+        "tried": [t for t in call.tried if t != "person"], "diagnosis": None,
+        "caller_number_masked": call.caller_number_masked,
+    }
+    # The service commits its own transaction: make ours durable first so its rollback cannot touch it.
+    ctx.session.commit()
+    try:
+        escalation, _ = escalations.create_or_get_escalation(ctx.session, payload)
+    except Exception:  # the caller is queued all the same; the agent sees them in the Twilio queue
+        log.exception("could not create the escalation of call %s", call.call_sid[-6:])
+        ctx.session.rollback()
+        return
+    call.escalation_id = escalation.id
+    call.escalation_reference = escalation.reference
+
+
+def _enqueue(ctx: Step, voice: Voice) -> Voice:
+    call = ctx.call
+    call.state = "queued"
+    call.queue = ctx.cat.queue
+    call.enqueued_at = utcnow()
+    call.connected_at = None
+    voice.response.enqueue(ctx.cat.queue, wait_url=public_url("ivr.queue_wait", lang=call.language),
+                           wait_url_method="POST", action=ctx.next_url("ivr.queue_done"), method="POST")
+    return voice
+
+
+@bp.post("/queue-wait")
+@twilio_only
+def queue_wait() -> Response:
+    """Twilio's waitUrl, called again and again while the caller waits: position and expected wait
+    in their language; after the configured time they are taken out to leave a message.
+    No database here, so the fallback URL's queue works even when the database does not."""
+    language = request.args.get("lang") if request.args.get("lang") in LANGUAGES else "hu"
+    voice = Voice(catalogue(language))
+    position, average, waited = (_number(form_field(n, 12)) for n in ("QueuePosition", "AvgQueueTime", "QueueTime"))
+    if waited is not None and waited >= _config().queue_message_after:
+        voice.say_key("queue_offer_message")
+        voice.response.leave()
+        return twiml(str(voice))
+    if position is not None and position >= 1:
+        voice.say_key("queue_position", position=position)
+    if average:
+        voice.say_key("queue_wait_minutes", minutes=max(1, math.ceil(average / 60)))
+    else:
+        voice.say_key("queue_wait_short")
+    voice.say_key("queue_hold")
+    voice.response.pause(length=_config().queue_pause)
+    return twiml(str(voice))
+
+
+def _number(text: str) -> int | None:
+    try:
+        value = int(float(text))
+    except (TypeError, ValueError):
+        return None
+    return value if 0 <= value < 10**7 else None
+
+
+@bp.post("/queue-done")
+@ivr_step(on_unknown_call="create")
+def queue_done(ctx: Step) -> Voice:
+    """The Enqueue action: the caller left the queue — served, hung up, or nobody came in time."""
+    result = form_field("QueueResult", 32).lower()
+    voice = ctx.voice()
+    if result == "bridged":
+        ctx.call.state = "done"
+        voice.say_key("queue_connected_goodbye")
+        voice.response.hangup()
+        return voice
+    if result == "hangup":
+        ctx.call.state = "done"
+        voice.response.hangup()
+        return voice
+    if result != "leave":
+        voice.say_key("queue_offer_message")
+    return enter(ctx, "queue_choice", voice)
+
+
+@state("queue_choice")
+def render_queue_choice(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
+    gather = voice.gather(ctx.next_url("ivr.queue_choice"), speech=False, num_digits=1)
+    voice.say_key("queue_choice", gather)
+    return voice
+
+
+@bp.post("/queue-choice")
+@ivr_step(states=("queue_choice",))
+def queue_choice(ctx: Step) -> Voice:
+    """1 (or silence) leaves a message; 2 or 0 waits on."""
+    if ctx.digits in ("", "1"):
+        return enter(ctx, "record")
+    if ctx.digits in ("2", "0"):
+        voice = ctx.voice()
+        voice.say_key("queue_hold")
+        return _enqueue(ctx, voice)
+    return reprompt(ctx, "no_match")
+
+
+@state("record")
+def render_record(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
+    voice.say_key("record_prompt")
+    action = ctx.next_url("ivr.recorded")
+    voice.response.record(action=action, method="POST", max_length=RECORD_MAX_SECONDS, timeout=5,
+                          finish_on_key="#", play_beep=True, trim="trim-silence",
+                          recording_status_callback=public_url("ivr.recording_status"),
+                          recording_status_callback_method="POST")
+    # Twilio skips the action when nothing was recorded: the ticket is still made.
+    voice.response.redirect(action, method="POST")
+    return voice
+
+
+@bp.post("/recorded")
+@ivr_step(states=("record",), on_unknown_call="create")
+def recorded(ctx: Step) -> Voice:
+    """The Record action: a call-back ticket (and the escalation marked "callback"), so nothing is lost."""
+    call = ctx.call
+    recording_url = _recording_url(form_field("RecordingUrl", 500))
+    if call.escalation_id is None:
+        _create_escalation(ctx, call.escalation_reason or "left_message")
+    ticket = ctx.session.scalar(select(CallbackTicket).where(CallbackTicket.call_sid == call.call_sid))
+    if ticket is None:
+        ticket = CallbackTicket(call_sid=call.call_sid, language=call.language,
+                                callback_number=form_field("From", 32) or None,
+                                caller_number_masked=call.caller_number_masked)
+        ctx.session.add(ticket)
+    ticket.escalation_id = call.escalation_id
+    ticket.escalation_reference = call.escalation_reference
+    ticket.recording_url = ticket.recording_url or recording_url
+    ticket.recording_sid = ticket.recording_sid or (form_field("RecordingSid", 64) or None)
+    duration = _number(form_field("RecordingDuration", 8))
+    ticket.recording_seconds = ticket.recording_seconds or duration
+    call.hear("user", "[voice message left]" if recording_url else "[no voice message]")
+    call.state = "done"
+    if call.escalation_id:
+        ctx.session.commit()
+        try:
+            escalations.request_callback(ctx.session, call.escalation_id, ticket.recording_url)
+        except Exception:  # the ticket above is the record that counts
+            log.exception("could not mark escalation of call %s for call-back", call.call_sid[-6:])
+            ctx.session.rollback()
+    voice = ctx.voice()
+    if call.escalation_reference:
+        voice.say_key("record_thanks", reference=reference_for_speech(call.escalation_reference))
+    voice.say_key("goodbye")
+    voice.response.hangup()
+    return voice
+
+
+def _recording_url(url: str) -> str | None:
+    return url if url.startswith(("https://", "http://")) else None
+
+
+@bp.post("/recording-status")
+@twilio_only
+def recording_status() -> Response:
+    """Recording status callback: the finished recording's URL reaches the ticket (idempotent)."""
+    sid = call_sid_of_request()
+    url = _recording_url(form_field("RecordingUrl", 500))
+    if form_field("RecordingStatus", 20).lower() != "completed" or not url:
+        return Response(status=204)
+    with sessions_of(current_app)() as session:
+        ticket = session.scalar(select(CallbackTicket).where(CallbackTicket.call_sid == sid))
+        if ticket is not None and ticket.recording_url is None:
+            ticket.recording_url = url
+            ticket.recording_sid = form_field("RecordingSid", 64) or None
+            session.commit()
+            if ticket.escalation_id:
+                try:
+                    escalations.request_callback(session, ticket.escalation_id, url)
+                except Exception:
+                    log.exception("could not attach the recording to escalation %s", ticket.escalation_id)
+    return Response(status=204)
+
+
+# --- the agent's line -----------------------------------------------------------------------------
+
+@bp.post("/agent")
+@twilio_only
+def agent() -> Response:
+    """An agent rings in: the case summary of the longest-waiting caller, then the connection.
+
+    ``?lang=en`` on the agent number's voice URL serves the English queue first (default Hungarian)."""
+    call_sid_of_request()
+    language = request.args.get("lang") if request.args.get("lang") in LANGUAGES else "hu"
+    voice = Voice(catalogue(language))
+    allowed = _config().agent_numbers
+    if allowed and form_field("From", 32).replace(" ", "") not in allowed:
+        voice.say_key("agent_not_allowed")
+        voice.response.hangup()
+        return twiml(str(voice))
+    queues = [catalogue(language).queue] + [catalogue(lang).queue for lang in LANGUAGES if lang != language]
+    with sessions_of(current_app)() as session:
+        waiting = None
+        for queue in queues:
+            waiting = session.scalar(
+                select(PhoneCall).where(PhoneCall.queue == queue, PhoneCall.enqueued_at.is_not(None),
+                                        PhoneCall.connected_at.is_(None), PhoneCall.ended_at.is_(None),
+                                        PhoneCall.state == "queued")
+                .order_by(PhoneCall.enqueued_at).limit(1))
+            if waiting is not None:
+                break
+        if waiting is None:
+            voice.say_key("agent_no_callers")
+            voice.response.hangup()
+            return twiml(str(voice))
+        voice.say(case_summary(waiting, language))
+    dial = voice.response.dial(action=public_url("ivr.agent_done", lang=language), method="POST")
+    dial.queue(waiting.queue, url=public_url("ivr.agent_connect"), method="POST")
+    return twiml(str(voice))
+
+
+def case_summary(call: PhoneCall, language: str) -> str:
+    """What the agent hears before the caller is put through (the whisper)."""
+    cat = catalogue(language)
+    reason_key = f"reason_{call.escalation_reason}"
+    reason = cat.text(reason_key) if reason_key in cat.entries else cat.text("reason_other")
+    tried = [cat.text(f"tried_{t}") for t in call.tried if f"tried_{t}" in cat.entries]
+    last = next((t["text"] for t in reversed(call.transcript or []) if t.get("role") == "user"), None)
+    return cat.text(
+        "agent_summary", language=cat.text(f"language_name_{call.language}"),
+        reference=reference_for_speech(call.escalation_reference) if call.escalation_reference else "-",
+        reason=reason, tried=", ".join(tried) or cat.text("agent_nothing_tried"),
+        last=(last or cat.text("agent_no_last"))[:200])
+
+
+@bp.post("/agent-connect")
+@twilio_only
+def agent_connect() -> Response:
+    """The <Queue url>: played to the dequeued caller just before the agent is on; marks them connected."""
+    sid = call_sid_of_request()
+    with sessions_of(current_app)() as session:
+        call = session.get(PhoneCall, sid)
+        language = call.language if call else "hu"
+        if call is not None and call.connected_at is None:
+            call.connected_at = utcnow()
+            call.agent_call_sid = form_field("DequeingCallSid", 64) or form_field("DequeueingCallSid", 64) or None
+            session.commit()
+    voice = Voice(catalogue(language))
+    voice.say_key("caller_connecting")
+    return twiml(str(voice))
+
+
+@bp.post("/agent-done")
+@twilio_only
+def agent_done() -> Response:
+    """The agent's <Dial> ended."""
+    language = request.args.get("lang") if request.args.get("lang") in LANGUAGES else "hu"
+    voice = Voice(catalogue(language))
+    voice.say_key("goodbye")
+    voice.response.hangup()
+    return twiml(str(voice))

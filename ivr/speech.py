@@ -1,0 +1,154 @@
+"""The assistant's chat-shaped answers made fit for a voice line: the one place that formats them.
+
+No markup, no emoji, no links read letter by letter, sentences split, long text cut into chunks a
+text-to-speech engine reads naturally, buttons read as numbered options the caller can press.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from ivr.prompts import Catalogue
+
+REDACTED_TOKEN = "REDACTEDSECRET"  # bot/redaction.py's token; never spoken
+MAX_CHUNK = 280
+MAX_OPTIONS = 9
+
+_LINK_MD = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_HTML_TAG = re.compile(r"<[^>]{1,200}>")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`|~~)(?=\S)(.+?)(?<=\S)\1")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.MULTILINE)
+_HEADING = re.compile(r"^\s*#{1,6}\s*", re.MULTILINE)
+_URL = re.compile(r"\b(?:https?://)?((?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:hu|com|org|net|eu|gov)(?:/[^\s]*)?)",
+                  re.IGNORECASE)
+_EMAIL = re.compile(r"\b([a-z0-9._%+-]+)@([a-z0-9-]+(?:\.[a-z0-9-]+)+)\b", re.IGNORECASE)
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,!?:;])")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+
+
+@dataclass(frozen=True)
+class SpokenOption:
+    """A bot button the caller chooses by pressing ``digit``."""
+
+    digit: str
+    title: str
+    payload: str
+
+
+@dataclass
+class SpokenReply:
+    """What the caller hears for one assistant turn."""
+
+    chunks: list[str] = field(default_factory=list)
+    options: list[SpokenOption] = field(default_factory=list)
+    handoff: dict[str, Any] | None = None
+
+
+class VoiceFormatter:
+    """Formats assistant messages ({"text", "buttons"?, "custom"?}) for one language's voice."""
+
+    def __init__(self, catalogue: Catalogue, max_chunk: int = MAX_CHUNK):
+        if max_chunk < 40:
+            raise ValueError("max_chunk must be at least 40 characters")
+        self.catalogue = catalogue
+        self.max_chunk = max_chunk
+
+    def format(self, messages: list[dict[str, Any]]) -> SpokenReply:
+        reply = SpokenReply()
+        sentences: list[str] = []
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
+            text = message.get("text")
+            if isinstance(text, str) and text.strip():
+                sentences.extend(self.sentences(text))
+            for button in message.get("buttons") or []:
+                if len(reply.options) >= MAX_OPTIONS or not isinstance(button, dict):
+                    continue
+                title = self.clean(str(button.get("title") or "")).rstrip(".")
+                payload = str(button.get("payload") or button.get("title") or "")
+                if title and payload:
+                    reply.options.append(SpokenOption(str(len(reply.options) + 1), title, payload))
+            custom = message.get("custom")
+            if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+                reply.handoff = custom["handoff"]
+        if reply.options:
+            sentences.append(self.catalogue.text("options_intro"))
+            sentences.extend(self.catalogue.text("option", digit=o.digit, title=o.title) for o in reply.options)
+        reply.chunks = self.chunk(sentences)
+        return reply
+
+    def clean(self, text: str) -> str:
+        """Plain speakable text: markup, emoji and the redaction token removed, links made sayable."""
+        text = unicodedata.normalize("NFC", text)
+        text = _LINK_MD.sub(lambda m: m.group(1), text)
+        text = _HTML_TAG.sub(" ", text)
+        text = _HEADING.sub("", text)
+        text = _BULLET.sub("", text)
+        text = _EMPHASIS.sub(lambda m: m.group(2), text)
+        text = text.replace(REDACTED_TOKEN, "")
+        text = _EMAIL.sub(self._say_email, text)
+        text = _URL.sub(self._say_url, text)
+        text = "".join(ch for ch in text if not _is_symbol(ch))
+        return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
+
+    def sentences(self, text: str) -> list[str]:
+        """``text`` cleaned and split into sentences (lines and list items count as sentences)."""
+        out: list[str] = []
+        for line in text.splitlines():
+            line = self.clean(line)
+            if not line:
+                continue
+            if line[-1] not in ".!?…:":
+                line += "."
+            out.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+        return out
+
+    def chunk(self, sentences: list[str]) -> list[str]:
+        """Sentences joined into chunks of at most ``max_chunk`` characters; overlong ones split at words."""
+        chunks: list[str] = []
+        current = ""
+        for sentence in sentences:
+            for piece in self._split_long(sentence):
+                if current and len(current) + 1 + len(piece) > self.max_chunk:
+                    chunks.append(current)
+                    current = piece
+                else:
+                    current = f"{current} {piece}".strip()
+        if current:
+            chunks.append(current)
+        return chunks
+
+    def _split_long(self, sentence: str) -> list[str]:
+        if len(sentence) <= self.max_chunk:
+            return [sentence]
+        pieces: list[str] = []
+        current = ""
+        for word in sentence.split(" "):
+            word = word[: self.max_chunk]
+            if current and len(current) + 1 + len(word) > self.max_chunk:
+                pieces.append(current)
+                current = word
+            else:
+                current = f"{current} {word}".strip()
+        if current:
+            pieces.append(current)
+        return pieces
+
+    def _say_email(self, match: re.Match) -> str:
+        dot = f" {self.catalogue.text('spell_dot')} "
+        return f"{match.group(1)} {self.catalogue.text('spell_at')} {match.group(2).replace('.', dot)}"
+
+    def _say_url(self, match: re.Match) -> str:
+        dot = f" {self.catalogue.text('spell_dot')} "
+        return match.group(1).rstrip("/").replace(".", dot).replace("/", " / ")
+
+
+def _is_symbol(ch: str) -> bool:
+    """Emoji, pictographs and other symbols a voice must not read out."""
+    if ch in "\u200d\ufe0f\ufe0e":
+        return True
+    category = unicodedata.category(ch)
+    return category in ("So", "Cs", "Co") or (category == "Sk" and ord(ch) > 0x2000)

@@ -1,0 +1,88 @@
+"""One prompt catalogue per language, the same keys in both, the facts of RULES.md (S1-S11)."""
+from __future__ import annotations
+
+import pytest
+
+from gateway.settings import SettingsError
+from ivr.config import IvrConfig
+from ivr.prompts import CatalogueError, _placeholders, catalogue, catalogues
+from ivr.sealing import Sealer
+
+
+def test_both_languages_have_the_same_prompts_and_placeholders():
+    cats = catalogues()
+    assert set(cats["hu"].entries) == set(cats["en"].entries)
+    for key, text in cats["hu"].entries.items():
+        assert _placeholders(text) == _placeholders(cats["en"].entries[key]), key
+
+
+def test_voices_are_hungarian_and_english():
+    assert catalogue("hu").speech_language == "hu-HU" and catalogue("hu").voice.startswith("Google.hu-HU")
+    assert catalogue("en").speech_language.startswith("en-") and "en-" in catalogue("en").voice
+    assert catalogue("hu").queue == "helpdesk-hu" and catalogue("en").queue == "helpdesk-en"
+    assert catalogue("xx") is catalogue("hu")
+
+
+@pytest.mark.parametrize("lang", ["hu", "en"])
+def test_code_valid_five_days_and_new_code_under_forgotten_password_S4(lang):
+    text = catalogue(lang).text("topic_activation")
+    assert ("öt napig" if lang == "hu" else "five days") in text
+    assert ("Elfelejtett jelszó" if lang == "hu" else "Forgotten password") in text
+
+
+@pytest.mark.parametrize("lang", ["hu", "en"])
+def test_username_only_at_document_office_and_email_fixed_there_S5_S9(lang):
+    text = catalogue(lang).text("topic_username_email")
+    assert text.count("okmányirod" if lang == "hu" else "document office") >= 2
+
+
+@pytest.mark.parametrize("lang", ["hu", "en"])
+def test_login_uses_chosen_username_and_password_not_code_S6_S7(lang):
+    text = catalogue(lang).text("topic_login")
+    assert ("ne a saját nevét" if lang == "hu" else "not your own name") in text
+    assert ("nem azonos az egyszer használható aktiváló kóddal" if lang == "hu" else "not the one-time activation code") in text
+
+
+@pytest.mark.parametrize("lang", ["hu", "en"])
+def test_contacts_give_189_abroad_number_email_and_web_S11(lang):
+    text = catalogue(lang).text("topic_contacts")
+    for fact in ("24", "1 8 9", "3 7 1, 93 00", "ugyfelvonal"):
+        assert fact in text
+
+
+@pytest.mark.parametrize("lang", ["hu", "en"])
+def test_new_code_answer_never_says_whether_the_account_exists(lang):
+    done = catalogue(lang).text("newcode_done")
+    assert ("Ha a megadott adatok egyeznek" if lang == "hu" else "If the details match") in done
+
+
+def test_a_catalogue_with_a_missing_key_is_refused(tmp_path, monkeypatch):
+    import ivr.prompts as prompts
+
+    (tmp_path / "hu.yml").write_text("greeting: szia\nmenu: x\n", encoding="utf-8")
+    (tmp_path / "en.yml").write_text("greeting: hi\n", encoding="utf-8")
+    monkeypatch.setattr(prompts, "_DIR", tmp_path)
+    prompts.catalogues.cache_clear()
+    try:
+        with pytest.raises(CatalogueError, match="menu"):
+            prompts.catalogues()
+    finally:
+        monkeypatch.undo()
+        prompts.catalogues.cache_clear()
+
+
+def test_settings_are_checked_once_and_name_each_bad_value():
+    assert IvrConfig.load({}, env={}).rasa_timeout == 2.5
+    config = IvrConfig.load({}, env={"IVR_QUEUE_MESSAGE_AFTER_SECONDS": "60", "IVR_AGENT_NUMBERS": "+36 1 111 1111, +3612222222"})
+    assert config.queue_message_after == 60 and config.agent_numbers == ("+3611111111", "+3612222222")
+    with pytest.raises(SettingsError) as err:
+        IvrConfig.load({}, env={"IVR_RASA_TIMEOUT_SECONDS": "30", "IVR_BACKEND_TIMEOUT_SECONDS": "soon"})
+    assert "IVR_RASA_TIMEOUT_SECONDS" in str(err.value) and "IVR_BACKEND_TIMEOUT_SECONDS" in str(err.value)
+
+
+def test_spelled_details_are_sealed_not_stored_in_clear():
+    sealer = Sealer("secret-key-0123456789abcdef")
+    token = sealer.seal("kiss.pista@gmail.com")
+    assert "kiss" not in token and sealer.unseal(token) == "kiss.pista@gmail.com"
+    assert Sealer("another-key-0123456789abcdef").unseal(token) is None
+    assert sealer.unseal(token[:-4] + "AAAA") is None and sealer.unseal(None) is None

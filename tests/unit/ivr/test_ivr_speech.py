@@ -1,0 +1,76 @@
+"""The assistant's answers made speakable (issue 4: sentences split, no markup, lists read as options)."""
+from __future__ import annotations
+
+import pytest
+
+from ivr.prompts import catalogue
+from ivr.speech import MAX_OPTIONS, VoiceFormatter
+
+
+@pytest.fixture
+def hu():
+    return VoiceFormatter(catalogue("hu"))
+
+
+def test_markup_emoji_and_links_are_not_read_out(hu):
+    reply = hu.format([{"text": "**Figyelem!** A kód _5 napig_ érvényes 🙂. Súgó: [itt](https://www.magyarorszag.hu/segitseg)"}])
+    spoken = " ".join(reply.chunks)
+    for forbidden in ("**", "_", "🙂", "https", "(", "]"):
+        assert forbidden not in spoken
+    assert "A kód 5 napig érvényes." in spoken
+    assert "Súgó: itt." in spoken
+
+
+def test_addresses_are_said_in_the_callers_language(hu):
+    spoken = " ".join(hu.format([{"text": "Írjon a 189@ugyfelvonal.hu címre vagy nézze meg: www.ugyfelvonal.hu"}]).chunks)
+    assert "189 kukac ugyfelvonal pont hu" in spoken
+    assert "www pont ugyfelvonal pont hu" in spoken
+    en = VoiceFormatter(catalogue("en"))
+    assert "189 at ugyfelvonal dot hu" in " ".join(en.format([{"text": "Write to 189@ugyfelvonal.hu"}]).chunks)
+
+
+def test_redacted_secret_is_never_spoken(hu):
+    spoken = " ".join(hu.format([{"text": "A beírt kód REDACTEDSECRET nem jelszó."}]).chunks)
+    assert "REDACTEDSECRET" not in spoken
+
+
+def test_list_items_and_lines_become_sentences(hu):
+    sentences = hu.sentences("Lehetőségek:\n- új kód kérése\n- okmányiroda\n1. első")
+    assert sentences == ["Lehetőségek:", "új kód kérése.", "okmányiroda.", "első."]
+
+
+def test_long_text_is_cut_into_chunks_at_word_boundaries():
+    formatter = VoiceFormatter(catalogue("en"), max_chunk=60)
+    text = "This is one sentence. " * 10 + "A" + " very" * 40 + " long sentence."
+    chunks = formatter.format([{"text": text}]).chunks
+    assert len(chunks) > 3
+    assert all(len(c) <= 60 for c in chunks)
+    assert " ".join(chunks).split() == formatter.clean(text).split()
+
+
+def test_buttons_are_read_as_numbered_options(hu):
+    reply = hu.format([{"text": "Kér új kódot?", "buttons": [
+        {"title": "Igen", "payload": "/affirm"}, {"title": "Nem", "payload": "/deny"}]}])
+    assert [(o.digit, o.title, o.payload) for o in reply.options] == [("1", "Igen", "/affirm"), ("2", "Nem", "/deny")]
+    spoken = " ".join(reply.chunks)
+    assert "1: Igen." in spoken and "2: Nem." in spoken
+
+
+def test_no_more_options_than_keys(hu):
+    buttons = [{"title": f"T{i}", "payload": f"/p{i}"} for i in range(15)]
+    assert len(hu.format([{"text": "x", "buttons": buttons}]).options) == MAX_OPTIONS
+
+
+def test_handoff_payload_is_picked_up(hu):
+    reply = hu.format([{"text": "Kapcsolom."}, {"custom": {"handoff": {"reference": "HD-7K3R", "escalation_id": "e1"}}}])
+    assert reply.handoff == {"reference": "HD-7K3R", "escalation_id": "e1"}
+
+
+def test_garbage_messages_are_skipped(hu):
+    reply = hu.format(["not a dict", {"text": None}, {"buttons": "nope"}, {"text": "Jó."}])
+    assert reply.chunks == ["Jó."]
+
+
+def test_too_small_chunk_setting_is_refused():
+    with pytest.raises(ValueError):
+        VoiceFormatter(catalogue("hu"), max_chunk=5)
