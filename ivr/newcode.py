@@ -18,7 +18,7 @@ from ivr.twiml import Voice
 SPELLING_HINTS = ("a mint Aladár, bé mint Béla, kukac, pont, alulvonás, kötőjel, gmail, freemail, citromail, "
                   "hotmail, outlook, alpha, bravo, at, dot, underscore, dash")
 # A caller about to say a password is stopped (S7: the password is never part of a help call).
-_PASSWORD_WORDS = re.compile(r"\b(jelsz[oó]\w*|password|passcode|pin)\b", re.IGNORECASE)
+_PASSWORD_WORDS = re.compile(r"\b(jelsz\w*|password|passcode|pin)\b", re.IGNORECASE)
 
 
 def _room():

@@ -1,0 +1,126 @@
+"""Speech turns through the assistant (Rasa's REST channel, channel phone) and what happens when it
+is slow, broken or stopped mid-call: the keypad menu with recorded answers keeps serving (issue 4)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+
+def _bot(text, **extra):
+    return [{"recipient_id": "x", "text": text, **extra}]
+
+
+def test_speech_goes_to_the_assistant_marked_as_phone_in_the_callers_language(phone_app_factory, call_phone,
+                                                                             rasa_stand_in):
+    rasa_stand_in.reply = lambda body: _bot("Az aktiváló kód **öt napig** érvényes. Ha lejárt, kérjen újat.")
+    call = call_phone(app=phone_app_factory(rasa_url=rasa_stand_in.url))
+    call.dial()
+    call.say("lejárt az aktiváló kódom")
+    body = rasa_stand_in.received[-1]["body"]
+    assert body == {"sender": call.call_sid, "message": "lejárt az aktiváló kódom",
+                    "metadata": {"channel": "phone", "language": "hu"}}
+    assert "Az aktiváló kód öt napig érvényes." in call.text()
+    assert call.gather.attrib["action"].split("?")[0].endswith("/voice/converse")
+    call.press("#")
+    call.press("9")
+    call.say("my code expired")
+    assert rasa_stand_in.received[-1]["body"]["metadata"] == {"channel": "phone", "language": "en"}
+
+
+def test_assistant_buttons_are_chosen_by_key_and_sent_as_their_payload(phone_app_factory, call_phone, rasa_stand_in):
+    def reply(body):
+        if body["message"] == "/affirm":
+            return _bot("Rendben.")
+        return _bot("Kér új kódot?", buttons=[{"title": "Igen", "payload": "/affirm"},
+                                              {"title": "Nem", "payload": "/deny"}])
+
+    rasa_stand_in.reply = reply
+    call = call_phone(app=phone_app_factory(rasa_url=rasa_stand_in.url))
+    call.dial()
+    call.say("új kódot szeretnék")
+    assert "1: Igen." in call.text()
+    call.press("1")
+    assert rasa_stand_in.received[-1]["body"]["message"] == "/affirm"
+    assert "Rendben." in call.says
+
+
+def test_bot_handoff_queues_the_caller_on_the_same_escalation(phone_app_factory, call_phone, rasa_stand_in,
+                                                            phone_db):
+    from agents.models import Escalation
+
+    app = phone_app_factory(rasa_url=rasa_stand_in.url)
+    rasa_stand_in.reply = lambda body: [{"recipient_id": "x", "text": "Átadom egy munkatársnak."},
+                                        {"recipient_id": "x", "custom": {"handoff": {"reference": "HD-7K3R",
+                                                                                     "escalation_id": "e" * 32}}}]
+    call = call_phone(app=app)
+    call.dial()
+    call.say("ügyintézőt kérek")
+    assert call.enqueue.text == "helpdesk-hu"
+    assert "Átadom egy munkatársnak." in call.says and "H D, 7 K 3 R" in call.text()
+    with phone_db(app) as session:
+        assert session.scalars(select(Escalation)).all() == []  # the assistant's escalation is used
+
+
+def test_bot_handoff_without_an_escalation_creates_one_with_the_transcript(phone_app_factory, call_phone,
+                                                                         rasa_stand_in, phone_db):
+    from agents.models import Escalation
+
+    app = phone_app_factory(rasa_url=rasa_stand_in.url)
+    rasa_stand_in.reply = lambda body: [{"recipient_id": "x", "text": "Kapcsolom.", "custom": {"handoff": {}}}]
+    call = call_phone(app=app)
+    call.dial()
+    call.say("a jelszavam Titok123456 és nem enged be, kiss.pista@gmail.com")
+    with phone_db(app) as session:
+        escalation = session.scalar(select(Escalation))
+    assert escalation.reason == "bot_handoff" and escalation.idempotency_key == f"phone:{call.call_sid}"
+    user_text = " ".join(t["text"] for t in escalation.transcript if t["role"] == "user")
+    assert "Titok123456" not in user_text and "kiss.pista@gmail.com" not in user_text
+
+
+@pytest.mark.parametrize("trouble", ["stopped", "http500", "garbage", "slow"])
+def test_assistant_trouble_leaves_the_keypad_menu_with_recorded_answers(phone_app_factory, call_phone,
+                                                                      rasa_stand_in, trouble):
+    app = phone_app_factory(rasa_url=rasa_stand_in.url, IVR={"rasa_timeout": 1.0})
+    rasa_stand_in.reply = lambda body: _bot("Miben segíthetek?")
+    call = call_phone(app=app)
+    call.dial()
+    call.say("szia")
+    assert "Miben segíthetek?" in call.says
+    if trouble == "stopped":
+        rasa_stand_in.stop()
+    elif trouble == "http500":
+        rasa_stand_in.status = 500
+    elif trouble == "garbage":
+        rasa_stand_in.reply = lambda body: {"not": "a list"}
+    else:
+        rasa_stand_in.delay = 3.0
+    started = time.monotonic()
+    call.say("lejárt a kódom")
+    assert time.monotonic() - started < 3.0  # the webhook keeps Twilio's deadline
+    assert "A hangalapú asszisztens most nem érhető el" in call.text()
+    gather = call.gather
+    assert gather.attrib["input"] == "dtmf" and "Aktiválás: 1-es gomb" in call.text()
+    call.press("1")
+    assert "öt napig érvényes" in call.text()
+    call.press("0")
+    assert call.enqueue is not None
+
+
+def test_assistant_saying_nothing_is_a_reprompt(phone_app_factory, call_phone, rasa_stand_in):
+    rasa_stand_in.reply = lambda body: []
+    call = call_phone(app=phone_app_factory(rasa_url=rasa_stand_in.url))
+    call.dial()
+    call.say("hmm")
+    assert "Ezt nem értettem." in call.says and call.gather is not None
+
+
+def test_replayed_speech_turn_is_sent_to_the_assistant_once(phone_app_factory, call_phone, rasa_stand_in):
+    rasa_stand_in.reply = lambda body: _bot("Rendben.")
+    call = call_phone(app=phone_app_factory(rasa_url=rasa_stand_in.url))
+    call.dial()
+    action = call.gather.attrib["action"]
+    first = call.post(action, {"SpeechResult": "szia", "Confidence": "0.9"})
+    second = call.post(action, {"SpeechResult": "szia", "Confidence": "0.9"})
+    assert first.body == second.body and len(rasa_stand_in.received) == 1

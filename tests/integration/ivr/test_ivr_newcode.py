@@ -1,0 +1,162 @@
+"""New code by phone (S4, S5, S8): spelling, read-back, confirmation, keypad, the one backend request,
+the same words for every account, never a password; backend trouble offers a person."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+
+@pytest.fixture
+def nc_app(phone_app_factory, backend_stand_in):
+    return phone_app_factory(credentials_url=backend_stand_in.url)
+
+
+def _to_username(call):
+    call.dial()
+    call.press("3")
+    assert "Betűzze a felhasználónevét" in call.text()
+    assert call.gather.attrib["action"].split("?")[0].endswith("/voice/new-code/username")
+
+
+def test_new_code_request_after_spelling_and_confirming_both(nc_app, call_phone, backend_stand_in, phone_db):
+    from ivr.models import PhoneCall
+
+    call = call_phone(app=nc_app)
+    _to_username(call)
+    call.say("k mint Károly i s s p i s t a 7 7")
+    assert "Ezt értettem: k, i, s, s, p, i, s, t, a, 77." in call.says
+    with phone_db(nc_app) as session:
+        stored = session.get(PhoneCall, call.call_sid)
+        assert stored.sealed_username and "kiss" not in stored.sealed_username
+    call.press("1")
+    assert "e-mail címét" in call.text()
+    call.say("kiss pont pista kukac gmail pont com")
+    assert "Az e-mail cím: k, i, s, s, pont, p, i, s, t, a, kukac, g, m, a, i, l, pont, c, o, m." in call.says
+    call.press("1")
+    assert "Ha a megadott adatok egyeznek a nyilvántartással" in call.text()
+    [request] = backend_stand_in.received
+    assert request["body"] == {"username": "kisspista77", "email": "kiss.pista@gmail.com", "channel": "phone",
+                               "source": "+36 30 *** **67"}
+    assert request["headers"]["Authorization"].startswith("Bearer ")
+    with phone_db(nc_app) as session:
+        stored = session.get(PhoneCall, call.call_sid)
+    assert stored.sealed_username is None and stored.sealed_email is None
+    transcript = " ".join(t["text"] for t in stored.transcript)
+    assert "kiss.pista@gmail.com" not in transcript and "kisspista77" not in transcript
+
+
+def test_reset_answer_is_identical_for_unknown_user_and_rejected_request(nc_app, call_phone, backend_stand_in):
+    heard = []
+    for status in (202, 422):
+        backend_stand_in.status = status
+        call = call_phone(app=nc_app)
+        _to_username(call)
+        call.say("n o b o d y")
+        call.press("1")
+        call.say("nobody at example dot com")
+        call.press("1")
+        heard.append(call.says)
+    assert heard[0] == heard[1]
+
+
+def test_replayed_confirmation_sends_one_new_code_request(nc_app, call_phone, backend_stand_in):
+    call = call_phone(app=nc_app)
+    _to_username(call)
+    call.say("k i s s")
+    call.press("1")
+    call.say("kiss at example dot com")
+    action = call.gather.attrib["action"]
+    first = call.post(action, {"Digits": "1"})
+    again = call.post(action, {"Digits": "1"})
+    assert first.body == again.body and len(backend_stand_in.received) == 1
+
+
+@pytest.mark.parametrize("lang, readback", [("hu", "Ezt értettem: a, b, c."), ("en", "I understood: a, b, c.")])
+def test_two_failed_spellings_offer_the_keypad_then_a_person(nc_app, call_phone, backend_stand_in, lang, readback):
+    call = call_phone(app=nc_app)
+    call.dial()
+    if lang == "en":
+        call.press("9")
+    call.press("3")
+    call.say("a b c")
+    assert readback in call.says
+    call.press("2")
+    call.say("kiss@@@")  # not a username at all
+    assert call.gather.attrib["action"].split("?")[0].endswith("/voice/new-code/keypad-offer")
+    call.press("1")
+    call.press("1234567")
+    assert any("1234567" in s for s in call.says)
+    call.press("2")
+    assert call.gather.attrib["action"].split("?")[0].endswith("/voice/offer-person")
+    call.silence()
+    assert call.enqueue is not None and backend_stand_in.received == []
+
+
+def test_keypad_username_then_email_sends_the_request(nc_app, call_phone, backend_stand_in):
+    call = call_phone(app=nc_app)
+    _to_username(call)
+    call.press("20011234")
+    call.press("1")
+    call.say("anna kukac example pont hu")
+    call.press("1")
+    assert backend_stand_in.received[0]["body"]["username"] == "20011234"
+
+
+def test_two_failed_email_attempts_offer_a_person(nc_app, call_phone, backend_stand_in):
+    call = call_phone(app=nc_app)
+    _to_username(call)
+    call.say("k i s s")
+    call.press("1")
+    call.say("nem tudom")
+    assert "próbáljuk újra" in call.text()
+    call.say("anna kukac example pont hu")
+    call.press("2")
+    assert "Ügyintézőért nyomja meg a 0-t" in call.text()
+    call.press("0")
+    assert call.enqueue is not None and backend_stand_in.received == []
+
+
+@pytest.mark.parametrize("spoken", ["a jelszavam Titok123", "my password is hunter2", "jelszó"])
+def test_a_password_is_never_taken_on_the_phone(nc_app, call_phone, backend_stand_in, phone_db, spoken):
+    from ivr.models import PhoneCall
+
+    call = call_phone(app=nc_app)
+    _to_username(call)
+    call.say(spoken)
+    assert any("jelszót ne mondjon be" in s or "Telefonon soha nem kérjük" in s for s in call.says)
+    assert call.gather.attrib["action"].split("?")[0].endswith("/voice/new-code/username")
+    with phone_db(nc_app) as session:
+        stored = session.get(PhoneCall, call.call_sid)
+    assert stored.sealed_username is None
+    assert "Titok123" not in str(stored.transcript) and "hunter2" not in str(stored.transcript)
+
+
+@pytest.mark.parametrize("trouble", ["stopped", "http500", "slow"])
+def test_backend_down_offers_a_person(phone_app_factory, call_phone, backend_stand_in, phone_db, trouble):
+    from agents.models import Escalation
+
+    app = phone_app_factory(credentials_url=backend_stand_in.url, IVR={"backend_timeout": 0.5})
+    if trouble == "stopped":
+        backend_stand_in.stop()
+    elif trouble == "http500":
+        backend_stand_in.status = 500
+    else:
+        backend_stand_in.delay = 2.0
+    call = call_phone(app=app)
+    _to_username(call)
+    call.say("k i s s")
+    call.press("1")
+    call.say("kiss at example dot com")
+    call.press("1")
+    assert "A kódkérő rendszer most nem érhető el" in call.text()
+    call.silence()
+    assert call.enqueue is not None
+    with phone_db(app) as session:
+        assert session.scalar(select(Escalation)).reason == "backend_down"
+
+
+def test_zero_reaches_a_person_from_inside_the_new_code_flow(nc_app, call_phone):
+    call = call_phone(app=nc_app)
+    _to_username(call)
+    call.press("0")
+    assert call.enqueue is not None
