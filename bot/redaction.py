@@ -32,7 +32,7 @@ SecretKind = Literal["code", "password"]
 # Crockford's decoding accepts, so those count as code characters too; only U never appears.
 _CODE_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTVWXYZ")
 _GROUP = r"[0-9A-Za-z]{4}"
-_SEP = r"(?:[ \t]*[-‐‑–—][ \t]*|[ \t]+)?"
+_SEP = r"(?:[ \t]*[-‐‑–—._][ \t]*|[ \t]+)?"
 _CODE_RE = re.compile(
     rf"(?<![0-9A-Za-z@._-])({_GROUP}){_SEP}({_GROUP}){_SEP}({_GROUP}){_SEP}({_GROUP})(?![0-9A-Za-z@_-])"
 )

@@ -217,3 +217,54 @@ def test_rest_channel_failure_inside_rasa_is_a_json_error_without_details():
     assert r.status_code == 500
     assert r.json() == {"error": "internal_error", "message": "the assistant could not handle the message"}
     assert "hunter2" not in r.text
+
+
+# --- socket.io over a real socket.io client ----------------------------------------------------
+
+
+def test_socketio_channel_hands_rasa_only_redacted_text_and_answers_the_session():
+    import socketio
+
+    received: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+        await message.output_channel.send_text_message(message.sender_id, "Ne ossza meg a jelszavát.")
+
+    channel = HelpdeskSocketIOInput.from_credentials(
+        {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True}
+    )
+
+    async def scenario():
+        async with serve(channel, on_new_message) as url:
+            base = url.split("/webhooks/")[0]
+            client = socketio.AsyncClient()
+            answers: asyncio.Queue = asyncio.Queue()
+            confirmed: asyncio.Queue = asyncio.Queue()
+            errors: asyncio.Queue = asyncio.Queue()
+            client.on("bot_uttered", answers.put)
+            client.on("session_confirm", confirmed.put)
+            client.on("helpdesk_error", errors.put)
+            await client.connect(base, socketio_path="/socket.io", transports=["websocket"])
+            try:
+                await client.emit("session_request", {"session_id": "widget-1"})
+                session = await asyncio.wait_for(confirmed.get(), 10)
+                await client.emit("user_uttered", {"message": "my password is hunter2hunter2", "session_id": session,
+                                                   "metadata": {"language": "en", "channel": "phone"}})
+                answer = await asyncio.wait_for(answers.get(), 10)
+                await client.emit("user_uttered", {"message": 42, "session_id": session})
+                error = await asyncio.wait_for(errors.get(), 10)
+            finally:
+                await client.disconnect()
+        return session, answer, error
+
+    session, answer, error = run(scenario())
+    assert session == "widget-1"
+    assert answer == {"text": "Ne ossza meg a jelszavát."}
+    assert error["error"] == "invalid_message"
+    (message,) = received
+    assert message.text == "my password is REDACTEDSECRET"
+    assert message.sender_id == "widget-1"
+    assert message.input_channel == "helpdesk_socketio"
+    # The widget is always the chat channel, whatever a client claims.
+    assert message.metadata == {"channel": "chat", "language": "en", "redacted": ["password"]}

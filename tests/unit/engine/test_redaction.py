@@ -13,6 +13,8 @@ HUNGARIAN_SECRETS = [
     (f"Ezt a kódot kaptam: {CODE.lower()}, de nem működik", CODE.lower(), ["code"]),
     ("beírtam hogy K7QM3XPA9TDEW2HF de nem enged be", "K7QM3XPA9TDEW2HF", ["code"]),
     ("k7qm 3xpa 9tde w2hf", "k7qm 3xpa 9tde w2hf", ["code"]),
+    ("K7QM.3XPA.9TDE.W2HF volt a levélben", "K7QM.3XPA.9TDE.W2HF", ["code"]),
+    ("k7qm_3xpa_9tde_w2hf", "k7qm_3xpa_9tde_w2hf", ["code"]),
     ("a kod: K7QM - 3XPA - 9TDE - W2HF!", "K7QM - 3XPA - 9TDE - W2HF", ["code"]),
     ("a jelszavam: Tavasz2024!!", "Tavasz2024!!", ["password"]),
     ("a jelszavam Tavasz2024!!", "Tavasz2024!!", ["password"]),
@@ -71,6 +73,7 @@ HUNGARIAN_ORDINARY = [
     "beírtam a kódot jelszónak",
     "hívjam a 189-et?",
     "REDACTEDSECRET",
+    "a www.magyarorszag.hu/segitseg oldalon néztem",
 ]
 
 ENGLISH_ORDINARY = [
