@@ -1,0 +1,463 @@
+/*
+ * Ügyfélkapu help-desk chat widget. Embed with one tag:
+ *   <script src="https://helpdesk.example/widget/widget.js" data-rasa-url="https://bot.example" defer></script>
+ * Options (data-*): rasa-url, gateway-url (default: where this file came from), lang (hu|en),
+ * socket-path (/socket.io), storage-key.
+ *
+ * The assistant is reached over Rasa's socket.io channel `helpdesk_socketio`. When the bot hands the
+ * chat to a person it sends {"handoff": {reference, escalation_id, chat_token}}; the widget then talks
+ * to the gateway's chat relay (POST messages, an SSE stream of the agent's side) until the agent
+ * hands back. The session id, the visible history and unsent messages live in localStorage, so a
+ * reload or a dropped connection continues the same conversation, in order, without doubles.
+ */
+(function () {
+  "use strict";
+  if (window.HelpdeskWidget) return;
+
+  var script = document.currentScript || (function () {
+    var all = document.querySelectorAll('script[src*="widget.js"]');
+    return all[all.length - 1];
+  })();
+  var data = script.dataset || {};
+  var scriptUrl = new URL(script.src, window.location.href);
+  var gatewayUrl = (data.gatewayUrl || scriptUrl.origin).replace(/\/$/, "");
+  var rasaUrl = (data.rasaUrl || "http://127.0.0.1:5005").replace(/\/$/, "");
+  var socketPath = data.socketPath || "/socket.io";
+  var storageKey = data.storageKey || "hdw-state-v1";
+  var MAX_HISTORY = 200;
+
+  var TEXT = {
+    hu: {
+      launcher: "Segítség – csevegés", title: "Ügyfélkapu segítség", other: "English", otherLabel: "Switch to English",
+      close: "Bezárás", closeLabel: "Csevegés bezárása", input: "Üzenet", placeholder: "Írja ide a kérdését…", send: "Küldés",
+      you: "Ön", bot: "Asszisztens", agent: "Ügyintéző", log: "Beszélgetés",
+      connecting: "Kapcsolódás…", withBot: "Az asszisztenssel beszél.",
+      offline: "Nincs kapcsolat. Az üzeneteit elküldjük, amint helyreáll.",
+      waiting: function (ref, pos) { return "Ügyintézőre vár (ügyszám: " + ref + ")" + (pos ? ", sorszám: " + pos : "") + "."; },
+      joined: function (name) { return "Ügyintéző csatlakozott: " + name + "."; },
+      withAgent: function (name) { return "Ügyintézővel beszél: " + name + "."; },
+      back: "Ismét az asszisztenssel beszél.",
+      typing: "Az asszisztens ír…",
+      intro: "Üdvözöljük! Írja le röviden, miben segíthetünk (például: „nem jött meg az aktiváló kód”).",
+      warn: "Ez jelszónak vagy aktiváló kódnak tűnik. Jelszót és kódot soha ne írjon be a csevegésbe – sem az asszisztensnek, sem ügyintézőnek. Elküldi mégis?",
+      sendAnyway: "Mégis elküldöm", edit: "Javítom",
+      formIntro: "Az ügyintéző új kódot kér Önnek. Adja meg a felhasználónevét és a regisztrációkor megadott e-mail-címét – ezeket az ügyintéző nem látja. A kód csak a nyilvántartott címre megy.",
+      username: "Felhasználónév", email: "E-mail-cím", requestCode: "Új kód kérése",
+      codeRequested: "Köszönjük. Ha az adatok egyeznek, az új kódot elküldtük a nyilvántartott e-mail-címre; 5 napig érvényes.",
+      unavailable: "A csevegés most nem érhető el. Hívja az ügyfélvonalat: 189 (külföldről +36 1 371 9300).",
+      pending: "küldésre vár", sent: "elküldve"
+    },
+    en: {
+      launcher: "Help – chat", title: "Ügyfélkapu help", other: "Magyar", otherLabel: "Váltás magyarra",
+      close: "Close", closeLabel: "Close the chat", input: "Message", placeholder: "Type your question…", send: "Send",
+      you: "You", bot: "Assistant", agent: "Agent", log: "Conversation",
+      connecting: "Connecting…", withBot: "You are talking to the assistant.",
+      offline: "No connection. Your messages will be sent as soon as it is back.",
+      waiting: function (ref, pos) { return "Waiting for an agent (case " + ref + ")" + (pos ? ", position " + pos : "") + "."; },
+      joined: function (name) { return "An agent has joined: " + name + "."; },
+      withAgent: function (name) { return "You are talking to an agent: " + name + "."; },
+      back: "You are talking to the assistant again.",
+      typing: "The assistant is typing…",
+      intro: "Welcome! Tell us briefly how we can help (for example: \"my activation code never arrived\").",
+      warn: "This looks like a password or an activation code. Never type a password or code into the chat – not to the assistant, not to an agent. Send it anyway?",
+      sendAnyway: "Send anyway", edit: "Edit",
+      formIntro: "The agent is requesting a new code for you. Enter your username and the e-mail address you gave at registration – the agent cannot see them. The code only goes to the address on file.",
+      username: "Username", email: "E-mail address", requestCode: "Request a new code",
+      codeRequested: "Thank you. If the details match, a new code has been sent to the address on file; it is valid for 5 days.",
+      unavailable: "The chat is not available right now. Call the customer line: 189 (from abroad +36 1 371 9300).",
+      pending: "waiting to be sent", sent: "sent"
+    }
+  };
+
+  // --- state (persisted) ------------------------------------------------------------------------
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
+    return Date.now().toString(36) + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+  }
+  function load() {
+    try { var s = JSON.parse(localStorage.getItem(storageKey) || "null"); if (s && s.session_id) return s; } catch (e) { /* start afresh */ }
+    return { session_id: newId(), lang: data.lang === "en" ? "en" : "hu", langChosen: false, history: [], outbox: [], handoff: null, open: false };
+  }
+  var state = load();
+  function save() {
+    if (state.history.length > MAX_HISTORY) state.history = state.history.slice(-MAX_HISTORY);
+    try { localStorage.setItem(storageKey, JSON.stringify(state)); } catch (e) { /* private mode: keep in memory */ }
+  }
+  function t(key) { return TEXT[state.lang][key]; }
+
+  // --- DOM ----------------------------------------------------------------------------------------
+  var css = document.createElement("link");
+  css.rel = "stylesheet"; css.href = gatewayUrl + "/widget/widget.css";
+  document.head.appendChild(css);
+
+  function el(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined) n.textContent = text;
+    return n;
+  }
+  var root = el("div", "hdw-root");
+  root.setAttribute("lang", state.lang);
+  var launcher = el("button", "hdw-launcher"); launcher.type = "button"; launcher.setAttribute("aria-expanded", "false");
+  var panel = el("section", "hdw-panel"); panel.id = "hdw-panel"; launcher.setAttribute("aria-controls", panel.id);
+  var head = el("div", "hdw-head");
+  var title = el("h2", "hdw-title"); title.id = "hdw-title"; panel.setAttribute("aria-labelledby", title.id);
+  var langBtn = el("button", "hdw-lang"); langBtn.type = "button";
+  var closeBtn = el("button", "hdw-close"); closeBtn.type = "button";
+  head.appendChild(title); head.appendChild(langBtn); head.appendChild(closeBtn);
+  var stateLine = el("p", "hdw-state"); stateLine.setAttribute("role", "status"); stateLine.style.margin = "0";
+  var log = el("div", "hdw-log"); log.setAttribute("role", "log"); log.setAttribute("aria-live", "polite"); log.tabIndex = 0;
+  var typing = el("div", "hdw-typing"); typing.setAttribute("aria-live", "polite");
+  var warnBox = el("div", "hdw-warn"); warnBox.setAttribute("role", "alert"); warnBox.hidden = true;
+  var compose = el("form", "hdw-compose");
+  var inputLabel = el("label", "hdw-sr"); inputLabel.htmlFor = "hdw-input";
+  var input = el("textarea"); input.id = "hdw-input"; input.rows = 2; input.maxLength = 2000;
+  var sendBtn = el("button", "hdw-send"); sendBtn.type = "submit";
+  compose.appendChild(inputLabel); compose.appendChild(input); compose.appendChild(sendBtn);
+  [head, stateLine, log, typing, warnBox, compose].forEach(function (n) { panel.appendChild(n); });
+  root.appendChild(launcher); root.appendChild(panel);
+
+  function labels() {
+    root.setAttribute("lang", state.lang);
+    launcher.textContent = t("launcher");
+    title.textContent = t("title");
+    langBtn.textContent = t("other"); langBtn.setAttribute("aria-label", t("otherLabel")); langBtn.lang = state.lang === "hu" ? "en" : "hu";
+    closeBtn.textContent = "×"; closeBtn.setAttribute("aria-label", t("closeLabel")); closeBtn.title = t("close");
+    inputLabel.textContent = t("input"); input.placeholder = t("placeholder"); sendBtn.textContent = t("send");
+    log.setAttribute("aria-label", t("log"));
+    renderState();
+  }
+
+  // --- rendering ------------------------------------------------------------------------------
+  var LINK = /(https?:\/\/[^\s<]+|www\.[^\s<]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)/g;
+  function linkified(text) {
+    var frag = document.createDocumentFragment(), last = 0, m;
+    LINK.lastIndex = 0;
+    while ((m = LINK.exec(text))) {
+      var raw = m[0].replace(/[.,;:!?)]+$/, "");
+      frag.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var a = document.createElement("a");
+      a.textContent = raw;
+      a.href = raw.indexOf("@") > 0 && raw.indexOf("/") < 0 ? "mailto:" + raw : (raw.indexOf("http") === 0 ? raw : "https://" + raw);
+      a.target = "_blank"; a.rel = "noopener noreferrer";
+      frag.appendChild(a);
+      last = m.index + raw.length;
+      LINK.lastIndex = last;
+    }
+    frag.appendChild(document.createTextNode(text.slice(last)));
+    return frag;
+  }
+  function timeOf(iso) {
+    var d = new Date(iso);
+    return isNaN(d) ? "" : d.toLocaleTimeString(state.lang === "hu" ? "hu-HU" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+  }
+  function renderItem(item) {
+    var li = el("div", "hdw-msg hdw-" + item.kind + (item.pending ? " hdw-pending" : ""));
+    if (item.cid) li.setAttribute("data-cid", item.cid);
+    if (item.kind !== "system") {
+      var who = item.kind === "user" ? t("you") : item.kind === "agent" ? (item.name || t("agent")) : t("bot");
+      li.appendChild(el("span", "hdw-who", who));
+    }
+    var body = el("span", "hdw-text"); body.appendChild(linkified(item.text)); li.appendChild(body);
+    var meta = el("span", "hdw-meta");
+    meta.appendChild(el("time", "", timeOf(item.at)));
+    if (item.kind === "user" && item.pending) meta.appendChild(document.createTextNode(" · " + t("pending")));
+    li.appendChild(meta);
+    return li;
+  }
+  function renderButtons(buttons) {
+    var box = el("div", "hdw-buttons"); box.setAttribute("role", "group");
+    buttons.forEach(function (b) {
+      var btn = el("button", "", b.title); btn.type = "button";
+      btn.addEventListener("click", function () { box.remove(); sendText(b.title, b.payload); });
+      box.appendChild(btn);
+    });
+    return box;
+  }
+  function renderAll() {
+    log.replaceChildren();
+    if (!state.history.length) log.appendChild(renderItem({ kind: "system", text: t("intro"), at: new Date().toISOString() }));
+    state.history.forEach(function (item, i) {
+      log.appendChild(renderItem(item));
+      if (item.buttons && item.buttons.length && i === state.history.length - 1) log.appendChild(renderButtons(item.buttons));
+    });
+    if (pendingForm) log.appendChild(pendingForm);
+    log.scrollTop = log.scrollHeight;
+  }
+  function add(item) {
+    item.at = item.at || new Date().toISOString();
+    state.history.push(item);
+    save();
+    var old = log.querySelector(".hdw-buttons"); if (old) old.remove();
+    var intro = state.history.length === 1 ? log.querySelector(".hdw-system") : null; if (intro) intro.remove();
+    log.appendChild(renderItem(item));
+    if (item.buttons && item.buttons.length) log.appendChild(renderButtons(item.buttons));
+    log.scrollTop = log.scrollHeight;
+  }
+  function markSent(cid) {
+    state.history.forEach(function (h) { if (h.cid === cid) h.pending = false; });
+    save();
+    var li = log.querySelector('div[data-cid="' + cid + '"]');
+    if (li) { li.classList.remove("hdw-pending"); var meta = li.querySelector(".hdw-meta"); if (meta && meta.childNodes.length > 1) meta.removeChild(meta.lastChild); }
+  }
+  var connection = "connecting";
+  function renderState() {
+    var h = state.handoff, text, agentMode = false;
+    if (h && h.agent) { text = t("withAgent")(h.agent); agentMode = true; }
+    else if (h) text = t("waiting")(h.reference, h.position);
+    else if (connection === "up") text = t("withBot");
+    else if (connection === "offline") text = t("offline");
+    else if (connection === "failed") text = t("unavailable");
+    else text = t("connecting");
+    if (!navigator.onLine && connection !== "failed") text = t("offline") + " " + text;
+    stateLine.textContent = text;
+    stateLine.className = "hdw-state" + (agentMode ? " hdw-agent" : "");
+  }
+
+  // --- the secret warning (S7, S8): a code or password never belongs in a chat ---------------------
+  var CODE_LIKE = /(^|[^0-9A-Za-z])(?=[0-9A-Za-z -]*\d)[0-9A-Za-z]{4}[ -]?[0-9A-Za-z]{4}[ -]?[0-9A-Za-z]{4}[ -]?[0-9A-Za-z]{4}([^0-9A-Za-z]|$)/;
+  var PASSWORD_SAID = /(jelsz[oó]|jelszavam|jelszó|password|passwd|pwd)\s*(?:[:=]|is|az|:?\s*hogy)?\s*["']?(?=\S*[\d!@#$%^&*?+_])\S{6,}/i;
+  var STRONG_TOKEN = /^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)\S{8,}$/;
+  function looksSecret(text) {
+    var s = text.trim();
+    return CODE_LIKE.test(s) || PASSWORD_SAID.test(s) || STRONG_TOKEN.test(s);
+  }
+  function warnThen(text, send) {
+    warnBox.replaceChildren(el("p", "", t("warn")));
+    var yes = el("button", "", t("sendAnyway")); yes.type = "button";
+    var no = el("button", "", t("edit")); no.type = "button";
+    yes.addEventListener("click", function () { warnBox.hidden = true; send(); input.focus(); });
+    no.addEventListener("click", function () { warnBox.hidden = true; input.value = text; input.focus(); });
+    warnBox.appendChild(yes); warnBox.appendChild(document.createTextNode(" ")); warnBox.appendChild(no);
+    warnBox.hidden = false;
+    no.focus();
+  }
+
+  // --- sending: one ordered outbox for both destinations ---------------------------------------
+  function sendText(shown, payload) {
+    var cid = newId();
+    add({ kind: "user", text: shown, cid: cid, pending: true });
+    state.outbox.push({ cid: cid, text: payload || shown, to: state.handoff ? "agent" : "bot" });
+    save();
+    flush();
+  }
+  var flushing = false, retryTimer = null;
+  function flush() {
+    if (flushing || !state.outbox.length) return;
+    var item = state.outbox[0];
+    if (item.to === "agent" && !state.handoff) item.to = "bot";
+    if (item.to === "bot") {
+      if (!socket || !socket.connected || !confirmed) return; // sent on (re)connect
+      var metadata = state.langChosen ? { language: state.lang } : {};
+      socket.emit("user_uttered", { message: item.text, session_id: state.session_id, metadata: metadata });
+      state.outbox.shift(); save(); markSent(item.cid);
+      showTyping();
+      return flush();
+    }
+    flushing = true;
+    var h = state.handoff;
+    fetch(relayUrl("messages"), { method: "POST", headers: relayHeaders({ "Content-Type": "application/json" }),
+      body: JSON.stringify({ text: item.text, client_message_id: item.cid }) })
+      .then(function (r) {
+        if (r.status === 201 || r.status === 200) { state.outbox.shift(); save(); markSent(item.cid); return true; }
+        if (r.status === 409 || r.status === 403) { if (state.handoff === h) endHandoff(); return true; }
+        if (r.status === 422) { state.outbox.shift(); save(); return true; } // cannot be sent as it is
+        throw new Error("relay " + r.status);
+      })
+      .then(function () { flushing = false; flush(); })
+      .catch(function () { flushing = false; scheduleRetry(); });
+  }
+  function scheduleRetry() {
+    if (retryTimer) return;
+    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, 1500);
+  }
+  var typingTimer = null;
+  function showTyping() {
+    typing.textContent = t("typing");
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { typing.textContent = ""; }, 8000);
+  }
+
+  // --- Rasa socket.io -------------------------------------------------------------------------
+  var socket = null, confirmed = false;
+  function loadSocketIo(done) {
+    if (window.io) return done();
+    var s = document.createElement("script");
+    s.src = gatewayUrl + "/widget/vendor/socket.io.min.js";
+    s.onload = done;
+    s.onerror = function () { connection = "failed"; renderState(); };
+    document.head.appendChild(s);
+  }
+  function connectBot() {
+    socket = window.io(rasaUrl, { path: socketPath, transports: ["websocket"], reconnection: true,
+      reconnectionDelay: 500, reconnectionDelayMax: 3000 });
+    socket.on("connect", function () { socket.emit("session_request", { session_id: state.session_id }); });
+    socket.on("session_confirm", function () { confirmed = true; connection = "up"; renderState(); flush(); });
+    socket.on("disconnect", function () { confirmed = false; connection = "offline"; renderState(); });
+    socket.on("connect_error", function () { connection = "offline"; renderState(); });
+    socket.on("bot_uttered", onBotMessage);
+    socket.on("helpdesk_error", function (err) { if (err && err.message) add({ kind: "system", text: err.message }); });
+  }
+  function handoffOf(msg) {
+    if (!msg || typeof msg !== "object") return null;
+    return msg.handoff || (msg.custom && msg.custom.handoff) || (msg.data && msg.data.handoff) || null;
+  }
+  function onBotMessage(msg) {
+    typing.textContent = "";
+    var handoff = handoffOf(msg);
+    if (handoff && handoff.chat_token) startHandoff(handoff);
+    var text = msg && typeof msg.text === "string" ? msg.text : "";
+    var buttons = (msg && (msg.quick_replies || msg.buttons)) || [];
+    if (text || buttons.length) add({ kind: "bot", text: text, buttons: buttons.map(function (b) { return { title: b.title, payload: b.payload || b.title }; }) });
+  }
+
+  // --- the gateway's chat relay during an escalation ------------------------------------------------
+  function relayUrl(what) {
+    return gatewayUrl + "/api/v1/chat/" + encodeURIComponent(state.handoff.conversation_id) + "/" + what;
+  }
+  function relayHeaders(extra) {
+    var h = { Authorization: "Bearer " + state.handoff.chat_token };
+    Object.keys(extra || {}).forEach(function (k) { h[k] = extra[k]; });
+    return h;
+  }
+  function startHandoff(h) {
+    if (state.handoff && state.handoff.escalation_id === h.escalation_id) return;
+    state.handoff = { conversation_id: h.conversation_id || state.session_id, reference: h.reference, escalation_id: h.escalation_id,
+      chat_token: h.chat_token, last_event_id: 0, agent: null, position: null };
+    save(); renderState(); openStream();
+  }
+  function endHandoff() {
+    state.handoff = null; pendingForm = null;
+    if (streamCtl) { streamCtl.abort(); streamCtl = null; }
+    add({ kind: "system", text: t("back") });
+    renderState(); flush();
+  }
+  var streamCtl = null;
+  function openStream() {
+    if (!state.handoff || streamCtl) return;
+    var h = state.handoff, ctl = new AbortController();
+    streamCtl = ctl;
+    fetch(relayUrl("events"), { headers: relayHeaders({ "Last-Event-ID": String(h.last_event_id || 0) }),
+      signal: ctl.signal, cache: "no-store" })
+      .then(function (r) {
+        if (r.status === 403) { if (state.handoff === h) endHandoff(); return; }
+        if (!r.ok || !r.body) throw new Error("stream " + r.status);
+        return readEvents(r.body, function (name, payload, id) { if (state.handoff === h) onRelayEvent(name, payload, id); });
+      })
+      .catch(function () { /* reconnect below */ })
+      .then(function () {
+        if (streamCtl === ctl) streamCtl = null;
+        if (state.handoff) setTimeout(openStream, navigator.onLine ? 800 : 2000);
+      });
+  }
+  function readEvents(body, onEvent) {
+    var reader = body.getReader(), decoder = new TextDecoder(), buffer = "";
+    function pump() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done) return;
+        buffer += decoder.decode(chunk.value, { stream: true });
+        var parts = buffer.split("\n\n");
+        buffer = parts.pop();
+        parts.forEach(function (block) {
+          var name = "message", dataText = "", id = null;
+          block.split("\n").forEach(function (line) {
+            if (line.indexOf("event: ") === 0) name = line.slice(7);
+            else if (line.indexOf("data: ") === 0) dataText += line.slice(6);
+            else if (line.indexOf("id: ") === 0) id = parseInt(line.slice(4), 10);
+          });
+          if (dataText) onEvent(name, JSON.parse(dataText), id);
+        });
+        return pump();
+      });
+    }
+    return pump();
+  }
+  function onRelayEvent(name, ev, id) {
+    var h = state.handoff;
+    if (id) { if (id <= (h.last_event_id || 0)) return; h.last_event_id = id; }
+    if (name === "state") {
+      if (ev.status === "closed" || ev.status === "handed_back") return endHandoff();
+      h.agent = ev.status === "claimed" ? ev.agent : null; h.position = ev.position; h.reference = ev.reference;
+    } else if (name === "agent_joined") {
+      h.agent = ev.text || ev.agent; add({ kind: "system", text: t("joined")(h.agent) });
+    } else if (name === "message" && ev.sender === "agent") {
+      add({ kind: "agent", text: ev.text, name: ev.agent, at: ev.at });
+    } else if (name === "message" && ev.sender === "user") {
+      if (ev.client_message_id) markSent(ev.client_message_id);
+    } else if (name === "new_code_form") {
+      showCodeForm();
+    } else if (name === "new_code_requested") {
+      add({ kind: "system", text: t("codeRequested") });
+    } else if (name === "handed_back" || name === "closed") {
+      return endHandoff();
+    }
+    save(); renderState();
+  }
+  var pendingForm = null;
+  function showCodeForm() {
+    var form = el("form", "hdw-form"); form.setAttribute("aria-label", t("requestCode"));
+    form.appendChild(el("p", "", t("formIntro")));
+    [["username", "text", "username"], ["email", "email", "email"]].forEach(function (f) {
+      var id = "hdw-f-" + f[0] + "-" + newId().slice(0, 6);
+      var label = el("label", "", t(f[0])); label.htmlFor = id;
+      var field = el("input"); field.id = id; field.name = f[0]; field.type = f[1]; field.required = true; field.autocomplete = f[2];
+      form.appendChild(label); form.appendChild(field);
+    });
+    var submit = el("button", "", t("requestCode")); submit.type = "submit"; form.appendChild(submit);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!state.handoff) return;
+      submit.disabled = true;
+      fetch(relayUrl("new-code"), { method: "POST", headers: relayHeaders({ "Content-Type": "application/json" }),
+        body: JSON.stringify({ username: form.elements.username.value, email: form.elements.email.value }) })
+        .then(function (r) { if (r.status !== 202) throw new Error(String(r.status)); li.remove(); pendingForm = null; })
+        .catch(function () { submit.disabled = false; });
+    });
+    var li = el("div"); li.appendChild(form); pendingForm = li;
+    log.appendChild(li); log.scrollTop = log.scrollHeight;
+    form.elements.username.focus();
+  }
+
+  // --- wiring --------------------------------------------------------------------------------------
+  function setOpen(open) {
+    state.open = open; save();
+    root.classList.toggle("hdw-open", open);
+    launcher.setAttribute("aria-expanded", String(open));
+    if (open) { input.focus(); log.scrollTop = log.scrollHeight; } else launcher.focus();
+  }
+  launcher.addEventListener("click", function () { setOpen(true); });
+  closeBtn.addEventListener("click", function () { setOpen(false); });
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
+  langBtn.addEventListener("click", function () {
+    state.lang = state.lang === "hu" ? "en" : "hu"; state.langChosen = true; save(); labels(); renderAll();
+  });
+  compose.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    if (looksSecret(text)) warnThen(text, function () { sendText(text); });
+    else sendText(text);
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); compose.requestSubmit ? compose.requestSubmit() : compose.dispatchEvent(new Event("submit")); }
+  });
+  window.addEventListener("online", function () { renderState(); flush(); if (state.handoff) openStream(); });
+  window.addEventListener("offline", renderState);
+  window.addEventListener("storage", function (e) { if (e.key === storageKey) { state = load(); labels(); renderAll(); } });
+
+  function start() {
+    document.body.appendChild(root);
+    labels(); renderAll(); setOpen(!!state.open);
+    if (state.handoff) openStream();
+    loadSocketIo(connectBot);
+    flush();
+  }
+  window.HelpdeskWidget = {
+    sessionId: function () { return state.session_id; },
+    mode: function () { return state.handoff ? "agent" : "bot"; },
+    open: function () { setOpen(true); },
+    looksSecret: looksSecret
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+})();
