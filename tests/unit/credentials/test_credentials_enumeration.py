@@ -1,0 +1,52 @@
+"""Account enumeration (S5, S9): for 1,000 existing and 1,000 unknown usernames, new-code requests
+and diagnosis requests get byte-identical answers and statuses (timing: scripts/bench_credentials.py)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.credentials_services import SERVICE_TOKEN, Desk
+
+N = 1000
+AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+
+
+def _answer(response) -> tuple:
+    headers = sorted((k, v) for k, v in response.headers.items() if k.lower() not in ("date", "server"))
+    return response.status_code, response.get_data(), tuple(headers)
+
+
+@pytest.mark.slow
+def test_reset_and_diagnose_answers_are_identical_for_existing_and_unknown_usernames(credentials_app):
+    desk = Desk(credentials_app)
+    for i in range(N):
+        desk.register(f"member{i:04d}", legal_name="Tagja Péter", email=f"member{i:04d}@example.hu")
+    client = credentials_app.test_client()
+
+    def ask(path: str, username: str, email: str, source: str):
+        return _answer(client.post(path, headers=AUTH, json={"username": username, "email": email,
+                                                             "channel": "chat", "source": source}))
+
+    reset_existing = {ask("/api/v1/reset-requests", f"member{i:04d}", f"member{i:04d}@example.hu", f"a{i}")
+                      for i in range(N)}
+    reset_unknown = {ask("/api/v1/reset-requests", f"stranger{i:04d}", f"stranger{i:04d}@example.hu", f"b{i}")
+                     for i in range(N)}
+    # an existing username with a wrong address must look exactly like an unknown one
+    diagnose_existing = {ask("/api/v1/diagnose", f"member{i:04d}", f"someone{i}@example.hu", f"c{i}") for i in range(N)}
+    diagnose_unknown = {ask("/api/v1/diagnose", f"stranger{i:04d}", f"stranger{i:04d}@example.hu", f"d{i}")
+                        for i in range(N)}
+
+    assert len(reset_existing) == 1 and reset_existing == reset_unknown
+    assert next(iter(reset_existing))[:2] == (202, b'{"status":"accepted"}\n')
+    assert len(diagnose_existing) == 1 and diagnose_existing == diagnose_unknown
+    assert next(iter(diagnose_existing))[:2] == (200, b'{"verified":false}\n')
+    # and the existing accounts really did get a new code each
+    assert desk.rows("SELECT count(*) AS n FROM activation_codes WHERE reason = 'reset'")[0]["n"] == N
+
+
+def test_reset_answer_is_identical_when_rate_limited(credentials_app):
+    desk = Desk(credentials_app)
+    desk.register()
+    client = credentials_app.test_client()
+    body = {"username": "kovacsj", "email": "janos.kovacs@example.hu", "channel": "phone", "source": "+3612345678"}
+    answers = {_answer(client.post("/api/v1/reset-requests", headers=AUTH, json=body)) for _ in range(8)}
+    assert len(answers) == 1
