@@ -13,6 +13,7 @@ from typing import Callable
 from flask import Response, current_app, request
 from sqlalchemy import select
 
+from agents import escalations
 from agents.masking import mask_phone_number, redact_text
 from gateway import sessions_of
 from ivr.blueprint import bp, enter, reprompt, state
@@ -193,6 +194,8 @@ def assistant_turn(ctx: Step, message: str) -> Voice:
     call.mark_tried("assistant")
     for chunk in reply.chunks:
         call.hear("bot", chunk)
+    if reply.handoff is None and call.escalation_id is None:
+        reply.handoff = _escalation_made_by_assistant(ctx)
     if reply.handoff is not None:
         for chunk in reply.chunks:
             voice.say(chunk)
@@ -203,6 +206,15 @@ def assistant_turn(ctx: Step, message: str) -> Voice:
     call.options = [{"digit": o.digit, "title": o.title, "payload": o.payload} for o in reply.options]
     call.repeat_chunks = reply.chunks
     return enter(ctx, "converse", voice, intro=reply.chunks)
+
+
+def _escalation_made_by_assistant(ctx: Step) -> dict | None:
+    """The assistant's action_escalate may have created this call's case (key phone:<CallSid>) without
+    a handoff payload reaching us: the caller must still be put through, to that same case."""
+    escalation = escalations.by_idempotency_key(ctx.session, f"phone:{ctx.call.call_sid}")
+    if escalation is None or not escalation.is_open:
+        return None
+    return {"escalation_id": escalation.id, "reference": escalation.reference}
 
 
 # --- routes -------------------------------------------------------------------------------------

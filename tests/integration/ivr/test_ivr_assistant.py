@@ -124,3 +124,26 @@ def test_replayed_speech_turn_is_sent_to_the_assistant_once(phone_app_factory, c
     first = call.post(action, {"SpeechResult": "szia", "Confidence": "0.9"})
     second = call.post(action, {"SpeechResult": "szia", "Confidence": "0.9"})
     assert first.body == second.body and len(rasa_stand_in.received) == 1
+
+
+def test_escalation_made_by_the_assistant_puts_the_caller_through_even_without_a_payload(
+        phone_app_factory, call_phone, rasa_stand_in, phone_db):
+    from agents import escalations
+    from agents.models import Escalation
+
+    app = phone_app_factory(rasa_url=rasa_stand_in.url)
+    call = call_phone(app=app)
+
+    def reply(body):  # what action_escalate does: the gateway API with key phone:<sender>
+        with phone_db(app) as session:
+            escalations.create_escalation(session, {
+                "idempotency_key": f"phone:{body['sender']}", "channel": "phone", "conversation_id": body["sender"],
+                "language": "hu", "reason": "user_asked"})
+        return _bot("Átadom egy munkatársnak.")
+
+    rasa_stand_in.reply = reply
+    call.dial()
+    call.say("ügyintézőt kérek")
+    assert call.enqueue is not None
+    with phone_db(app) as session:
+        assert len(session.scalars(select(Escalation)).all()) == 1
