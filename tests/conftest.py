@@ -21,7 +21,7 @@ _TESTS = pathlib.Path(__file__).resolve().parent
 pytest_plugins = sorted(
     f"tests.fixtures.{p.stem}"
     for p in (_TESTS / "fixtures").glob("*.py")
-    if p.stem != "__init__" and (p.stem.startswith("engine_") == IN_ENGINE_ENV)
+    if p.stem not in ("__init__", "ports") and (p.stem.startswith("engine_") == IN_ENGINE_ENV)
 )
 
 
