@@ -60,12 +60,13 @@ def _stop_outbox(server, worker) -> None:
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
-    if command in ("serve", "migrate"):
+    if command in ("serve", "migrate", "office"):
         try:
             settings = CredentialsSettings.from_env()
         except SettingsError as exc:
             print(exc, file=sys.stderr)
             return 2
+    if command in ("serve", "migrate"):
         if command == "migrate":
             from credentials.migrate import upgrade
 
