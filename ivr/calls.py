@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 CALL_SID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
 REPLAY_WAIT_SECONDS = 2.0
+# Steps that may call another service even without speech: the claim is committed before they run.
+CALLS_OUT = {"ivr.newcode_email_confirm", "ivr.converse"}
 MAX_FIELD = 200
 
 
@@ -116,11 +118,12 @@ def ivr_step(states: tuple[str, ...] | None = None, on_unknown_call: str = "rest
                     answered = _stored_answer(session, sid, key)
                     return twiml(answered if answered is not None else str(_hold_on(session, sid)))
                 call.turn = (call.turn or 0) + 1
-                # Release the write lock before the handler may wait on Rasa or the backend (SQLite).
-                session.commit()
                 room = current_app.extensions["ivr"]
                 limit = room.config.max_speech_chars
                 raw_speech = (request.form.get("SpeechResult") or "").strip()
+                if raw_speech or request.endpoint in CALLS_OUT:
+                    # Release the write lock before the handler waits on Rasa or the backend (SQLite).
+                    session.commit()
                 ctx = Step(call=call, session=session, digits=form_field("Digits", 40),
                            speech=raw_speech if len(raw_speech) <= limit else TOO_LONG,
                            form={k: v[:MAX_FIELD] for k, v in request.form.items() if k != "SpeechResult"})

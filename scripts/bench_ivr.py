@@ -1,0 +1,225 @@
+#!/usr/bin/env python
+"""Benchmark of the phone line's webhooks (app env).
+
+    .venv/app/bin/python scripts/bench_ivr.py [--turns 200] [--rasa-url URL] [--no-write]
+
+Starts the gateway as in production (``python -m gateway``: gunicorn, gthread) on a free port with a
+temporary SQLite database, plays Twilio against it with signed webhooks (ivr/callsim.py) and
+measures the latency p50/p99 of
+- keypad turns (a recorded answer, back to the menu: each one a full step with its database writes),
+- speech turns through the assistant (Rasa's REST channel; needs Rasa: ``--rasa-url`` of a running
+  one, else this script starts Rasa + action server itself when ``models/helpdesk.tar.gz`` exists),
+with 1 and 20 concurrent calls, each beside the fixed-TwiML route ``/voice/fallback`` measured in the
+same run at the same concurrency (the ratio shows what the IVR's own work costs).
+Writes the section "Phone line" of docs/BENCHMARKS.md (other sections are kept).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import pathlib
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import httpx
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SECTION = "Phone line"
+TOKEN = "bench-twilio-auth-token-0123456789"
+SPEECH = ["lejárt az aktiváló kódom", "mi az ügyfélvonal telefonszáma", "meddig érvényes az aktiváló kód"]
+CONCURRENCY = (1, 20)
+TARGET_MS = 3000  # issue 4: answer Twilio within 3 s (its hard limit is 15 s)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    low = int(k)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def start_gateway(tmp: pathlib.Path, rasa_url: str) -> tuple[subprocess.Popen, str]:
+    from tests.fixtures.ports import free_port, wait_for_http
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, GATEWAY_HOST="127.0.0.1", GATEWAY_PORT=str(port),
+               GATEWAY_DATABASE_URL=f"sqlite:///{tmp / 'gateway.db'}", PUBLIC_BASE_URL=url,
+               TWILIO_AUTH_TOKEN=TOKEN, GATEWAY_SERVICE_TOKEN="bench-gateway-token-0123456789",
+               GATEWAY_SECRET_KEY="bench-secret-key-0123456789abcdef", RASA_URL=rasa_url,
+               RASA_TOKEN="bench-rasa-token-0123456789", CREDENTIALS_URL=f"http://127.0.0.1:{free_port()}",
+               CREDENTIALS_SERVICE_TOKEN="bench-credentials-token-0123456789", GATEWAY_THREADS="32",
+               PYTHONUNBUFFERED="1")
+    log = open(tmp / "gateway.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "gateway"], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    wait_for_http(url + "/healthz", timeout=60, process=process)
+    return process, url
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def run_calls(url: str, concurrency: int, turns: int, kind: str) -> tuple[list[float], int]:
+    """``turns`` measured webhooks of ``kind`` (fixed | keypad | speech) spread over ``concurrency`` calls."""
+    from ivr.callsim import HttpTransport, TwilioCall
+
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    per_call = max(1, turns // concurrency)
+
+    def one_call(index: int) -> None:
+        nonlocal failures
+        call = TwilioCall(HttpTransport(url), TOKEN, url)
+        mine: list[float] = []
+        bad = 0
+        if kind != "fixed":
+            call.dial()
+        for n in range(per_call):
+            started = time.perf_counter()
+            try:
+                if kind == "fixed":
+                    answer = call.post("/voice/fallback", {}, record=False)
+                    ok = answer.status == 200 and answer.find("Enqueue") is not None
+                elif kind == "keypad":
+                    answer = call.press("1" if n % 2 == 0 else "#")
+                    ok = answer.status == 200 and answer.find("Gather") is not None
+                else:
+                    answer = call.say(SPEECH[(index + n) % len(SPEECH)])
+                    ok = (answer.status == 200 and answer.find("Gather") is not None
+                          and answer.find("Gather").attrib["action"].split("?")[0].endswith("/voice/converse"))
+            except Exception:  # a failed turn is counted, not fatal
+                ok = False
+            elapsed = (time.perf_counter() - started) * 1000
+            if ok:
+                mine.append(elapsed)
+            else:
+                bad += 1
+            if kind == "speech" and ok:
+                call.press("#")  # back to the menu, not measured
+        with lock:
+            latencies.extend(mine)
+            failures += bad
+
+    threads = [threading.Thread(target=one_call, args=(i,)) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, failures
+
+
+def write_section(path: pathlib.Path, heading: str, body: str) -> None:
+    """Replace (or append) the ``## heading`` section of ``path``, keeping every other section."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == f"## {heading}"), None)
+    if start is None:
+        new = text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n"
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        tail = ([""] if end < len(lines) else []) + lines[end:]
+        new = "\n".join(lines[:start] + body.rstrip("\n").splitlines() + tail) + "\n"
+    path.write_text(new, encoding="utf-8")
+
+
+def rasa_answers(rasa_url: str) -> bool:
+    try:
+        return httpx.get(rasa_url + "/", timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=200, help="measured webhooks per row")
+    parser.add_argument("--rasa-url", default=None, help="a running Rasa (default: start one if a model exists)")
+    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument("--no-write", action="store_true", help="print the section only")
+    args = parser.parse_args(argv)
+
+    from tests.fixtures.ports import free_port
+
+    stack = None
+    rasa_url = args.rasa_url
+    with tempfile.TemporaryDirectory(prefix="bench-ivr-") as tmp_name:
+        tmp = pathlib.Path(tmp_name)
+        if rasa_url is None:
+            from tests.fixtures.rasa_services import MODEL, start_rasa_stack
+
+            if MODEL.exists():
+                stack = start_rasa_stack(tmp / "stack", credentials_url=f"http://127.0.0.1:{free_port()}",
+                                         credentials_token="bench-unused", gateway_url=f"http://127.0.0.1:{free_port()}")
+                rasa_url = stack.url
+        speech_possible = bool(rasa_url) and rasa_answers(rasa_url)
+        gateway, url = start_gateway(tmp, rasa_url or f"http://127.0.0.1:{free_port()}")
+        try:
+            run_calls(url, 4, 40, "keypad")  # warm-up
+            rows = []
+            kinds = ["keypad", "speech"] if speech_possible else ["keypad"]
+            if speech_possible:
+                run_calls(url, 2, 10, "speech")
+            for concurrency in CONCURRENCY:
+                fixed, fixed_failed = run_calls(url, concurrency, args.turns, "fixed")
+                for kind in kinds:
+                    measured, failed = run_calls(url, concurrency, args.turns, kind)
+                    rows.append((kind, concurrency, measured, failed, fixed, fixed_failed))
+        finally:
+            stop(gateway)
+            if stack is not None:
+                stack.stop()
+
+    cpu = next((line.split(":", 1)[1].strip() for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    lines = [
+        f"## {SECTION}",
+        "",
+        f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs ({cpu}) by "
+        "`scripts/bench_ivr.py`: the gateway as in production (`python -m gateway`, gunicorn gthread, 32 threads) on "
+        "the embedded SQLite database, Twilio played by `ivr/callsim.py` over HTTP with signed webhooks; other "
+        "work was running on the machine at the same time.",
+        "",
+        "Each row: webhook latency of the IVR's turns beside the fixed-TwiML route `/voice/fallback` (signature "
+        "check only) measured in the same run at the same concurrency. Keypad turn = a recorded answer or the "
+        "menu (one full step: replay record, call state, TwiML). Speech turn = the same plus one turn of the "
+        f"assistant over Rasa's REST channel. Target: every webhook well within {TARGET_MS / 1000:.0f} s.",
+        "",
+        "| turn | concurrent calls | turns | p50 ms | p99 ms | fixed route p50 / p99 ms | ratio p50 / p99 | failed |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for kind, concurrency, measured, failed, fixed, fixed_failed in rows:
+        p50, p99 = percentile(measured, 50), percentile(measured, 99)
+        f50, f99 = percentile(fixed, 50), percentile(fixed, 99)
+        lines.append(f"| {kind} | {concurrency} | {len(measured)} | {p50:.0f} | {p99:.0f} | {f50:.0f} / {f99:.0f} | "
+                     f"{p50 / f50:.1f}× / {p99 / f99:.1f}× | {failed + fixed_failed} |")
+    if not speech_possible:
+        lines += ["", "Speech turns were not measured: no Rasa answered (start `make run`, or train a model so "
+                      "the script can start Rasa itself, and run again)."]
+    lines.append("")
+    section = "\n".join(lines)
+    print(section)
+    if not args.no_write:
+        write_section(args.out, SECTION, section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
