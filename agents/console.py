@@ -19,6 +19,9 @@ bp = Blueprint("agents_console", __name__, url_prefix="/agents", template_folder
                static_folder="static", static_url_path="/static")
 
 OUTCOMES = ("solved", "new_code_sent", "referred_to_office", "no_response", "other")
+KIND_LABELS = {"agent_joined": "átvette:", "handed_back": "visszaadva az asszisztensnek:", "closed": "lezárva:",
+               "new_code_form": "új kód űrlap a felhasználónak", "new_code_requested": "a felhasználó új kódot kért",
+               "callback_done": "visszahívás kész:"}
 
 
 @bp.before_request
@@ -198,7 +201,7 @@ def escalation(escalation_id: str):
     return render_template(
         "agents/escalation.html", e=e, mine=mine, position=escalations.queue_position(db(), e),
         messages=[chat.message_json(m, names.get(m.agent_id)) for m in messages],
-        canned=canned_for(e.language), outcomes=OUTCOMES,
+        canned=canned_for(e.language), outcomes=OUTCOMES, kind_labels=KIND_LABELS,
         verified=bool((e.diagnosis or {}).get("verified")),
     )
 

@@ -5,6 +5,8 @@
   var csrf = document.body.getAttribute("data-csrf") || "";
   var STATUS = { waiting: "várakozik", claimed: "átvette: ", callback: "visszahívás" };
   var WHO = { user: "Felhasználó", system: "—" };
+  var KIND = { agent_joined: "átvette:", handed_back: "visszaadva az asszisztensnek:", closed: "lezárva:",
+    new_code_form: "új kód űrlap a felhasználónak", new_code_requested: "a felhasználó új kódot kért", callback_done: "visszahívás kész:" };
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -56,7 +58,7 @@
   function appendMessage(list, m) {
     var li = el("li", { class: m.sender + " " + m.kind, "data-id": String(m.id) });
     li.appendChild(el("span", { class: "who" }, m.sender === "agent" ? (m.agent || "Ügyintéző") : WHO[m.sender] || ""));
-    li.appendChild(document.createTextNode(" " + (m.kind === "message" ? m.text : m.kind + " " + m.text)));
+    li.appendChild(document.createTextNode(" " + (m.kind === "message" ? m.text : (KIND[m.kind] || m.kind) + " " + m.text)));
     list.appendChild(li);
   }
   function pollMessages(list) {
