@@ -69,16 +69,17 @@ def form_field(name: str, limit: int = MAX_FIELD) -> str:
     return (request.form.get(name) or "").strip()[:limit]
 
 
-def _stored_answer(session: Session, sid: str, step: str) -> str | None:
-    """The TwiML already given for this step; waits briefly while a concurrent duplicate finishes."""
+def _stored_answer(session: Session, sid: str, step: str) -> tuple[bool, str | None]:
+    """(seen, TwiML) of this step; waits briefly while a concurrent duplicate is being answered."""
     deadline = time.monotonic() + REPLAY_WAIT_SECONDS
     while True:
-        turn = session.scalar(select(PhoneTurn).where(PhoneTurn.call_sid == sid, PhoneTurn.step == step))
-        if turn is None:
-            return None
-        if turn.response is not None or time.monotonic() >= deadline:
-            return turn.response
-        session.expire_all()
+        response = session.execute(
+            select(PhoneTurn.response).where(PhoneTurn.call_sid == sid, PhoneTurn.step == step)).first()
+        if response is None:
+            return False, None
+        if response[0] is not None or time.monotonic() >= deadline:
+            return True, response[0]
+        session.rollback()  # end the read snapshot so the other worker's commit becomes visible
         time.sleep(0.05)
 
 
@@ -96,11 +97,11 @@ def ivr_step(states: tuple[str, ...] | None = None, on_unknown_call: str = "rest
             step = (request.args.get("step") or "").strip()[:40] or request.endpoint.rsplit(".", 1)[-1]
             key = f"{request.endpoint.rsplit('.', 1)[-1]}:{step}"
             with sessions_of(current_app)() as session:
-                answered = _stored_answer(session, sid, key)
+                seen, answered = _stored_answer(session, sid, key)
                 if answered is not None:
                     log.info("replayed webhook %s for call %s: stored answer", key, sid[-6:])
                     return twiml(answered)
-                if _is_pending(session, sid, key):
+                if seen:  # a duplicate still being answered by another worker
                     return twiml(str(_hold_on(session, sid)))
                 call = session.get(PhoneCall, sid)
                 if call is None:
@@ -110,12 +111,13 @@ def ivr_step(states: tuple[str, ...] | None = None, on_unknown_call: str = "rest
                     session.add(call)
                     session.flush()
                 # Claim the step first: a concurrent duplicate now finds it and waits for the answer.
-                session.add(PhoneTurn(call_sid=sid, step=key))
+                turn = PhoneTurn(call_sid=sid, step=key)
+                session.add(turn)
                 try:
                     session.flush()
                 except IntegrityError:
                     session.rollback()
-                    answered = _stored_answer(session, sid, key)
+                    _, answered = _stored_answer(session, sid, key)
                     return twiml(answered if answered is not None else str(_hold_on(session, sid)))
                 call.turn = (call.turn or 0) + 1
                 room = current_app.extensions["ivr"]
@@ -133,7 +135,6 @@ def ivr_step(states: tuple[str, ...] | None = None, on_unknown_call: str = "rest
                 else:
                     result = handler(ctx, **kwargs)
                 body = str(result)
-                turn = session.scalar(select(PhoneTurn).where(PhoneTurn.call_sid == sid, PhoneTurn.step == key))
                 turn.response = body
                 session.commit()
                 return twiml(body)
@@ -144,10 +145,6 @@ def ivr_step(states: tuple[str, ...] | None = None, on_unknown_call: str = "rest
 
 
 TOO_LONG = "\u2026too-long\u2026"
-
-
-def _is_pending(session: Session, sid: str, key: str) -> bool:
-    return session.scalar(select(PhoneTurn.id).where(PhoneTurn.call_sid == sid, PhoneTurn.step == key)) is not None
 
 
 def _hold_on(session: Session, sid: str) -> Voice:

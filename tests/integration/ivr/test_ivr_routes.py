@@ -236,3 +236,19 @@ def test_no_input_menu_prompt_is_the_same_catalogue_text_as_the_greeting_menu(ca
     assert catalogue("hu").text("menu") in call.says
     assert all(isinstance(ET.fromstring(a.body), ET.Element) for a in call.answers)
     assert say_texts(call.gather)
+
+
+def test_duplicate_arriving_while_the_first_is_answered_holds_then_resumes(phone_app, call_phone, phone_db):
+    from ivr.models import PhoneTurn
+
+    call = call_phone()
+    call.dial()
+    action = call.gather.attrib["action"]
+    with phone_db(phone_app) as session:  # the first copy of this webhook is still being worked on
+        session.add(PhoneTurn(call_sid=call.call_sid, step="menu:1"))
+        session.commit()
+    held = call.post(action, {"Digits": "0"})
+    assert held.find("Pause") is not None and "/voice/resume?step=" in held.find("Redirect").text
+    assert held.find("Enqueue") is None
+    call._follow(held)
+    assert "Aktiválás: 1-es gomb" in call.text() and call.gather is not None
