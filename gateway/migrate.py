@@ -17,7 +17,8 @@ def alembic_config(database_url: str) -> Config:
     locations = [str(ROOT / r / "migrations" / "versions") for r in ROOMS if (ROOT / r / "migrations" / "versions").is_dir()]
     cfg.set_main_option("version_locations", " ".join(locations))
     cfg.set_main_option("version_path_separator", "space")
-    cfg.set_main_option("sqlalchemy.url", database_url)
+    # ConfigParser interpolation: a "%" in the URL (encoded password, options=-c...%3D...) must be doubled
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return cfg
 
 
