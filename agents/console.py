@@ -19,6 +19,7 @@ bp = Blueprint("agents_console", __name__, url_prefix="/agents", template_folder
                static_folder="static", static_url_path="/static")
 
 OUTCOMES = ("solved", "new_code_sent", "referred_to_office", "no_response", "other")
+CALL_LABELS = {"queued": "sorban vár", "connected": "ügyintézővel beszél", "ended": "letette", "in_menu": "a menüben"}
 KIND_LABELS = {"agent_joined": "átvette:", "handed_back": "visszaadva az asszisztensnek:", "closed": "lezárva:",
                "new_code_form": "új kód űrlap a felhasználónak", "new_code_requested": "a felhasználó új kódot kért",
                "callback_done": "visszahívás kész:"}
@@ -113,11 +114,28 @@ def open_escalations() -> list[Escalation]:
                              .order_by(Escalation.created_at)))
 
 
-def queue_item(e: Escalation, positions: dict[str, int]) -> dict:
+def phone_states(items: list[Escalation]) -> dict[str, str]:
+    """What the phone line knows of each phone case's call (ivr/ models, read-only, when mounted)."""
+    sids = [e.conversation_id for e in items if e.channel == "phone"]
+    if not sids:
+        return {}
+    try:
+        from ivr.models import PhoneCall
+    except ImportError:  # the phone line is not mounted
+        return {}
+    states = {}
+    for call in db().scalars(select(PhoneCall).where(PhoneCall.call_sid.in_(sids))):
+        states[call.call_sid] = ("ended" if call.ended_at else "connected" if call.connected_at
+                                 else "queued" if call.enqueued_at else "in_menu")
+    return states
+
+
+def queue_item(e: Escalation, positions: dict[str, int], calls: dict[str, str] | None = None) -> dict:
     return {
+        "call": (calls or {}).get(e.conversation_id) if e.channel == "phone" else None,
         "id": e.id, "reference": e.reference, "channel": e.channel, "language": e.language,
         "reason": e.reason, "tried": e.tried, "status": e.status,
-        "claimed_by": e.claimed_by.display_name if e.claimed_by else None,
+        "claimed_by": e.claimed_by.display_name if e.claimed_by else ("telefonon" if e.status == "claimed" else None),
         "mine": e.claimed_by_id == g.agent.id,
         "waiting_seconds": int((utcnow() - as_utc(e.created_at)).total_seconds()),
         "position": positions.get(e.id), "caller": e.caller_number_masked,
@@ -143,16 +161,16 @@ def positions_of(items: list[Escalation]) -> dict[str, int]:
 @auth.login_required
 def queue():
     items = open_escalations()
-    positions = positions_of(items)
-    return render_template("agents/queue.html", items=[queue_item(e, positions) for e in items])
+    positions, calls = positions_of(items), phone_states(items)
+    return render_template("agents/queue.html", call_labels=CALL_LABELS, items=[queue_item(e, positions, calls) for e in items])
 
 
 @bp.get("/queue.json")
 @auth.login_required
 def queue_json():
     items = open_escalations()
-    positions = positions_of(items)
-    return jsonify(items=[queue_item(e, positions) for e in items])
+    positions, calls = positions_of(items), phone_states(items)
+    return jsonify(items=[queue_item(e, positions, calls) for e in items])
 
 
 @bp.post("/escalations/<escalation_id>/claim")

@@ -211,3 +211,32 @@ def as_status_json(escalation: Escalation, position: int | None = None) -> dict[
     if position is not None:
         body["position"] = position
     return body
+
+
+def phone_connected(session: Session, escalation_id: str) -> bool:
+    """The phone line put the caller through to an agent's phone: the case leaves the waiting line
+    (claimed without a console account). False if it was no longer waiting."""
+    now = utcnow()
+    result = session.execute(
+        update(Escalation).where(Escalation.id == escalation_id, Escalation.status == "waiting")
+        .values(status="claimed", claimed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False))
+    audit.record(session, "phone_connected", actor="service:phone", escalation_id=escalation_id)
+    session.commit()
+    changes.publish(QUEUE)
+    return result.rowcount == 1
+
+
+def phone_ended(session: Session, escalation_id: str, outcome: str) -> bool:
+    """The call ended (status callback): a waiting or connected phone case is closed with ``outcome``;
+    a call-back ticket stays open until an agent rang back."""
+    now = utcnow()
+    result = session.execute(
+        update(Escalation).where(Escalation.id == escalation_id, Escalation.channel == "phone",
+                                 Escalation.status.in_(("waiting", "claimed")))
+        .values(status="closed", outcome=outcome[:64], closed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False))
+    audit.record(session, "phone_ended", actor="service:phone", escalation_id=escalation_id, outcome=outcome[:64])
+    session.commit()
+    changes.publish(QUEUE)
+    return result.rowcount == 1

@@ -4,6 +4,7 @@
   "use strict";
   var csrf = document.body.getAttribute("data-csrf") || "";
   var STATUS = { waiting: "várakozik", claimed: "átvette: ", callback: "visszahívás" };
+  var CALL = { queued: "sorban vár", connected: "ügyintézővel beszél", ended: "letette", in_menu: "a menüben" };
   var WHO = { user: "Felhasználó", system: "—" };
   var KIND = { agent_joined: "átvette:", handed_back: "visszaadva az asszisztensnek:", closed: "lezárva:",
     new_code_form: "új kód űrlap a felhasználónak", new_code_requested: "a felhasználó új kódot kért", callback_done: "visszahívás kész:" };
@@ -31,7 +32,7 @@
     var rows = items.map(function (it) {
       var tr = el("tr", { "data-id": it.id });
       var ref = el("td"); ref.appendChild(el("a", { href: it.url }, it.reference)); tr.appendChild(ref);
-      tr.appendChild(el("td", {}, (it.channel === "phone" ? "telefon" : "chat") + (it.caller ? " " + it.caller : "")));
+      tr.appendChild(el("td", {}, (it.channel === "phone" ? "telefon" : "chat") + (it.caller ? " " + it.caller : "") + (it.call ? " (" + (CALL[it.call] || it.call) + ")" : "")));
       tr.appendChild(el("td", {}, it.language));
       var s = it.waiting_seconds; tr.appendChild(el("td", {}, Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2)));
       tr.appendChild(el("td", {}, it.position ? String(it.position) : ""));

@@ -306,3 +306,39 @@ def test_every_agent_action_is_audited(console_app, client, agents_ready, rasa_a
         actions = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.actor == "anna").order_by(AuditEntry.id))]
     for expected in ("login", "claim", "view", "reply", "handed_back", "logout"):
         assert expected in actions
+
+
+def test_phone_cases_follow_the_call_connected_and_ended(console_app, client, agents_ready):
+    from agents import escalations
+    from gateway import sessions_of
+
+    esc = create_escalation_via_api(client, idempotency_key="phone:CA5", channel="phone", conversation_id="CA5")
+    other = create_escalation_via_api(client, idempotency_key="phone:CA6", channel="phone", conversation_id="CA6")
+    with sessions_of(console_app)() as s:
+        assert escalations.phone_connected(s, esc["id"])
+        assert not escalations.phone_connected(s, esc["id"])  # a replayed webhook changes nothing
+        assert escalations.phone_ended(s, other["id"], "hung_up")
+    anna = other_client(console_app, "anna")
+    items = {i["id"]: i for i in anna.get("/agents/queue.json").get_json()["items"]}
+    assert items[esc["id"]]["status"] == "claimed" and items[esc["id"]]["claimed_by"] == "telefonon"
+    assert other["id"] not in items
+    assert status_of(console_app, other["id"]).outcome == "hung_up"
+    with sessions_of(console_app)() as s:
+        escalations.phone_ended(s, esc["id"], "escalated")
+    assert anna.get("/agents/queue.json").get_json()["items"] == []
+
+
+def test_queue_shows_what_the_phone_line_knows_of_the_call(console_app, client, agents_ready):
+    pytest.importorskip("ivr.models")
+    from ivr.models import PhoneCall
+    from agents.models import utcnow
+    from gateway import sessions_of
+
+    create_escalation_via_api(client, idempotency_key="phone:CA8", channel="phone", conversation_id="CA8")
+    with sessions_of(console_app)() as s:
+        s.add(PhoneCall(call_sid="CA8", language="hu", enqueued_at=utcnow(), state="queued"))
+        s.commit()
+    anna = other_client(console_app, "anna")
+    (item,) = anna.get("/agents/queue.json").get_json()["items"]
+    assert item["call"] == "queued"
+    assert "sorban vár" in anna.get("/agents/").get_data(as_text=True)
