@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
-: "${RASA_TOKEN:?RASA_TOKEN must be set: the token of Rasa's HTTP API (see .env.example)}"
+: "${RASA_TOKEN:?RASA_TOKEN must be set: the token of the Rasa HTTP API, see .env.example}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook}"
 # embedded default: SQLite tracker store of Rasa's own (never the app's databases)
 export RASA_TRACKER_SQLITE="${RASA_TRACKER_SQLITE:-var/rasa/tracker.db}"
