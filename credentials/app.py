@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from flask import Flask
 from sqlalchemy.engine import Engine
@@ -23,9 +24,10 @@ class Backend:
     engine: Engine
     session_factory: sessionmaker
     kit: Toolkit
+    write_lock: threading.Lock | None = field(default=None)
 
     def uow(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self.session_factory)
+        return SqlAlchemyUnitOfWork(self.session_factory, self.write_lock)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -39,7 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     app.extensions["credentials"] = Backend(settings=settings, engine=engine,
                                             session_factory=make_session_factory(engine),
-                                            kit=Toolkit.from_settings(settings))
+                                            kit=Toolkit.from_settings(settings),
+                                            write_lock=threading.Lock() if engine.dialect.name == "sqlite" else None)
     from credentials.api.errors import register_error_handlers
     from credentials.api.routes import api, health
     from credentials.cli import office

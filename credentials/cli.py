@@ -50,7 +50,7 @@ def register(username: str, legal_name: str, email: str, language: str, send: bo
                f"{services._iso(result['code_expires_at'])}")
     if send:
         backend = _backend()
-        OutboxWorker(backend.session_factory, backend.kit).run_once()
+        OutboxWorker(backend.session_factory, backend.kit, lock=backend.write_lock).run_once()
         click.echo("code mail handed to the outbox")
 
 

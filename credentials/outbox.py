@@ -8,6 +8,7 @@ backoff) and never retried after a permanent refusal (5xx, e.g. 552 mailbox full
 rejected). The outcome and the server's reply are recorded for the diagnosis (S5)."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from datetime import datetime, timedelta
@@ -38,20 +39,27 @@ def backoff(attempts: int) -> timedelta:
 class OutboxWorker:
     def __init__(self, session_factory: sessionmaker, kit: Toolkit,
                  send: Callable[[EmailMessage, str, smtp.SmtpSettings], smtp.DeliveryOutcome] = smtp.send,
-                 batch: int = 20) -> None:
+                 batch: int = 20, lock: threading.Lock | None = None) -> None:
         self.session_factory = session_factory
         self.kit = kit
         self.send = send
         self.batch = batch
+        self.lock = lock  # the app's SQLite write lock (see SqlAlchemyUnitOfWork)
+
+    @contextlib.contextmanager
+    def _session(self):
+        with self.lock if self.lock is not None else contextlib.nullcontext():
+            with self.session_factory() as session:
+                yield session
 
     def run_once(self) -> int:
         """Send every mail that is due now; returns how many were attempted."""
-        with self.session_factory() as session:
+        with self._session() as session:
             ids = SqlAlchemyRepository(session).due_mail_ids(utcnow(), self.batch)
             session.rollback()
         attempted = 0
         for mail_id in ids:
-            with self.session_factory() as session:
+            with self._session() as session:
                 claimed = SqlAlchemyRepository(session).claim_mail(mail_id, utcnow(), LEASE)
                 session.commit()
             if claimed is not None:
@@ -69,7 +77,7 @@ class OutboxWorker:
             subject = str(message.get("Subject", ""))
             outcome = self.send(message, mail.to_address, self.kit.settings.smtp)
         now = utcnow()
-        with self.session_factory() as session:
+        with self._session() as session:
             repo = SqlAlchemyRepository(session)
             if outcome.status == "accepted":
                 repo.finish_mail(mail.id, status="sent", now=now, smtp_code=outcome.smtp_code, detail=outcome.detail,

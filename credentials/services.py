@@ -209,13 +209,15 @@ def activate(username: object, code: object, new_password: object, *, uow, kit: 
         raise
     password_hash = kit.passwords.hash(password)
     with uow:
-        if not uow.accounts.claim_code(latest.id, now):
-            uow.rollback()
-            fail("code_used", account.id)
-        uow.accounts.set_password(account.id, password_hash, now)
-        _queue_notice(uow, kit, account, "notice_activated", now)
-        uow.accounts.add_audit(at=now, operation="activate", channel=channel, outcome="activated", subject=subject)
-        uow.commit()
+        won = uow.accounts.claim_code(latest.id, now)
+        if won:
+            uow.accounts.set_password(account.id, password_hash, now)
+            _queue_notice(uow, kit, account, "notice_activated", now)
+            uow.accounts.add_audit(at=now, operation="activate", channel=channel, outcome="activated",
+                                   subject=subject)
+            uow.commit()
+    if not won:  # a concurrent redemption of the same code got there first
+        fail("code_used", account.id)
     return {"status": model.ACTIVE}
 
 

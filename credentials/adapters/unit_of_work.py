@@ -1,25 +1,43 @@
 """The unit of work: one database transaction around a use case (cosmicpython's pattern)."""
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy.orm import sessionmaker
 
 from credentials.adapters.repository import SqlAlchemyRepository
 
 
 class SqlAlchemyUnitOfWork:
-    """``with uow: ...; uow.commit()`` — anything not committed is rolled back on exit."""
+    """``with uow: ...; uow.commit()`` — anything not committed is rolled back on exit.
 
-    def __init__(self, session_factory: sessionmaker) -> None:
+    ``lock`` (SQLite only): SQLite has one writer at a time and its busy handler waits by sleeping
+    in steps of up to 100 ms; queueing this process's threads on a lock instead keeps the wait
+    short and fair. Other processes (the office CLI) still meet the busy timeout."""
+
+    def __init__(self, session_factory: sessionmaker, lock: threading.Lock | None = None) -> None:
         self.session_factory = session_factory
+        self.lock = lock
 
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
-        self.session = self.session_factory()
-        self.accounts = SqlAlchemyRepository(self.session)
+        if self.lock is not None:
+            self.lock.acquire()
+        try:
+            self.session = self.session_factory()
+            self.accounts = SqlAlchemyRepository(self.session)
+        except BaseException:
+            if self.lock is not None:
+                self.lock.release()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
     def commit(self) -> None:
         self.session.commit()
