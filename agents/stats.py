@@ -93,6 +93,17 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[int(rank) - 1]
 
 
+def _phone_calls(session: Session, since: datetime) -> list[tuple[str, datetime]]:
+    """Calls the phone line recorded itself (ivr/ models, read-only, when mounted): every call is a
+    conversation, whether or not the phone line also sent conversation events."""
+    try:
+        from ivr.models import PhoneCall
+    except ImportError:
+        return []
+    return [(sid, at) for sid, at in session.execute(
+        select(PhoneCall.call_sid, PhoneCall.started_at).where(PhoneCall.started_at >= since))]
+
+
 def compute(session: Session, days: int = 7, now: datetime | None = None) -> Statistics:
     now = now or utcnow()
     since = now - timedelta(days=days)
@@ -108,6 +119,10 @@ def compute(session: Session, days: int = 7, now: datetime | None = None) -> Sta
         if ev.kind == "started":
             started[ev.channel].add(ev.conversation_id)
             conversations_by_hour[ev.channel][as_utc(ev.at).astimezone(LOCAL_TIME).hour] += 1
+    for call_sid, started_at in _phone_calls(session, since):
+        if call_sid not in started["phone"]:
+            started["phone"].add(call_sid)
+            conversations_by_hour["phone"][as_utc(started_at).astimezone(LOCAL_TIME).hour] += 1
     escalated = {c: {e.conversation_id for e in escalations if e.channel == c} for c in CHANNELS}
     conversations = {c: len(started[c] | escalated[c]) for c in CHANNELS}
     share = {

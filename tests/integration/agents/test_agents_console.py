@@ -342,3 +342,18 @@ def test_queue_shows_what_the_phone_line_knows_of_the_call(console_app, client, 
     (item,) = anna.get("/agents/queue.json").get_json()["items"]
     assert item["call"] == "queued"
     assert "sorban vár" in anna.get("/agents/").get_data(as_text=True)
+
+
+def test_share_solved_by_the_bot_counts_the_phone_lines_calls(console_app, client, agents_ready):
+    pytest.importorskip("ivr.models")
+    from ivr.models import PhoneCall
+    from gateway import sessions_of
+
+    create_escalation_via_api(client, idempotency_key="phone:CA1", channel="phone", conversation_id="CA1")
+    with sessions_of(console_app)() as s:
+        for sid in ("CA1", "CA2", "CA3", "CA4"):
+            s.add(PhoneCall(call_sid=sid, language="hu"))
+        s.commit()
+    vera = other_client(console_app, "vera")
+    page = vera.get("/agents/stats").get_data(as_text=True)
+    assert 'id="solved-phone">75 %' in page
