@@ -54,7 +54,8 @@ def render_menu(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voic
     gather = voice.gather(ctx.next_url("ivr.menu"), speech=not call.assistant_down, num_digits=1)
     for chunk in intro or []:
         voice.say(chunk, gather)
-    voice.say_key("after_answer" if call.repeat_chunks else "menu", gather)
+    keypad_only = "_keypad" if call.assistant_down else ""
+    voice.say_key(("after_answer" if call.repeat_chunks else "menu") + keypad_only, gather)
     return voice
 
 

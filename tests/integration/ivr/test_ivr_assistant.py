@@ -102,6 +102,7 @@ def test_assistant_trouble_leaves_the_keypad_menu_with_recorded_answers(phone_ap
     assert "A hangalapú asszisztens most nem érhető el" in call.text()
     gather = call.gather
     assert gather.attrib["input"] == "dtmf" and "Aktiválás: 1-es gomb" in call.text()
+    assert "Kérem, válasszon a gombokkal." in call.text() and "Mondja el" not in call.text()
     call.press("1")
     assert "öt napig érvényes" in call.text()
     call.press("0")
