@@ -51,5 +51,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api)
     app.cli.add_command(office)
     register_error_handlers(app)
-    logging.getLogger("credentials").setLevel(logging.INFO)
+    log = logging.getLogger("credentials")
+    log.setLevel(logging.INFO)
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
     return app

@@ -347,9 +347,8 @@ def _report(uow, account: Account, now) -> dict:
     mail = uow.accounts.last_code_mail(account.id)
     last_mail = None
     if mail is not None:
-        detail = " ".join(p for p in (str(mail.smtp_code) if mail.smtp_code else "", mail.smtp_detail or "") if p)
         last_mail = {"status": mail.status, "at": _iso(mail.sent_at or mail.updated_at), "attempts": mail.attempts,
-                     "smtp_code": mail.smtp_code, "detail": detail}
+                     "smtp_code": mail.smtp_code, "detail": mail.smtp_detail or ""}
     blocked_until = account.code_entry_blocked_until(now)
     return {
         "verified": True,
