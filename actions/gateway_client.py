@@ -1,0 +1,94 @@
+"""The typed client of the gateway's escalation API (docs/ARCHITECTURE.md, `GATEWAY_URL`)."""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+TIMEOUT_SECONDS = 3.0
+
+
+class GatewayUnavailable(Exception):
+    """The escalation could not be created (timeout, connection error, non-2xx answer)."""
+
+
+@dataclass(frozen=True)
+class TranscriptTurn:
+    role: str  # user | bot
+    text: str  # already redacted by bot/ before Rasa stored it
+    at: Optional[str]  # ISO 8601 UTC
+
+
+@dataclass(frozen=True)
+class EscalationRequest:
+    idempotency_key: str
+    channel: str
+    conversation_id: str
+    language: str
+    reason: str
+    transcript: list[TranscriptTurn] = field(default_factory=list)
+    tried: list[str] = field(default_factory=list)
+    diagnosis: Optional[dict[str, Any]] = None
+    caller_number_masked: Optional[str] = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "idempotency_key": self.idempotency_key,
+            "channel": self.channel,
+            "conversation_id": self.conversation_id,
+            "language": self.language,
+            "reason": self.reason,
+            "transcript": [{"role": t.role, "text": t.text, "at": t.at} for t in self.transcript],
+            "tried": list(self.tried),
+            "diagnosis": self.diagnosis,
+            "caller_number_masked": self.caller_number_masked,
+        }
+
+
+@dataclass(frozen=True)
+class Escalation:
+    id: str
+    reference: str
+    status: str
+
+
+class GatewayClient:
+    """Async client of POST /api/v1/escalations (201 new, 200 same idempotency key again)."""
+
+    def __init__(self, base_url: str, token: str, timeout: float = TIMEOUT_SECONDS,
+                 transport: Optional[httpx.AsyncBaseTransport] = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self.timeout = timeout
+        self._transport = transport
+
+    @classmethod
+    def from_env(cls) -> "GatewayClient":
+        """Built from GATEWAY_URL and GATEWAY_SERVICE_TOKEN."""
+        return cls(os.environ.get("GATEWAY_URL", DEFAULT_URL), os.environ.get("GATEWAY_SERVICE_TOKEN", ""))
+
+    async def create_escalation(self, request: EscalationRequest) -> Escalation:
+        """Create (or fetch, for a repeated idempotency key) the escalation."""
+        if not self._token:
+            raise GatewayUnavailable("GATEWAY_SERVICE_TOKEN is not set")
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client:
+                response = await client.post(self.base_url + "/api/v1/escalations", json=request.as_json(),
+                                             headers={"Authorization": f"Bearer {self._token}"})
+        except httpx.HTTPError as exc:
+            logger.warning("gateway unreachable: %s", type(exc).__name__)
+            raise GatewayUnavailable(type(exc).__name__) from None
+        if response.status_code not in (200, 201):
+            logger.warning("gateway refused the escalation: HTTP %s", response.status_code)
+            raise GatewayUnavailable(f"HTTP {response.status_code}")
+        try:
+            body = response.json()
+            return Escalation(id=str(body["id"]), reference=str(body["reference"]), status=str(body.get("status", "")))
+        except (ValueError, KeyError, TypeError):
+            raise GatewayUnavailable("escalation answer without id/reference") from None

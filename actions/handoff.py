@@ -1,0 +1,158 @@
+"""Handing the conversation to a person: the offer, the escalation, and the not-understood counter.
+
+A person is offered on request (human_handoff), after two failed understandings in a row, and when
+the backend is down; on yes, action_escalate creates the escalation through the gateway's API
+(docs/ARCHITECTURE.md) and pauses the bot while an agent has the conversation.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import email_address
+from actions.gateway_client import EscalationRequest, GatewayClient, GatewayUnavailable, TranscriptTurn
+from actions.safety import HelpdeskAction, offer_handoff
+
+TRANSCRIPT_TURNS = 30
+# What was already tried, in the agent console's words
+TRIED = {
+    "new_code_form": "new_code_form",
+    "action_request_new_code": "request_new_code",
+    "login_help_form": "login_help_form",
+    "action_explain_login": "explain_login",
+    "account_check_form": "account_check_form",
+    "action_diagnose": "diagnose",
+}
+_NOT_TOPICS = ("utter_ask_", "utter_offer_", "utter_default", "utter_please_rephrase", "utter_invalid_")
+_TYPED_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+
+
+def _at(timestamp: Any) -> Optional[str]:
+    if not isinstance(timestamp, (int, float)):
+        return None
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def mask_emails(text: str) -> str:
+    """Full e-mail addresses never leave the bot: the agent sees them masked."""
+    return _TYPED_EMAIL.sub(lambda m: email_address.mask(m.group(0).lower()), text)
+
+
+def transcript(tracker: Tracker, turns: int = TRANSCRIPT_TURNS) -> List[TranscriptTurn]:
+    """The last user and bot texts (secrets were redacted by bot/ before Rasa stored them)."""
+    out = []
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind in ("user", "bot") and event.get("text"):
+            out.append(TranscriptTurn(role=kind, text=mask_emails(str(event["text"])), at=_at(event.get("timestamp"))))
+    return out[-turns:]
+
+
+def tried(tracker: Tracker) -> List[str]:
+    """Forms and backend actions that ran, and the topics answered, first occurrence order."""
+    seen: List[str] = []
+    for event in tracker.events:
+        if event.get("event") != "action":
+            continue
+        name = event.get("name") or ""
+        label = TRIED.get(name)
+        if label is None and name.startswith("utter_") and not name.startswith(_NOT_TOPICS):
+            label = name[len("utter_"):]
+        if label and label not in seen:
+            seen.append(label)
+    return seen
+
+
+def idempotency_key(tracker: Tracker, channel: str) -> str:
+    """Same key for a retried call of the same turn (bot-contract.md / ARCHITECTURE.md)."""
+    if channel == "phone":
+        return f"phone:{tracker.sender_id}"
+    turn = sum(1 for e in tracker.events if e.get("event") == "user")
+    return f"chat:{tracker.sender_id}:{turn}"
+
+
+class ActionOfferHandoff(HelpdeskAction):
+    """Asks whether a person should take over (yes → action_escalate)."""
+
+    def name(self) -> str:
+        return "action_offer_handoff"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        return offer_handoff(dispatcher, "user_asked")
+
+
+class ActionDeclineOffer(HelpdeskAction):
+    """A no to the bot's offer: forget it and the details it needed, ask what else."""
+
+    def name(self) -> str:
+        return "action_decline_offer"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_anything_else")
+        return [SlotSet("offer", None), SlotSet("email", None), SlotSet("email_masked", None),
+                SlotSet("email_confirmed", None)]
+
+
+class ActionHandleNotUnderstood(HelpdeskAction):
+    """Re-prompts; the second failed understanding in a row offers a person."""
+
+    def name(self) -> str:
+        return "action_handle_not_understood"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        count = int(tracker.get_slot("failed_understandings") or 0) + 1
+        in_form = bool((tracker.active_loop or {}).get("name"))
+        if count >= 2 and not in_form:
+            events = offer_handoff(dispatcher, "not_understood", "utter_offer_handoff_not_understood")
+            return [SlotSet("failed_understandings", 0.0)] + events
+        dispatcher.utter_message(response="utter_please_rephrase")
+        return [SlotSet("failed_understandings", float(count))]
+
+
+class ActionEscalate(HelpdeskAction):
+    """Creates the escalation and pauses the bot; on failure gives the help line's contacts (S11)."""
+
+    def __init__(self, client_factory: Callable[[], GatewayClient] = GatewayClient.from_env) -> None:
+        self._client_factory = client_factory
+
+    def name(self) -> str:
+        return "action_escalate"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        channel = "phone" if tracker.get_slot("channel") == "phone" else "chat"
+        language = "en" if tracker.get_slot("language") == "en" else "hu"
+        diagnosis: Dict[str, Any] = {}
+        if tracker.get_slot("login_mistake"):
+            diagnosis["login_mistake"] = tracker.get_slot("login_mistake")
+        if isinstance(tracker.get_slot("diagnosis"), dict):
+            diagnosis["backend"] = tracker.get_slot("diagnosis")
+        request = EscalationRequest(
+            idempotency_key=idempotency_key(tracker, channel),
+            channel=channel,
+            conversation_id=tracker.sender_id,
+            language=language,
+            reason=tracker.get_slot("handoff_reason") or "user_asked",
+            transcript=transcript(tracker),
+            tried=tried(tracker),
+            diagnosis=diagnosis or None,
+        )
+        try:
+            escalation = await self._client_factory().create_escalation(request)
+        except GatewayUnavailable:
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return [SlotSet("offer", None)]
+        dispatcher.utter_message(response="utter_handoff_created", escalation_reference=escalation.reference)
+        return [SlotSet("offer", None), SlotSet("escalation_reference", escalation.reference), ConversationPaused()]
+
+    def on_error(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        dispatcher.utter_message(response="utter_handoff_failed")
+        return [SlotSet("offer", None)]

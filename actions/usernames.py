@@ -1,0 +1,68 @@
+"""Telling a chosen username from a person's own name (S6) in what the user typed.
+
+The Username field takes the username chosen at the document office, not the person's own name
+(S6). A reply that looks like a name — two or more capitalised words, or what NLU tagged as
+`person_name` — is explained and asked again; the backend alone decides whether a username exists.
+"""
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Iterable, Optional
+
+_FILLER = {
+    "a", "az", "felhasználónevem", "felhasznalonevem", "felhasználónév", "felhasznalonev", "felhasználói",
+    "felhasznaloi", "nevem", "usernevem", "usernév", "usernev", "username", "user", "name", "my", "is", "it's",
+    "its", "it", "the", "ez", "azt", "hogy", "választottam", "valasztottam", "volt", "was", "i", "chose",
+    "talán", "talan", "szerintem", "maybe", "think", "igen", "yes", "hát", "hat", "pedig", "én", "en",
+    "username:", "felhasználónév:", "felhasznalonev:",
+}
+_NOT_A_USERNAME = {"igen", "nem", "yes", "no", "ok", "oké", "oke", "nemtudom", "redactedsecret", "jó", "jo", "szia",
+                   "hello", "helló", "hi", "köszönöm", "koszonom", "köszi", "koszi", "thanks", "persze", "sure"}
+_NAME_WORD = re.compile(r"^(?:[Dd]r\.?|[Ii]fj\.?|[Ii]d\.?|[A-ZÁÉÍÓÖŐÚÜŰ][a-záéíóöőúüű]+(?:-[A-ZÁÉÍÓÖŐÚÜŰ][a-záéíóöőúüű]+)?(?:né)?\.?)$")
+_USERNAME = re.compile(r"^[\w.@+-]{2,64}$", re.UNICODE)
+
+
+class UsernameVerdict(str, Enum):
+    USERNAME = "username"
+    OWN_NAME = "own_name"  # S6
+    INVALID = "invalid"
+
+
+def looks_like_person_name(text: str) -> bool:
+    """Two or more capitalised words ("Kiss Pista", "Dr. Nagy Béla", "Kovácsné Tóth Anna")."""
+    words = [w.strip(",;:!?") for w in text.split()]
+    words = [w for w in words if w]
+    return len(words) >= 2 and all(_NAME_WORD.match(w) for w in words)
+
+
+def judge(value: str, person_names: Iterable[str] = ()) -> tuple[UsernameVerdict, Optional[str]]:
+    """Classify the user's answer to "what is your username?" and return the username if it is one."""
+    text = (value or "").strip()
+    names = [n for n in person_names if n]
+    if not text:
+        return UsernameVerdict.INVALID, None
+    if any(n.strip().lower() in text.lower() for n in names) and not _single_token_username(text, names):
+        return UsernameVerdict.OWN_NAME, None
+    if looks_like_person_name(text):
+        return UsernameVerdict.OWN_NAME, None
+    tokens = [t.strip(" \t,;:!?\"'()") for t in text.split()]
+    kept = [t for t in tokens if t and t.lower() not in _FILLER]
+    if len(kept) == 1:
+        candidate = kept[0].strip(".")
+        if "@" in candidate or candidate.lower() in _NOT_A_USERNAME or not _USERNAME.match(candidate):
+            return UsernameVerdict.INVALID, None
+        return UsernameVerdict.USERNAME, candidate
+    if len(kept) >= 2 and all(t.isalpha() for t in kept) and looks_like_person_name(" ".join(kept)):
+        return UsernameVerdict.OWN_NAME, None
+    if len(kept) >= 2 and all(t.isalpha() for t in kept) and len(kept) <= 3 and not any(
+        t.lower() in _NOT_A_USERNAME for t in kept
+    ):
+        # "kiss pista": a name typed in lower case is still a name, not a username (no spaces allowed)
+        return UsernameVerdict.OWN_NAME, None
+    return UsernameVerdict.INVALID, None
+
+
+def _single_token_username(text: str, names: list[str]) -> bool:
+    """A one-word answer that NLU also tagged as a name is still a candidate username ("pista77")."""
+    return len(text.split()) == 1 and not looks_like_person_name(text)

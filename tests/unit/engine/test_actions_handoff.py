@@ -1,0 +1,112 @@
+"""Handoff: the offer, two misunderstandings in a row, and the escalation through the gateway."""
+from __future__ import annotations
+
+from dialogue_fakes import FakeGateway, run, slot_values, tracker, user_event
+
+from actions.handoff import (ActionDeclineOffer, ActionEscalate, ActionHandleNotUnderstood, ActionOfferHandoff,
+                             idempotency_key, transcript)
+
+HISTORY = [
+    user_event("nem kaptam meg a kódot", "code_not_received", timestamp=1_790_000_000.0),
+    {"event": "bot", "text": "Ha nem jött meg a kódot tartalmazó levél...", "timestamp": 1_790_000_001.0},
+    {"event": "action", "name": "utter_code_not_received"},
+    {"event": "action", "name": "new_code_form"},
+    {"event": "bot", "text": "Kérem, írja meg a felhasználónevét", "timestamp": 1_790_000_002.0},
+    {"event": "action", "name": "utter_ask_username"},
+    user_event("kiss.pista@gmail.com a címem", "inform", timestamp=1_790_000_003.0),
+    {"event": "action", "name": "action_request_new_code"},
+    user_event("a kódom REDACTEDSECRET", "shared_secret", timestamp=1_790_000_004.0),
+]
+
+
+def escalate(gateway, **slots):
+    trk = tracker(text="igen", intent="affirm", events=HISTORY,
+                  slots={"offer": "handoff", "handoff_reason": "backend_down", **slots}, sender_id="web-7")
+    return run(ActionEscalate(gateway), trk)
+
+
+def test_escalation_carries_channel_language_transcript_tried_and_diagnosis():
+    gateway = FakeGateway()
+    escalate(gateway, language="en", login_mistake="code_as_password", diagnosis={"verified": False})
+    request = gateway.requests[0]
+    assert request.channel == "chat" and request.language == "en" and request.reason == "backend_down"
+    assert request.conversation_id == "web-7"
+    assert request.tried == ["code_not_received", "new_code_form", "request_new_code"]
+    assert request.diagnosis == {"login_mistake": "code_as_password", "backend": {"verified": False}}
+    assert [t.role for t in request.transcript] == ["user", "bot", "bot", "user", "user", "user"]
+    assert request.transcript[0].at == "2026-09-21T14:13:20Z"
+
+
+def test_transcript_keeps_the_redaction_token_and_masks_email_addresses():
+    texts = [t.text for t in transcript(tracker(text="x", events=HISTORY))]
+    assert "ki***@g***.com a címem" in texts
+    assert "a kódom REDACTEDSECRET" in texts
+    assert not any("kiss.pista@gmail.com" in t for t in texts)
+
+
+def test_transcript_is_limited_to_the_last_thirty_turns():
+    events = [user_event(f"üzenet {i}", "inform") for i in range(50)]
+    turns = transcript(tracker(text="utolsó", events=events))
+    assert len(turns) == 30 and turns[-1].text == "utolsó"
+
+
+def test_escalation_pauses_the_bot_and_tells_the_reference():
+    events, responses, messages = escalate(FakeGateway())
+    assert responses == ["utter_handoff_created"]
+    assert messages[0]["escalation_reference"] == "K-001"
+    assert slot_values(events)["escalation_reference"] == "K-001"
+    assert events[-1]["event"] == "pause"
+
+
+def test_escalation_failure_gives_the_s11_contacts_and_does_not_pause():
+    events, responses, _ = escalate(FakeGateway(down=True))
+    assert responses == ["utter_handoff_failed"]
+    assert all(e["event"] != "pause" for e in events)
+
+
+def test_the_same_turn_gives_the_same_idempotency_key():
+    trk = tracker(text="igen", events=HISTORY, sender_id="web-7")
+    assert idempotency_key(trk, "chat") == idempotency_key(trk, "chat") == "chat:web-7:4"
+    assert idempotency_key(trk, "phone") == "phone:web-7"
+
+
+def test_retried_escalation_returns_the_same_case():
+    gateway = FakeGateway()
+    first = escalate(gateway)
+    second = escalate(gateway)
+    assert first[2][0]["escalation_reference"] == second[2][0]["escalation_reference"]
+
+
+def test_a_person_on_request_is_offered_first():
+    events, responses, _ = run(ActionOfferHandoff(), tracker(text="munkatársat kérek", intent="human_handoff"))
+    assert responses == ["utter_offer_handoff"]
+    assert slot_values(events) == {"offer": "handoff", "handoff_reason": "user_asked"}
+
+
+def test_first_failed_understanding_asks_to_rephrase():
+    events, responses, _ = run(ActionHandleNotUnderstood(), tracker(text="xyz", intent="nlu_fallback"))
+    assert responses == ["utter_please_rephrase"]
+    assert slot_values(events)["failed_understandings"] == 1
+
+
+def test_second_failed_understanding_in_a_row_offers_a_person():
+    trk = tracker(text="qwe", intent="nlu_fallback", slots={"failed_understandings": 1.0})
+    events, responses, _ = run(ActionHandleNotUnderstood(), trk)
+    assert responses == ["utter_offer_handoff_not_understood"]
+    slots = slot_values(events)
+    assert slots["offer"] == "handoff" and slots["handoff_reason"] == "not_understood"
+    assert slots["failed_understandings"] == 0
+
+
+def test_failed_understanding_inside_a_form_only_asks_again():
+    trk = tracker(text="qwe", intent="nlu_fallback", slots={"failed_understandings": 1.0},
+                  active_loop="new_code_form")
+    _, responses, _ = run(ActionHandleNotUnderstood(), trk)
+    assert responses == ["utter_please_rephrase"]
+
+
+def test_no_to_an_offer_forgets_it_and_the_email():
+    trk = tracker(text="nem", intent="deny", slots={"offer": "new_code_confirmed", "email": "a@b.hu"})
+    events, responses, _ = run(ActionDeclineOffer(), trk)
+    assert responses == ["utter_anything_else"]
+    assert slot_values(events)["offer"] is None and slot_values(events)["email"] is None

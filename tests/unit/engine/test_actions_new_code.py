@@ -1,0 +1,156 @@
+"""The new-code flow's actions (S4, S5, S6, S8) against a fake credentials backend."""
+from __future__ import annotations
+
+import pytest
+from dialogue_fakes import FakeCredentials, run, slot_values, tracker
+
+from actions.new_code import ActionRequestNewCode, ValidateAccountCheckForm, ValidateNewCodeForm
+
+FORM = "new_code_form"
+
+
+def form_tracker(slot_events, text="", intent="inform", entities=None, slots=None, requested="username"):
+    return tracker(text=text, intent=intent, entities=entities, slot_events=slot_events, active_loop=FORM,
+                   slots={"requested_slot": requested, **(slots or {})})
+
+
+def ready(**slots):
+    base = {"username": "kisspista77", "email": "kiss.pista@gmail.com", "email_confirmed": True}
+    base.update(slots)
+    return tracker(text="igen", intent="affirm", slots=base)
+
+
+# --- action_request_new_code ------------------------------------------------------------------
+def test_new_code_answer_is_identical_for_unknown_account():
+    backend = FakeCredentials(accounts={"kisspista77": "kiss.pista@gmail.com"})
+    known = run(ActionRequestNewCode(backend), ready())
+    unknown = run(ActionRequestNewCode(backend), ready(username="nincsilyen99"))
+    wrong_mail = run(ActionRequestNewCode(backend), ready(email="mas@example.com"))
+    assert backend.codes_sent == ["kisspista77"]  # the fake did tell them apart...
+    assert known[0] == unknown[0] == wrong_mail[0]  # ...the user cannot
+    assert known[2] == unknown[2] == wrong_mail[2]
+    assert known[1] == ["utter_new_code_requested"]
+
+
+def test_new_code_request_carries_chat_channel_and_conversation_as_source():
+    backend = FakeCredentials()
+    run(ActionRequestNewCode(backend), tracker(slots={"username": "u1", "email": "a@b.hu"}, sender_id="web-42"))
+    assert backend.calls == [("reset", "u1", "a@b.hu", "chat", "web-42")]
+
+
+def test_new_code_request_from_the_phone_line_says_phone():
+    backend = FakeCredentials()
+    run(ActionRequestNewCode(backend), tracker(slots={"username": "u1", "email": "a@b.hu", "channel": "phone"}))
+    assert backend.calls[0][3] == "phone"
+
+
+def test_new_code_backend_down_apologises_and_offers_a_person():
+    events, responses, _ = run(ActionRequestNewCode(FakeCredentials(down=True)), ready())
+    assert responses == ["utter_backend_down", "utter_offer_handoff"]
+    slots = slot_values(events)
+    assert slots["offer"] == "handoff" and slots["handoff_reason"] == "backend_down"
+    assert "utter_new_code_requested" not in responses
+
+
+def test_new_code_action_never_raises_on_an_unexpected_error():
+    events, responses, _ = run(ActionRequestNewCode(FakeCredentials(broken=True)), ready())
+    assert responses == ["utter_backend_down", "utter_offer_handoff"]
+    assert slot_values(events)["offer"] == "handoff"
+
+
+def test_email_is_forgotten_once_the_new_code_is_requested():
+    events, _, _ = run(ActionRequestNewCode(FakeCredentials()), ready())
+    slots = slot_values(events)
+    assert slots["email"] is None and slots["email_masked"] is None and slots["email_confirmed"] is None
+
+
+def test_new_code_is_never_requested_without_username_and_email():
+    backend = FakeCredentials()
+    _, responses, _ = run(ActionRequestNewCode(backend), tracker(slots={"username": "u1"}))
+    assert backend.calls == [] and responses == ["utter_default"]
+
+
+# --- validate_new_code_form ----------------------------------------------------------------------
+def test_username_that_looks_like_own_name_gets_s6_explanation():
+    events, responses, _ = run(ValidateNewCodeForm(), form_tracker({"username": "Kiss Pista"}, text="Kiss Pista"))
+    assert responses == ["utter_username_looks_like_own_name"]
+    slots = slot_values(events)
+    assert slots["username"] is None and slots["person_name_given"] is True
+
+
+def test_username_tagged_as_person_name_gets_s6_explanation():
+    entities = [{"entity": "person_name", "value": "Nagy Béla"}]
+    events, responses, _ = run(ValidateNewCodeForm(),
+                               form_tracker({"username": "Nagy Béla vagyok"}, text="Nagy Béla vagyok", entities=entities))
+    assert responses == ["utter_username_looks_like_own_name"]
+    assert slot_values(events)["username"] is None
+
+
+@pytest.mark.parametrize("said,username", [
+    ("kisspista77", "kisspista77"),
+    ("a felhasználónevem kovacsanna88", "kovacsanna88"),
+    ("my username is john_smith", "john_smith"),
+])
+def test_username_is_taken_from_the_answer(said, username):
+    events, responses, _ = run(ValidateNewCodeForm(), form_tracker({"username": said}, text=said))
+    assert responses == [] and slot_values(events)["username"] == username
+
+
+@pytest.mark.parametrize("said", ["igen", "kiss.pista@gmail.com", "ez meg az meg amaz 12"])
+def test_answer_that_is_no_username_is_asked_again(said):
+    events, responses, _ = run(ValidateNewCodeForm(), form_tracker({"username": said}, text=said))
+    assert responses == ["utter_invalid_username"] and slot_values(events)["username"] is None
+
+
+def test_spoken_email_is_normalised_and_read_back_masked():
+    said = "kiss pont pista kukac gmail pont com"
+    events, responses, _ = run(ValidateNewCodeForm(), form_tracker({"email": said}, text=said, requested="email"))
+    slots = slot_values(events)
+    assert responses == []
+    assert slots["email"] == "kiss.pista@gmail.com"
+    assert slots["email_masked"] == "ki***@g***.com"
+    assert slots["email_confirmed"] is None  # the form reads it back next
+
+
+def test_phone_caller_hears_the_masked_email_as_a_sentence():
+    said = "kiss pista kukac gmail pont com"
+    events, _, _ = run(ValidateNewCodeForm(), form_tracker({"email": said}, text=said, requested="email",
+                                                           slots={"channel": "phone"}))
+    masked = slot_values(events)["email_masked"]
+    assert "kukac" in masked and "gmail" not in masked and "*" not in masked
+
+
+def test_invalid_email_is_asked_again():
+    events, responses, _ = run(ValidateNewCodeForm(), form_tracker({"email": "kiss pista gmail"}, requested="email"))
+    assert responses == ["utter_invalid_email"] and slot_values(events)["email"] is None
+
+
+def test_no_at_the_read_back_asks_for_the_email_again():
+    events, _, _ = run(ValidateNewCodeForm(), form_tracker(
+        {"email_confirmed": False}, text="nem", intent="deny", requested="email_confirmed",
+        slots={"username": "kisspista77", "email": "kiss.pista@gmail.com", "email_masked": "ki***@g***.com"}))
+    slots = slot_values(events)
+    assert slots["email"] is None and slots["email_confirmed"] is None
+
+
+def test_correction_with_a_new_address_is_read_back_again():
+    events, _, _ = run(ValidateNewCodeForm(), form_tracker(
+        {"email": "anna.k@freemail.hu", "email_confirmed": False}, text="nem, anna.k@freemail.hu", intent="deny",
+        requested="email_confirmed", slots={"username": "kisspista77"}))
+    slots = slot_values(events)
+    assert slots["email"] == "anna.k@freemail.hu" and slots["email_masked"] == "an***@f***.hu"
+    assert slots["email_confirmed"] is None
+
+
+def test_yes_at_the_read_back_confirms():
+    events, _, _ = run(ValidateNewCodeForm(), form_tracker(
+        {"email_confirmed": True}, text="igen", intent="affirm", requested="email_confirmed",
+        slots={"username": "kisspista77", "email": "kiss.pista@gmail.com"}))
+    assert slot_values(events)["email_confirmed"] is True
+
+
+def test_account_check_form_applies_the_same_s6_check():
+    trk = tracker(text="Kiss Pista", intent="inform", slot_events={"username": "Kiss Pista"},
+                  active_loop="account_check_form", slots={"requested_slot": "username"})
+    _, responses, _ = run(ValidateAccountCheckForm(), trk)
+    assert responses == ["utter_username_looks_like_own_name"]

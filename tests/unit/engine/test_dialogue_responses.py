@@ -1,0 +1,89 @@
+"""domain.yml's response catalogue: every answer in Hungarian and English, voice-friendly on the phone."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from dialogue_fakes import DOMAIN, ROOT
+
+RESPONSES = DOMAIN["responses"]
+_EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_MARKDOWN = re.compile(r"(\*\*|__|`|^#|\[[^\]]+\]\()", re.MULTILINE)
+
+
+def conditions(variation):
+    return {c["name"]: c["value"] for c in variation.get("condition") or []}
+
+
+def pick(name, **slots):
+    """The variations Rasa could choose for these slot values (rasa.core.nlg.generator rules)."""
+    variations = RESPONSES[name]
+    matching = [v for v in variations if v.get("condition")
+                and all(slots.get(k) == val for k, val in conditions(v).items())]
+    return matching or [v for v in variations if not v.get("condition")]
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+@pytest.mark.parametrize("language,channel", [("hu", "chat"), ("hu", "phone"), ("en", "chat"), ("en", "phone")])
+def test_every_response_has_exactly_one_variation_per_language_and_channel(name, language, channel):
+    chosen = pick(name, language=language, channel=channel)
+    assert len(chosen) == 1, f"{name}: {len(chosen)} variations for {language}/{channel}"
+    if language == "en":
+        assert conditions(chosen[0]).get("language") == "en", f"{name} has no English variation"
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_no_emoji_and_no_markdown_in_any_answer(name):
+    for variation in RESPONSES[name]:
+        assert not _EMOJI.search(variation["text"]) and not _MARKDOWN.search(variation["text"]), name
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_phone_variants_are_short_and_have_no_buttons_or_long_urls(name):
+    for language in ("hu", "en"):
+        (variation,) = pick(name, language=language, channel="phone")
+        assert "buttons" not in variation, name
+        assert "/" not in variation["text"].replace("e-mail", ""), f"{name}: a URL path is hard to hear"
+        sentences = [s for s in re.split(r"[.?!]\s", variation["text"]) if s.strip()]
+        assert all(len(s.split()) <= 30 for s in sentences), f"{name}: a sentence too long to hear"
+        assert len(variation["text"]) <= 420, f"{name}: too long to hear ({len(variation['text'])} characters)"
+
+
+def test_contacts_are_the_s11_contacts():
+    hu = RESPONSES["utter_contact_info"][0]["text"]
+    for contact in ("189", "+36 1 371 9300", "189@ugyfelvonal.hu", "www.ugyfelvonal.hu", "24"):
+        assert contact in hu
+    assert "24" in pick("utter_out_of_scope", language="en", channel="chat")[0]["text"]
+
+
+def test_code_validity_is_five_days_s4():
+    for name in ("utter_code_validity", "utter_code_expired", "utter_forgot_password", "utter_new_code_requested"):
+        for variation in RESPONSES[name]:
+            assert "5" in variation["text"], name
+
+
+def test_new_code_answer_never_says_whether_the_account_exists():
+    for variation in RESPONSES["utter_new_code_requested"]:
+        text = variation["text"].lower()
+        assert "ha" in text.split() or "if" in text.split()  # conditional wording for every case
+        assert "nem található" not in text and "not found" not in text
+
+
+def test_username_is_only_at_the_document_office_s9():
+    assert "okmányirodá" in RESPONSES["utter_forgot_username"][0]["text"]
+    assert "document office" in pick("utter_forgot_username", language="en", channel="chat")[0]["text"]
+
+
+def test_bot_challenge_says_it_is_automated():
+    assert "Automata asszisztens" in RESPONSES["utter_iamabot"][0]["text"]
+    assert "automated assistant" in pick("utter_iamabot", language="en", channel="chat")[0]["text"]
+
+
+def test_config_language_and_offline_pipeline():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    names = [c["name"] for c in config["pipeline"]]
+    assert config["language"] == "hu"
+    assert "DIETClassifier" in names and "FallbackClassifier" in names
+    assert not any(n in names for n in ("SpacyNLP", "MitieNLP", "LanguageModelFeaturizer"))  # nothing downloaded
