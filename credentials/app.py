@@ -36,8 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     env.update({k: str(v) for k, v in (test_config or {}).items()})
     settings = CredentialsSettings.from_env(env)
     app = Flask("credentials")
-    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False,
-                      TESTING=bool(test_config))
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, TESTING=bool(test_config))
     engine = make_engine(settings.database_url)
     app.extensions["credentials"] = Backend(settings=settings, engine=engine,
                                             session_factory=make_session_factory(engine),

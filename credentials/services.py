@@ -22,7 +22,7 @@ from credentials.domain.passwords import PasswordPolicy
 from credentials.security import CodeHasher, OutboxCipher, PasswordHasher
 from credentials.settings import CredentialsSettings
 
-CHANNELS = ("chat", "phone", "agent", "web", "office", "cli")
+CHANNELS = ("chat", "phone", "agent", "web")  # who may ask over the API; the office uses "office"/"cli"
 RECENT_FAILURES_WINDOW = timedelta(days=30)
 RATE_WINDOW = timedelta(hours=1)
 MAX_INPUT = 256
