@@ -50,3 +50,18 @@ def test_reset_answer_is_identical_when_rate_limited(credentials_app):
     body = {"username": "kovacsj", "email": "janos.kovacs@example.hu", "channel": "phone", "source": "+3612345678"}
     answers = {_answer(client.post("/api/v1/reset-requests", headers=AUTH, json=body)) for _ in range(8)}
     assert len(answers) == 1
+
+
+def test_reset_and_diagnose_answers_are_padded_to_the_minimum_duration(credentials_app_factory):
+    """Lower bound only (never flaky): both kinds of answer take at least CREDENTIALS_MIN_ANSWER_MS."""
+    import time
+
+    app = credentials_app_factory(CREDENTIALS_MIN_ANSWER_MS="200")
+    Desk(app).register()
+    client = app.test_client()
+    for path in ("/api/v1/reset-requests", "/api/v1/diagnose"):
+        for username, email in (("kovacsj", "janos.kovacs@example.hu"), ("nobody", "nobody@example.hu")):
+            start = time.monotonic()
+            client.post(path, headers=AUTH, json={"username": username, "email": email, "channel": "web",
+                                                  "source": f"{path}{username}"})
+            assert time.monotonic() - start >= 0.2
