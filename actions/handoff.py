@@ -100,21 +100,50 @@ class ActionDeclineOffer(HelpdeskAction):
                 SlotSet("email_confirmed", None)]
 
 
+NOT_UNDERSTOOD_ACTIONS = ("action_handle_not_understood", "action_default_fallback")
+_BOOKKEEPING = ("action_listen", "action_extract_slots", "action_validate_slot_mappings", "action_session_start")
+
+
+def previous_turn_not_understood(tracker: Tracker) -> bool:
+    """True when the bot's answer to the previous user message was a not-understood re-prompt."""
+    passed_latest_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if passed_latest_user:
+                return False
+            passed_latest_user = True
+        elif kind == "action" and passed_latest_user and event.get("name") not in _BOOKKEEPING:
+            return event.get("name") in NOT_UNDERSTOOD_ACTIONS
+    return False
+
+
 class ActionHandleNotUnderstood(HelpdeskAction):
-    """Re-prompts; the second failed understanding in a row offers a person."""
+    """Re-prompts; the second failed understanding in a row offers a person (outside forms)."""
 
     def name(self) -> str:
         return "action_handle_not_understood"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
-        count = int(tracker.get_slot("failed_understandings") or 0) + 1
         in_form = bool((tracker.active_loop or {}).get("name"))
+        count = 2 if previous_turn_not_understood(tracker) else 1
         if count >= 2 and not in_form:
             events = offer_handoff(dispatcher, "not_understood", "utter_offer_handoff_not_understood")
             return [SlotSet("failed_understandings", 0.0)] + events
         dispatcher.utter_message(response="utter_please_rephrase")
         return [SlotSet("failed_understandings", float(count))]
+
+
+class ActionDefaultFallback(ActionHandleNotUnderstood):
+    """Rasa's core fallback (no policy was confident) counts as a failed understanding too.
+
+    Unlike Rasa's built-in one it keeps the user's message in the history (no UserUtteranceReverted),
+    so the next turn can see that this one was not understood.
+    """
+
+    def name(self) -> str:
+        return "action_default_fallback"
 
 
 class ActionEscalate(HelpdeskAction):

@@ -31,6 +31,10 @@ def entity_values(tracker: Tracker, entity: str) -> List[str]:
             if e.get("entity") == entity and e.get("value")]
 
 
+def latest_text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
 def backend_channel(tracker: Tracker) -> str:
     """The backend's channel for this conversation: phone or chat."""
     return "phone" if tracker.get_slot("channel") == "phone" else "chat"
@@ -66,7 +70,9 @@ class ValidateNewCodeForm(FormValidationAction):
     def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: Dict[str, Any]) -> Dict[str, Any]:
         """Typed or spoken address, syntax only; a new address always needs a fresh confirmation."""
-        address = email_address.normalise(str(value or ""))
+        # The slot may hold only the part of a spoken address that NLU tagged ("kiss pista"); the
+        # whole message is the better source then ("kiss pista kukac gmail pont com").
+        address = email_address.normalise(str(value or "")) or email_address.normalise(latest_text(tracker))
         if address is None:
             dispatcher.utter_message(response="utter_invalid_email")
             return {"email": None, "email_masked": None, "email_confirmed": None}

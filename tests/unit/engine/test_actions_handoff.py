@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dialogue_fakes import FakeGateway, run, slot_values, tracker, user_event
 
-from actions.handoff import (ActionDeclineOffer, ActionEscalate, ActionHandleNotUnderstood, ActionOfferHandoff,
+from actions.handoff import (ActionDeclineOffer, ActionDefaultFallback, ActionEscalate, ActionHandleNotUnderstood, ActionOfferHandoff,
                              idempotency_key, transcript)
 
 HISTORY = [
@@ -89,18 +89,40 @@ def test_first_failed_understanding_asks_to_rephrase():
     assert slot_values(events)["failed_understandings"] == 1
 
 
+NOT_UNDERSTOOD_BEFORE = [
+    user_event("xyz", "nlu_fallback"),
+    {"event": "action", "name": "action_extract_slots"},
+    {"event": "action", "name": "action_handle_not_understood"},
+    {"event": "bot", "text": "Elnézést, ezt nem értettem."},
+    {"event": "action", "name": "action_listen"},
+]
+
+
 def test_second_failed_understanding_in_a_row_offers_a_person():
-    trk = tracker(text="qwe", intent="nlu_fallback", slots={"failed_understandings": 1.0})
+    trk = tracker(text="qwe", intent="nlu_fallback", events=NOT_UNDERSTOOD_BEFORE)
     events, responses, _ = run(ActionHandleNotUnderstood(), trk)
     assert responses == ["utter_offer_handoff_not_understood"]
     slots = slot_values(events)
     assert slots["offer"] == "handoff" and slots["handoff_reason"] == "not_understood"
-    assert slots["failed_understandings"] == 0
+
+
+def test_core_fallback_counts_as_a_failed_understanding():
+    trk = tracker(text="kisspista77 zzz", intent="inform", events=NOT_UNDERSTOOD_BEFORE)
+    events, responses, _ = run(ActionDefaultFallback(), trk)
+    assert ActionDefaultFallback().name() == "action_default_fallback"
+    assert responses == ["utter_offer_handoff_not_understood"]
+    assert all(e["event"] != "rewind" for e in events)  # the message stays, the next turn can count it
+
+
+def test_understood_turn_in_between_starts_counting_again():
+    history = NOT_UNDERSTOOD_BEFORE + [user_event("lejárt a kód", "code_expired"),
+                                       {"event": "action", "name": "utter_code_expired"}]
+    _, responses, _ = run(ActionHandleNotUnderstood(), tracker(text="qwe", intent="nlu_fallback", events=history))
+    assert responses == ["utter_please_rephrase"]
 
 
 def test_failed_understanding_inside_a_form_only_asks_again():
-    trk = tracker(text="qwe", intent="nlu_fallback", slots={"failed_understandings": 1.0},
-                  active_loop="new_code_form")
+    trk = tracker(text="qwe", intent="nlu_fallback", events=NOT_UNDERSTOOD_BEFORE, active_loop="new_code_form")
     _, responses, _ = run(ActionHandleNotUnderstood(), trk)
     assert responses == ["utter_please_rephrase"]
 

@@ -112,6 +112,13 @@ def test_spoken_email_is_normalised_and_read_back_masked():
     assert slots["email_confirmed"] is None  # the form reads it back next
 
 
+def test_spoken_email_is_read_from_the_whole_message_when_nlu_tagged_only_a_part():
+    said = "kiss pista kukac example pont hu"
+    events, responses, _ = run(ValidateNewCodeForm(), form_tracker({"email": "kiss pista"}, text=said,
+                                                                   requested="email"))
+    assert responses == [] and slot_values(events)["email"] == "kisspista@example.hu"
+
+
 def test_phone_caller_hears_the_masked_email_as_a_sentence():
     said = "kiss pista kukac gmail pont com"
     events, _, _ = run(ValidateNewCodeForm(), form_tracker({"email": said}, text=said, requested="email",
