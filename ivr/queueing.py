@@ -40,7 +40,9 @@ def escalate(ctx: Step, reason: str, voice: Voice | None = None, handoff: dict[s
             call.escalation_reference = str(handoff["reference"])[:16]
         else:
             _create_escalation(ctx, reason)
-    if call.escalation_reference:
+    if handoff is not None and voice.response.verbs:
+        pass  # the assistant has just told the caller (and the reference); no second announcement
+    elif call.escalation_reference:
         voice.say_key("escalate_connecting", reference=reference_for_speech(call.escalation_reference))
     else:
         voice.say_key("escalate_connecting_plain")

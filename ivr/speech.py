@@ -24,6 +24,7 @@ _HEADING = re.compile(r"^\s*#{1,6}\s*", re.MULTILINE)
 _URL = re.compile(r"\b(?:https?://)?((?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:hu|com|org|net|eu|gov)(?:/[^\s]*)?)",
                   re.IGNORECASE)
 _EMAIL = re.compile(r"\b([a-z0-9._%+-]+)@([a-z0-9-]+(?:\.[a-z0-9-]+)+)\b", re.IGNORECASE)
+_CASE_REFERENCE = re.compile(r"\bHD-([0-9A-Z]{4,6})\b")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,!?:;])")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
 
@@ -89,6 +90,7 @@ class VoiceFormatter:
         text = _BULLET.sub("", text)
         text = _EMPHASIS.sub(lambda m: m.group(2), text)
         text = text.replace(REDACTED_TOKEN, "")
+        text = _CASE_REFERENCE.sub(lambda m: "H D, " + " ".join(m.group(1)), text)  # read out, not as a word
         text = _EMAIL.sub(self._say_email, text)
         text = _URL.sub(self._say_url, text)
         text = "".join(ch for ch in text if not _is_symbol(ch))

@@ -74,3 +74,7 @@ def test_garbage_messages_are_skipped(hu):
 def test_too_small_chunk_setting_is_refused():
     with pytest.raises(ValueError):
         VoiceFormatter(catalogue("hu"), max_chunk=5)
+
+
+def test_case_reference_is_read_out_character_by_character(hu):
+    assert "H D, 7 K 3 R" in " ".join(hu.format([{"text": "Az ügy azonosítója: HD-7K3R."}]).chunks)
