@@ -8,12 +8,8 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import os
 import pathlib
 import re
-import signal
-import socket
-import subprocess
 import time
 import uuid
 
@@ -25,51 +21,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.credentials_client import CredentialsClient
 from actions.diagnosis import ActionDiagnose
 from actions.new_code import ActionRequestNewCode
+from app_processes import Processes, app_importable, wait_for_port
 from tests.fixtures.ports import free_port, wait_for_http
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
-APP_PYTHON = ROOT / ".venv" / "app" / "bin" / "python"
 SERVICE_TOKEN = "engine-test-service-token-0123456789"
 ADMIN_TOKEN = "engine-test-office-token-0123456789"
 CODE_LINE = re.compile(r"^ {4}([0-9A-Za-z]+(?:[- ][0-9A-Za-z]+)*)[ \t]*$", re.MULTILINE)
 
 
-def _backend_importable() -> tuple[bool, str]:
-    if not APP_PYTHON.exists():
-        return False, "the app env (.venv/app) is not set up"
-    probe = subprocess.run([str(APP_PYTHON), "-c", "import credentials.app, mailsink.server"], cwd=ROOT,
-                           capture_output=True, text=True, timeout=60)
-    return probe.returncode == 0, probe.stderr.strip().splitlines()[-1:] and probe.stderr.strip().splitlines()[-1]
-
-
-_OK, _WHY = _backend_importable()
+_OK, _WHY = app_importable("credentials.app", "mailsink.server")
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not _OK, reason=f"credentials/ is not importable in the app env yet: {_WHY}")]
-
-
-class Processes:
-    def __init__(self, tmp: pathlib.Path) -> None:
-        self.tmp = tmp
-        self.started: list[subprocess.Popen] = []
-
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log = open(self.tmp / f"{name}.log", "wb")
-        process = subprocess.Popen([str(APP_PYTHON), "-m", *args], cwd=ROOT, env={**os.environ, **env},
-                                   stdout=log, stderr=subprocess.STDOUT)
-        self.started.append(process)
-        return process
-
-    def log(self, name: str) -> str:
-        return (self.tmp / f"{name}.log").read_text(errors="replace")
-
-    def stop_all(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
 
 
 class Backend:
@@ -133,7 +95,7 @@ def backend(tmp_path_factory) -> Backend:
     sink = processes.start("mailsink", ["mailsink"], {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
                                                       "MAIL_SINK_DIR": str(mail_dir), "PYTHONUNBUFFERED": "1"})
     try:
-        _wait_for_port(smtp_port, sink)
+        wait_for_port(smtp_port, sink)
         server = processes.start("credentials", ["credentials", "serve"], {
             "CREDENTIALS_HOST": "127.0.0.1", "CREDENTIALS_PORT": str(http_port),
             "CREDENTIALS_DATABASE_URL": f"sqlite:///{tmp / 'credentials.db'}",
@@ -149,19 +111,6 @@ def backend(tmp_path_factory) -> Backend:
         yield Backend(f"http://127.0.0.1:{http_port}", mail_dir)
     finally:
         processes.stop_all()
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the mail sink exited")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError("the mail sink did not listen")
 
 
 def run(action, slots: dict, sender: str = ""):
