@@ -16,8 +16,8 @@ from credentials.domain.exceptions import (AccountNotFound, ActivationFailed, In
                                            PasswordRejected, UsernameTaken)
 from credentials.domain.masking import mask_email, mask_username
 from credentials.domain.model import Account, ActivationCode, code_lifetime, utcnow
-from credentials.domain.names import (email_key, name_key, username_key, validate_email, validate_language,
-                                      validate_legal_name, validate_username)
+from credentials.domain.names import (email_key, joined_name_keys, name_key, username_key, validate_email,
+                                      validate_language, validate_legal_name, validate_username)
 from credentials.domain.passwords import PasswordPolicy
 from credentials.security import CodeHasher, OutboxCipher, PasswordHasher
 from credentials.settings import CredentialsSettings
@@ -112,7 +112,8 @@ def register_account(username: object, legal_name: object, email: object, langua
         account = Account(id=None, username=name, legal_name=legal, email=address, language=lang, created_at=now)
         try:
             account.id = uow.accounts.add_account(account, username_key=username_key(name),
-                                                  legal_name_key=name_key(legal))
+                                                  legal_name_key=name_key(legal),
+                                                  legal_name_joined=joined_name_keys(legal))
         except IntegrityError as exc:  # a concurrent registration took it first
             raise UsernameTaken(name) from exc
         code = _issue_code(uow, kit, account, "registration", now)
@@ -231,7 +232,8 @@ def login(username: object, password: object, *, uow, kit: Toolkit, channel: str
     with uow:
         account = uow.accounts.get_by_username(username_key(name))
         # S6: own name typed as username; compared accent- and order-insensitively.
-        namesakes = [] if account is not None else uow.accounts.ids_with_legal_name(name_key(name))
+        namesakes = [] if account is not None else uow.accounts.ids_with_legal_name(
+            name_key(name), joined_name_keys(name)[0])
     if account is None:
         kit.passwords.dummy_verify(secret)
         reason = model.USERNAME_LOOKS_LIKE_LEGAL_NAME if namesakes else model.UNKNOWN_USERNAME

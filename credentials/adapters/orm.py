@@ -37,6 +37,8 @@ class AccountRow(Base):
     username_key: Mapped[str] = mapped_column(String(32), unique=True)
     legal_name: Mapped[str] = mapped_column(String(200))
     legal_name_key: Mapped[str] = mapped_column(String(200), index=True)
+    legal_name_joined: Mapped[str | None] = mapped_column(String(200), index=True)
+    legal_name_joined_rev: Mapped[str | None] = mapped_column(String(200), index=True)
     email: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(2))
     password_hash: Mapped[str | None] = mapped_column(String(200))

@@ -65,9 +65,11 @@ class SqlAlchemyRepository:
                        wrong_code_entries=row.wrong_code_entries,
                        wrong_code_window_start=row.wrong_code_window_start, codes=[_code(c) for c in codes])
 
-    def add_account(self, account: Account, *, username_key: str, legal_name_key: str) -> int:
+    def add_account(self, account: Account, *, username_key: str, legal_name_key: str,
+                    legal_name_joined: tuple[str, str]) -> int:
         row = AccountRow(username=account.username, username_key=username_key, legal_name=account.legal_name,
-                         legal_name_key=legal_name_key, email=account.email, language=account.language,
+                         legal_name_key=legal_name_key, legal_name_joined=legal_name_joined[0],
+                         legal_name_joined_rev=legal_name_joined[1], email=account.email, language=account.language,
                          created_at=account.created_at, login_failures=0, wrong_code_entries=0)
         self.session.add(row)
         self.session.flush()
@@ -88,9 +90,13 @@ class SqlAlchemyRepository:
             stmt = stmt.with_for_update()
         return self._account(self.session.scalar(stmt))
 
-    def ids_with_legal_name(self, legal_name_key: str, limit: int = 5) -> list[int]:
+    def ids_with_legal_name(self, legal_name_key: str, joined: str, limit: int = 5) -> list[int]:
+        """Accounts whose legal name is what was typed: same words in any order, or run together."""
         return list(self.session.scalars(
-            select(AccountRow.id).where(AccountRow.legal_name_key == legal_name_key).order_by(AccountRow.id).limit(limit)))
+            select(AccountRow.id).where(or_(AccountRow.legal_name_key == legal_name_key,
+                                            AccountRow.legal_name_joined == joined,
+                                            AccountRow.legal_name_joined_rev == joined))
+            .order_by(AccountRow.id).limit(limit)))
 
     def usernames_for(self, legal_name_key: str) -> list[tuple[str, str]]:
         """(username, email) of the accounts with this legal name; office use only (S9)."""

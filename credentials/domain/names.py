@@ -49,6 +49,13 @@ def name_key(text: str) -> str:
     return " ".join(sorted(words))
 
 
+def joined_name_keys(text: str) -> tuple[str, str]:
+    """The name run together, in written and in reversed word order: ``Kovács János`` ->
+    (``kovacsjanos``, ``janoskovacs``), for people who type their name as one word (S6)."""
+    words = re.findall(r"[^\W_]+", fold_accents(text))
+    return "".join(words), "".join(reversed(words))
+
+
 def validate_legal_name(legal_name: object) -> str:
     legal_name = _required_text(legal_name, "legal_name")
     name = " ".join(legal_name.split())
