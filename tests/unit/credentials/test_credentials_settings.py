@@ -40,3 +40,10 @@ def test_missing_keys_are_generated_once_into_a_private_key_file(tmp_path):
     second = CredentialsSettings.from_env(env)
     assert first.code_key == second.code_key and first.outbox_key == second.outbox_key
     assert (tmp_path / "keys.json").stat().st_mode & 0o077 == 0
+
+
+def test_password_minimum_may_be_set_up_to_64_never_below_8(tmp_path):
+    assert CredentialsSettings.from_env(credentials_env("sqlite:///x.db", tmp_path, PASSWORD_MIN_LENGTH="64")).password_min_length == 64
+    for bad in ("7", "65"):
+        with pytest.raises(SettingsError, match="PASSWORD_MIN_LENGTH"):
+            CredentialsSettings.from_env(credentials_env("sqlite:///x.db", tmp_path, PASSWORD_MIN_LENGTH=bad))
