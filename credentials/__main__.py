@@ -60,6 +60,12 @@ def _stop_outbox(server, worker) -> None:
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
+    if command == "office":
+        # A clerk or developer types this in a second terminal next to `make run`: read the same
+        # .env the supervisor uses (variables already set win).
+        from dotenv import load_dotenv
+
+        load_dotenv(".env", override=False)
     if command in ("serve", "migrate", "office"):
         try:
             settings = CredentialsSettings.from_env()
