@@ -458,6 +458,8 @@
     mode: function () { return state.handoff ? "agent" : "bot"; },
     open: function () { setOpen(true); },
     looksSecret: looksSecret,
+    // For a host page that learns of the handoff another way: the same as the bot's handoff payload.
+    handoff: function (h) { if (h && h.chat_token) startHandoff(h); },
     // Tests and the benchmark simulate a dropped connection to the bot with this.
     dropConnection: function () { if (socket && socket.io && socket.io.engine) socket.io.engine.close(); }
   };
