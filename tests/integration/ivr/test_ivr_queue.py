@@ -217,3 +217,16 @@ def test_fallback_queue_leave_message_works_for_a_call_the_database_never_saw(ph
     with phone_db(phone_app) as session:
         ticket = session.scalar(select(CallbackTicket).where(CallbackTicket.call_sid == call.call_sid))
     assert ticket is not None and ticket.escalation_reference
+
+
+def test_caller_is_queued_even_when_the_escalation_cannot_be_stored(phone_app, call_phone, monkeypatch):
+    from agents import escalations
+
+    def broken(session, payload):
+        raise RuntimeError("escalation store unavailable")
+
+    monkeypatch.setattr(escalations, "create_or_get_escalation", broken)
+    call = call_phone()
+    call.dial()
+    call.press("0")
+    assert call.enqueue is not None and "Kapcsolom az ügyintézőt." in call.says
