@@ -291,6 +291,11 @@ def agent_connect() -> Response:
             call.connected_at = utcnow()
             call.agent_call_sid = form_field("DequeingCallSid", 64) or form_field("DequeueingCallSid", 64) or None
             session.commit()
+            if call.escalation_id:
+                try:  # the case leaves the console's waiting line: an agent has it on the phone
+                    escalations.phone_connected(session, call.escalation_id)
+                except Exception:
+                    log.exception("could not mark escalation %s as connected", call.escalation_id)
     voice = Voice(catalogue(language))
     voice.say_key("caller_connecting")
     return twiml(str(voice))

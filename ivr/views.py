@@ -290,7 +290,18 @@ def status() -> Response:
                             else "solved_by_bot" if call.helped else "hung_up")
             call.sealed_username = call.sealed_email = None
             session.commit()
+            if call.escalation_id and not has_ticket:
+                _close_phone_case(session, call)
     return Response(status=204)
+
+
+def _close_phone_case(session, call: PhoneCall) -> None:
+    """The call is over: its case leaves the console's open list (a call-back ticket stays open)."""
+    outcome = "phone_call_completed" if call.connected_at else "caller_hung_up_waiting"
+    try:
+        escalations.phone_ended(session, call.escalation_id, outcome)
+    except Exception:
+        log.exception("could not close escalation %s", call.escalation_id)
 
 
 @bp.post("/fallback")

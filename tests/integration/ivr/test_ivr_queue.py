@@ -230,3 +230,34 @@ def test_caller_is_queued_even_when_the_escalation_cannot_be_stored(phone_app, c
     call.dial()
     call.press("0")
     assert call.enqueue is not None and "Kapcsolom az ügyintézőt." in call.says
+
+
+def test_console_case_follows_the_call_connected_then_ended(phone_app, call_phone, phone_db):
+    call = call_phone()
+    call.dial()
+    call.press("0")
+    assert _escalation(phone_app, phone_db, call.call_sid).status == "waiting"
+    agent, answer = _agent(call_phone)
+    call.post(answer.find("Dial/Queue").attrib["url"], {"DequeingCallSid": agent.call_sid}, record=False)
+    assert _escalation(phone_app, phone_db, call.call_sid).status == "claimed"
+    call.leave_queue("bridged")
+    call.hang_up(200)
+    escalation = _escalation(phone_app, phone_db, call.call_sid)
+    assert (escalation.status, escalation.outcome) == ("closed", "phone_call_completed")
+
+
+def test_caller_hanging_up_in_the_queue_closes_the_case_but_a_message_keeps_it_open(phone_app, call_phone, phone_db):
+    gone = call_phone()
+    gone.dial()
+    gone.press("0")
+    gone.leave_queue("hangup")
+    gone.hang_up(50)
+    assert _escalation(phone_app, phone_db, gone.call_sid).outcome == "caller_hung_up_waiting"
+    message = call_phone()
+    message.dial()
+    message.press("0")
+    message.leave_queue("leave")
+    message.press("1")
+    message.leave_message()
+    message.hang_up(90)
+    assert _escalation(phone_app, phone_db, message.call_sid).status == "callback"
