@@ -50,7 +50,7 @@ def format_local(moment: datetime, language: str) -> str:
 def explain(diagnosis: Diagnosis, language: str) -> tuple[list[tuple[str, dict]], Optional[str]]:
     """The responses (name, template values) for a diagnosis and the offer that follows it."""
     if not diagnosis.verified:
-        return [("utter_diagnosis_generic", {})], "new_code_confirmed"
+        return [("utter_diagnosis_generic", {})], "new_code"
     reason = diagnosis.latest_failure_reason()
     if diagnosis.state == "locked" or reason == "locked":
         return [("utter_diagnosis_locked", {})], "handoff"
@@ -69,7 +69,7 @@ def explain(diagnosis: Diagnosis, language: str) -> tuple[list[tuple[str, dict]]
         said.append(("utter_diagnosis_mail_failed", {}))  # S5
     if not said:
         said.append(("utter_diagnosis_active_ok", {}))
-    return said, "new_code_confirmed"
+    return said, "new_code"
 
 
 class ActionDiagnose(HelpdeskAction):

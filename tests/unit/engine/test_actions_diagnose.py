@@ -55,7 +55,7 @@ def test_pending_account_with_a_live_code_is_told_until_when_it_is_valid_s4():
 def test_pending_account_without_a_live_code_needs_a_new_code_s4():
     events, responses, _ = checked(verified(state="pending", live_code=LiveCode(False, None, last_expired=True)))
     assert responses == ["utter_diagnosis_not_activated", "utter_diagnosis_code_expired", "utter_offer_new_code"]
-    assert slot_values(events)["offer"] == "new_code_confirmed"
+    assert slot_values(events)["offer"] == "new_code"
 
 
 def test_refused_code_mail_points_at_the_mailbox_and_the_office_s5():

@@ -128,7 +128,7 @@ def test_failed_understanding_inside_a_form_only_asks_again():
 
 
 def test_no_to_an_offer_forgets_it_and_the_email():
-    trk = tracker(text="nem", intent="deny", slots={"offer": "new_code_confirmed", "email": "a@b.hu"})
+    trk = tracker(text="nem", intent="deny", slots={"offer": "new_code", "email": "a@b.hu"})
     events, responses, _ = run(ActionDeclineOffer(), trk)
     assert responses == ["utter_anything_else"]
     assert slot_values(events)["offer"] is None and slot_values(events)["email"] is None

@@ -161,3 +161,14 @@ def test_account_check_form_applies_the_same_s6_check():
                   active_loop="account_check_form", slots={"requested_slot": "username"})
     _, responses, _ = run(ValidateAccountCheckForm(), trk)
     assert responses == ["utter_username_looks_like_own_name"]
+
+
+def test_details_confirmed_for_the_account_check_are_not_asked_again_for_the_new_code():
+    # new_code_form activated after a diagnosis: the form validates the pre-filled slots at activation
+    trk = tracker(text="igen", intent="affirm", active_loop=FORM,
+                  slot_events={"username": "kisspista77", "email": "kiss.pista@gmail.com", "email_confirmed": True})
+    events, responses, _ = run(ValidateNewCodeForm(), trk)
+    slots = slot_values(events)
+    assert responses == []
+    assert slots["username"] == "kisspista77" and slots["email"] == "kiss.pista@gmail.com"
+    assert slots["email_confirmed"] is True
