@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import email_address
@@ -138,12 +138,21 @@ class ActionHandleNotUnderstood(HelpdeskAction):
 class ActionDefaultFallback(ActionHandleNotUnderstood):
     """Rasa's core fallback (no policy was confident) counts as a failed understanding too.
 
-    Unlike Rasa's built-in one it keeps the user's message in the history (no UserUtteranceReverted),
-    so the next turn can see that this one was not understood.
+    Like Rasa's built-in one it reverts the user's message (otherwise the policies would predict
+    the fallback again and again for the same message); the raw event history still shows this
+    turn, so the next one can tell that it is the second failure in a row.
     """
 
     def name(self) -> str:
         return "action_default_fallback"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        # The revert comes first: events after it (the offer) survive, events before it would not.
+        return [UserUtteranceReverted()] + await super().act(dispatcher, tracker, domain)
+
+    def on_error(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        return [UserUtteranceReverted()] + super().on_error(dispatcher, tracker)
 
 
 class ActionEscalate(HelpdeskAction):

@@ -106,12 +106,26 @@ def test_second_failed_understanding_in_a_row_offers_a_person():
     assert slots["offer"] == "handoff" and slots["handoff_reason"] == "not_understood"
 
 
-def test_core_fallback_counts_as_a_failed_understanding():
-    trk = tracker(text="kisspista77 zzz", intent="inform", events=NOT_UNDERSTOOD_BEFORE)
-    events, responses, _ = run(ActionDefaultFallback(), trk)
+def test_core_fallback_reverts_the_message_and_asks_to_rephrase():
+    events, responses, _ = run(ActionDefaultFallback(), tracker(text="kisspista77 zzz", intent="inform"))
     assert ActionDefaultFallback().name() == "action_default_fallback"
+    assert responses == ["utter_please_rephrase"]
+    assert events[0]["event"] == "rewind"  # else Rasa would predict the fallback again for the same message
+
+
+def test_second_core_fallback_in_a_row_offers_a_person():
+    reverted_turn = [
+        user_event("zzz qqq", "inform"),
+        {"event": "action", "name": "action_extract_slots"},
+        {"event": "action", "name": "action_default_fallback"},
+        {"event": "bot", "text": "Elnézést, ezt nem értettem."},
+        {"event": "rewind"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    events, responses, _ = run(ActionDefaultFallback(), tracker(text="xxx yyy", intent="inform", events=reverted_turn))
     assert responses == ["utter_offer_handoff_not_understood"]
-    assert all(e["event"] != "rewind" for e in events)  # the message stays, the next turn can count it
+    # the offer comes after the revert, so it survives it
+    assert events[0]["event"] == "rewind" and slot_values(events[1:])["offer"] == "handoff"
 
 
 def test_understood_turn_in_between_starts_counting_again():
