@@ -71,6 +71,18 @@ setup_app() {
   install_env app "$py" requirements/app.lock
 }
 
+setup_web() {  # the chat widget's npm packages (socket.io client, axe-core), served locally by the gateway
+  [ -f web/package-lock.json ] || return 0
+  command -v npm >/dev/null 2>&1 || die "the chat widget needs npm (Node.js >= 18) to install its packages from web/package-lock.json"
+  local want; want="$(sha256sum web/package-lock.json | cut -d' ' -f1)"
+  if [ -f web/node_modules/.installed ] && [ "$(cat web/node_modules/.installed)" = "$want" ]; then
+    say "web packages up to date"; return 0
+  fi
+  say "installing the chat widget's npm packages (web/package-lock.json)"
+  npm ci --prefix web --no-audit --no-fund --silent
+  echo "$want" > web/node_modules/.installed
+}
+
 setup_engine() {
   local py
   py="$(find_engine_python)" || die "the engine env needs Python 3.10 exactly (Rasa Open Source 3.6.21 runs on 3.10 only), and none was found.
@@ -92,8 +104,8 @@ setup_browser() {
 mkdir -p var/mail
 ensure_uv
 case "$what" in
-  all) setup_app; setup_engine ;;
-  app) setup_app ;;
+  all) setup_app; setup_web; setup_engine ;;
+  app) setup_app; setup_web ;;
   engine) setup_engine ;;
   browser) setup_browser ;;
   *) die "unknown target '$what' (all|app|engine|browser)" ;;
