@@ -1,15 +1,23 @@
-"""A short timeout for Rasa's calls to the action server.
+"""How Rasa calls the action server: a short timeout, and a response check that is not redone.
 
-Rasa 3.6 posts to the action server with ``timeout=DEFAULT_REQUEST_TIMEOUT`` (300 s), a module
-constant read at call time in ``rasa.core.actions.action``; neither ``endpoints.yml`` nor a CLI flag
-sets it (RasaHQ/rasa#9789, #10764; ``--request-timeout`` is Sanic's *incoming* request timeout).
-Twilio gives up on a webhook after 15 s, so a hanging action must fail after a few seconds and let
-the dialogue answer with its fallback. The input channels in bot/channels.py are the one piece of
-our code Rasa loads at start-up, so they apply the setting when they are constructed.
+Both are module-level behaviour of Rasa 3.6 that no configuration file reaches; the input channels
+in bot/channels.py are the one piece of our code Rasa loads at start-up, so they apply them when
+they are constructed (once per process; applying twice changes nothing).
+
+* Timeout: Rasa posts to the action server with ``timeout=DEFAULT_REQUEST_TIMEOUT`` (300 s), a
+  constant read at call time in ``rasa.core.actions.action``; neither ``endpoints.yml`` nor a CLI
+  flag sets it (RasaHQ/rasa#9789, #10764; ``--request-timeout`` is Sanic's *incoming* request
+  timeout). Twilio gives up on a webhook after 15 s, so a hanging action must fail after a few
+  seconds and let the dialogue answer with its fallback.
+* Response check: ``RemoteAction._validate_action_result`` calls ``jsonschema.validate``, which
+  re-validates the (constant) schema against its meta-schema on every call before checking the
+  response: most of a turn's CPU time on this project's 2-core machine (docs/BENCHMARKS.md). The
+  replacement checks the schema once and validates each response exactly as before.
 """
 from __future__ import annotations
 
 import logging
+from typing import Any, Dict
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +43,34 @@ def current_action_timeout() -> float:
     import rasa.core.actions.action as remote_action
 
     return float(remote_action.DEFAULT_REQUEST_TIMEOUT)
+
+
+def apply_checked_once_response_schema() -> None:
+    """Validate action server responses with a validator built once (same errors as Rasa's)."""
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    if getattr(RemoteAction._validate_action_result, "checked_once", False):
+        return
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+
+    def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
+        from jsonschema import ValidationError
+
+        try:
+            validator.validate(result)
+            return True
+        except ValidationError as e:
+            e.message += (
+                ". Failed to validate Action server response from API, make sure your response "
+                f"from the Action endpoint is valid. For more information about the format visit "
+                f"{DOCS_BASE_URL}/custom-actions"
+            )
+            raise e
+
+    _validate_action_result.checked_once = True  # type: ignore[attr-defined]
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[assignment]

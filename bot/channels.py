@@ -33,7 +33,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.action_timeout import DEFAULT_ACTION_TIMEOUT_SECONDS, apply_action_timeout
+from bot.action_calls import (
+    DEFAULT_ACTION_TIMEOUT_SECONDS,
+    apply_action_timeout,
+    apply_checked_once_response_schema,
+)
 from bot.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -113,6 +117,7 @@ class MessagePolicy:
             apply_action_timeout(float(self.action_timeout_seconds))
         except (TypeError, ValueError) as exc:
             raise ChannelConfigError(str(exc)) from exc
+        apply_checked_once_response_schema()
 
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any]) -> "MessagePolicy":

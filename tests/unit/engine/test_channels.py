@@ -11,7 +11,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
-from bot.action_timeout import current_action_timeout
+from bot.action_calls import current_action_timeout
 from bot.channels import (
     ChannelConfigError,
     HelpdeskRestInput,
@@ -268,3 +268,16 @@ def test_socketio_channel_hands_rasa_only_redacted_text_and_answers_the_session(
     assert message.input_channel == "helpdesk_socketio"
     # The widget is always the chat channel, whatever a client claims.
     assert message.metadata == {"channel": "chat", "language": "en", "redacted": ["password"]}
+
+
+def test_action_server_responses_are_still_validated_with_the_schema_checked_once(monkeypatch):
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+
+    HelpdeskRestInput.from_credentials({})
+    monkeypatch.setattr(jsonschema, "validate", lambda *a, **k: pytest.fail("schema re-checked per response"))
+    action = RemoteAction("action_request_new_code", None)
+    good = {"events": [{"event": "slot", "name": "email", "value": None}], "responses": [{"text": "ok"}]}
+    assert action._validate_action_result(good) is True
+    with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": [{"event": "slot"}], "responses": "not a list"})

@@ -7,7 +7,7 @@ import pytest
 from rasa.core.run import create_http_input_channels
 from rasa.core.utils import AvailableEndpoints
 
-from bot.action_timeout import current_action_timeout
+from bot.action_calls import current_action_timeout
 from bot.channels import HelpdeskRestInput, HelpdeskSocketIOInput
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
