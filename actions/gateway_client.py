@@ -1,4 +1,5 @@
-"""The typed client of the gateway's escalation API (docs/ARCHITECTURE.md, `GATEWAY_URL`)."""
+"""The typed client of the gateway's service API: escalations and conversation events
+(docs/ARCHITECTURE.md, docs/agents.md, `GATEWAY_URL`)."""
 from __future__ import annotations
 
 import logging
@@ -15,7 +16,7 @@ TIMEOUT_SECONDS = 3.0
 
 
 class GatewayUnavailable(Exception):
-    """The escalation could not be created (timeout, connection error, non-2xx answer)."""
+    """The gateway did not take the call (timeout, connection error, non-2xx answer, no token)."""
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,29 @@ class Escalation:
     id: str
     reference: str
     status: str
+    chat_token: Optional[str] = None  # chat only: the widget's credential for the gateway's relay
+
+
+@dataclass(frozen=True)
+class ConversationEvent:
+    """One statistics event: a chat conversation `started`, or a `topic` (S4–S9 mistake) came up."""
+
+    conversation_id: str
+    channel: str  # chat | phone
+    language: Optional[str]  # hu | en
+    kind: str  # started | topic | ended
+    detail: Optional[str] = None
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"conversation_id": self.conversation_id, "channel": self.channel,
+                                "language": self.language, "kind": self.kind}
+        if self.detail:
+            body["detail"] = self.detail
+        return body
 
 
 class GatewayClient:
-    """Async client of POST /api/v1/escalations (201 new, 200 same idempotency key again)."""
+    """Async client of POST /api/v1/escalations and POST /api/v1/conversation-events (201 new, 200 again)."""
 
     def __init__(self, base_url: str, token: str, timeout: float = TIMEOUT_SECONDS,
                  transport: Optional[httpx.AsyncBaseTransport] = None) -> None:
@@ -73,22 +93,32 @@ class GatewayClient:
         """Built from GATEWAY_URL and GATEWAY_SERVICE_TOKEN."""
         return cls(os.environ.get("GATEWAY_URL", DEFAULT_URL), os.environ.get("GATEWAY_SERVICE_TOKEN", ""))
 
-    async def create_escalation(self, request: EscalationRequest) -> Escalation:
-        """Create (or fetch, for a repeated idempotency key) the escalation."""
+    async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
         if not self._token:
             raise GatewayUnavailable("GATEWAY_SERVICE_TOKEN is not set")
         try:
             async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client:
-                response = await client.post(self.base_url + "/api/v1/escalations", json=request.as_json(),
+                response = await client.post(self.base_url + path, json=body,
                                              headers={"Authorization": f"Bearer {self._token}"})
         except httpx.HTTPError as exc:
-            logger.warning("gateway unreachable: %s", type(exc).__name__)
+            logger.warning("gateway unreachable (%s): %s", path, type(exc).__name__)
             raise GatewayUnavailable(type(exc).__name__) from None
         if response.status_code not in (200, 201):
-            logger.warning("gateway refused the escalation: HTTP %s", response.status_code)
+            logger.warning("gateway refused %s: HTTP %s", path, response.status_code)
             raise GatewayUnavailable(f"HTTP {response.status_code}")
+        return response
+
+    async def create_escalation(self, request: EscalationRequest) -> Escalation:
+        """Create (or fetch, for a repeated idempotency key) the escalation."""
+        response = await self._post("/api/v1/escalations", request.as_json())
         try:
             body = response.json()
-            return Escalation(id=str(body["id"]), reference=str(body["reference"]), status=str(body.get("status", "")))
-        except (ValueError, KeyError, TypeError):
+            token = body.get("chat_token")
+            return Escalation(id=str(body["id"]), reference=str(body["reference"]), status=str(body.get("status", "")),
+                              chat_token=token if isinstance(token, str) and token else None)
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise GatewayUnavailable("escalation answer without id/reference") from None
+
+    async def record_conversation_event(self, event: ConversationEvent) -> None:
+        """Store a statistics event (the gateway ignores a repeated one)."""
+        await self._post("/api/v1/conversation-events", event.as_json())

@@ -15,7 +15,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet, UserUtteranc
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import email_address
-from actions.gateway_client import EscalationRequest, GatewayClient, GatewayUnavailable, TranscriptTurn
+from actions.gateway_client import Escalation, EscalationRequest, GatewayClient, GatewayUnavailable, TranscriptTurn
 from actions.safety import HelpdeskAction, offer_handoff
 
 TRANSCRIPT_TURNS = 30
@@ -155,6 +155,31 @@ class ActionDefaultFallback(ActionHandleNotUnderstood):
         return [UserUtteranceReverted()] + super().on_error(dispatcher, tracker)
 
 
+SOCKETIO_INPUT_CHANNELS = ("helpdesk_socketio", "socketio")
+
+
+def handoff_payload(escalation: Escalation) -> Dict[str, str]:
+    """What the widget needs to switch to the gateway's relay (docs/agents.md); the phone line reads it too."""
+    handoff = {"reference": escalation.reference, "escalation_id": escalation.id}
+    if escalation.chat_token:
+        handoff["chat_token"] = escalation.chat_token
+    return handoff
+
+
+def handoff_message(tracker: Tracker, escalation: Escalation) -> Dict[str, Any]:
+    """The custom payload (`json_message`) carrying the handoff, shaped for the channel that answers.
+
+    Rasa's socket.io output passes a custom payload's keys to python-socketio's ``emit`` as keyword
+    arguments, so there it must be ``{"data": {...}}`` (the widget receives ``{"handoff": ...}``);
+    the REST channels (phone line, other chat clients) return it verbatim as ``custom``, where
+    ivr/speech.py reads ``custom["handoff"]``.
+    """
+    handoff = {"handoff": handoff_payload(escalation)}
+    if tracker.get_latest_input_channel() in SOCKETIO_INPUT_CHANNELS:
+        return {"data": handoff}
+    return handoff
+
+
 class ActionEscalate(HelpdeskAction):
     """Creates the escalation and pauses the bot; on failure gives the help line's contacts (S11)."""
 
@@ -189,6 +214,7 @@ class ActionEscalate(HelpdeskAction):
             dispatcher.utter_message(response="utter_handoff_failed")
             return [SlotSet("offer", None)]
         dispatcher.utter_message(response="utter_handoff_created", escalation_reference=escalation.reference)
+        dispatcher.utter_message(json_message=handoff_message(tracker, escalation))
         return [SlotSet("offer", None), SlotSet("escalation_reference", escalation.reference), ConversationPaused()]
 
     def on_error(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:

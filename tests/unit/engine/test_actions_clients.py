@@ -12,7 +12,8 @@ import pytest
 
 from actions.credentials_client import (TIMEOUT_SECONDS, BackendRejected, BackendUnavailable, CredentialsClient,
                                         Diagnosis)
-from actions.gateway_client import EscalationRequest, GatewayClient, GatewayUnavailable, TranscriptTurn
+from actions.gateway_client import (ConversationEvent, EscalationRequest, GatewayClient, GatewayUnavailable,
+                                    TranscriptTurn)
 
 
 def answering(status, body, seen=None):
@@ -103,6 +104,44 @@ def test_gateway_escalation_round_trip():
     sent = json.loads(seen[0].content)
     assert sent["idempotency_key"] == "chat:c:3" and sent["transcript"][0]["role"] == "user"
     assert seen[0].headers["Authorization"] == "Bearer gw-token"
+
+
+def test_gateway_escalation_answer_carries_the_widgets_chat_token():
+    answer = {"id": "9", "reference": "KX-42", "status": "waiting", "chat_token": "tok-abc"}
+    gateway = GatewayClient("http://gw.test", "t", transport=answering(201, answer))
+    escalation = asyncio.run(gateway.create_escalation(EscalationRequest("k", "chat", "c", "hu", "user_asked")))
+    assert escalation.chat_token == "tok-abc"
+
+
+def test_phone_escalation_answer_has_no_chat_token():
+    gateway = GatewayClient("http://gw.test", "t", transport=answering(201, {"id": "9", "reference": "KX-42"}))
+    escalation = asyncio.run(gateway.create_escalation(EscalationRequest("k", "phone", "CA1", "hu", "user_asked")))
+    assert escalation.chat_token is None
+
+
+def test_conversation_event_is_posted_with_the_service_token():
+    seen = []
+    gateway = GatewayClient("http://gw.test", "gw-token", transport=answering(201, {"status": "recorded"}, seen))
+    asyncio.run(gateway.record_conversation_event(ConversationEvent("c-1", "chat", "hu", "topic", "code_expired")))
+    assert seen[0].url.path == "/api/v1/conversation-events"
+    assert seen[0].headers["Authorization"] == "Bearer gw-token"
+    assert json.loads(seen[0].content) == {"conversation_id": "c-1", "channel": "chat", "language": "hu",
+                                           "kind": "topic", "detail": "code_expired"}
+
+
+@pytest.mark.parametrize("status", [422, 500, 401])
+def test_refused_conversation_event_is_gateway_unavailable(status):
+    gateway = GatewayClient("http://gw.test", "t", transport=answering(status, {"error": "x"}))
+    with pytest.raises(GatewayUnavailable):
+        asyncio.run(gateway.record_conversation_event(ConversationEvent("c", "chat", "hu", "started")))
+
+
+def test_conversation_event_without_service_token_is_not_sent():
+    seen = []
+    gateway = GatewayClient("http://gw.test", "", transport=answering(201, {}, seen))
+    with pytest.raises(GatewayUnavailable):
+        asyncio.run(gateway.record_conversation_event(ConversationEvent("c", "chat", "hu", "started")))
+    assert seen == []
 
 
 @pytest.mark.parametrize("status,body", [(503, {"error": "x"}), (422, {"error": "invalid"}), (201, {"id": "1"})])

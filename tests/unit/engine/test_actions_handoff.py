@@ -1,6 +1,9 @@
 """Handoff: the offer, two misunderstandings in a row, and the escalation through the gateway."""
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
 from dialogue_fakes import FakeGateway, run, slot_values, tracker, user_event
 
 from actions.handoff import (ActionDeclineOffer, ActionDefaultFallback, ActionEscalate, ActionHandleNotUnderstood, ActionOfferHandoff,
@@ -19,9 +22,19 @@ HISTORY = [
 ]
 
 
-def escalate(gateway, **slots):
+class ChatTokenGateway(FakeGateway):
+    """The gateway's answer to a chat escalation carries the widget's relay token (docs/agents.md)."""
+
+    async def create_escalation(self, request):
+        escalation = await super().create_escalation(request)
+        token = f"token-of-{escalation.id}" if request.channel == "chat" else None
+        return dataclasses.replace(escalation, chat_token=token)
+
+
+def escalate(gateway, input_channel="helpdesk_socketio", **slots):
     trk = tracker(text="igen", intent="affirm", events=HISTORY,
                   slots={"offer": "handoff", "handoff_reason": "backend_down", **slots}, sender_id="web-7")
+    trk.events[-1]["input_channel"] = input_channel
     return run(ActionEscalate(gateway), trk)
 
 
@@ -52,16 +65,39 @@ def test_transcript_is_limited_to_the_last_thirty_turns():
 
 def test_escalation_pauses_the_bot_and_tells_the_reference():
     events, responses, messages = escalate(FakeGateway())
-    assert responses == ["utter_handoff_created"]
+    assert responses[0] == "utter_handoff_created"
     assert messages[0]["escalation_reference"] == "K-001"
     assert slot_values(events)["escalation_reference"] == "K-001"
     assert events[-1]["event"] == "pause"
 
 
 def test_escalation_failure_gives_the_s11_contacts_and_does_not_pause():
-    events, responses, _ = escalate(FakeGateway(down=True))
+    events, responses, messages = escalate(FakeGateway(down=True))
     assert responses == ["utter_handoff_failed"]
     assert all(e["event"] != "pause" for e in events)
+    assert all(not m.get("custom") for m in messages)
+
+
+def test_socketio_widget_gets_the_handoff_as_emit_data():
+    """python-socketio's emit(event, **custom): only `data` (plus room) may be a key of the payload."""
+    _, _, messages = escalate(ChatTokenGateway(), input_channel="helpdesk_socketio")
+    customs = [m["custom"] for m in messages if m.get("custom")]
+    assert customs == [{"data": {"handoff": {"reference": "K-001", "escalation_id": "1", "chat_token": "token-of-1"}}}]
+    assert messages[0]["response"] == "utter_handoff_created"  # the text comes first, the switch after it
+
+
+@pytest.mark.parametrize("input_channel,channel", [("helpdesk", "phone"), ("helpdesk", "chat"), ("rest", "chat")])
+def test_rest_channels_get_the_handoff_where_the_phone_line_reads_it(input_channel, channel):
+    _, _, messages = escalate(ChatTokenGateway(), input_channel=input_channel, channel=channel)
+    custom = [m["custom"] for m in messages if m.get("custom")][0]
+    assert custom["handoff"]["reference"] == "K-001" and custom["handoff"]["escalation_id"] == "1"
+    assert set(custom) == {"handoff"}
+
+
+def test_phone_handoff_without_chat_token_still_names_the_case():
+    _, _, messages = escalate(ChatTokenGateway(), input_channel="helpdesk", channel="phone")
+    custom = [m["custom"] for m in messages if m.get("custom")][0]
+    assert custom == {"handoff": {"reference": "K-001", "escalation_id": "1"}}
 
 
 def test_the_same_turn_gives_the_same_idempotency_key():
