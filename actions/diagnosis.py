@@ -13,7 +13,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import conversation_events
 from actions.credentials_client import BackendRejected, BackendUnavailable, CredentialsClient, Diagnosis
+from actions.gateway_client import GatewayClient
 from actions.new_code import backend_channel
 from actions.safety import HelpdeskAction, offer_handoff
 
@@ -36,6 +38,14 @@ REASON_RESPONSES = {
     "code_expired": "utter_diagnosis_code_expired",  # S4
     "not_activated": "utter_diagnosis_not_activated",  # S3
     "wrong_password": "utter_diagnosis_wrong_password",  # S8
+}
+# What the user was told -> the mistake type the statistics count (actions/conversation_events.py)
+RESPONSE_TOPICS = {
+    "utter_diagnosis_own_name": "own_name_as_username",
+    "utter_diagnosis_code_as_password": "code_as_password",
+    "utter_diagnosis_code_expired": "code_expired",
+    "utter_diagnosis_not_activated": "not_activated",
+    "utter_diagnosis_mail_failed": "code_not_received",
 }
 
 
@@ -75,8 +85,10 @@ def explain(diagnosis: Diagnosis, language: str) -> tuple[list[tuple[str, dict]]
 class ActionDiagnose(HelpdeskAction):
     """Runs the diagnosis with the confirmed username + e-mail and explains the likely mistake."""
 
-    def __init__(self, client_factory: Callable[[], CredentialsClient] = CredentialsClient.from_env) -> None:
+    def __init__(self, client_factory: Callable[[], CredentialsClient] = CredentialsClient.from_env,
+                 gateway_factory: conversation_events.GatewayFactory = GatewayClient.from_env) -> None:
         self._client_factory = client_factory
+        self._gateway_factory = gateway_factory
 
     def name(self) -> str:
         return "action_diagnose"
@@ -100,6 +112,8 @@ class ActionDiagnose(HelpdeskAction):
         said, offer = explain(diagnosis, tracker.get_slot("language") or "hu")
         for response, values in said:
             dispatcher.utter_message(response=response, **values)
+        conversation_events.report_topics(self._gateway_factory, tracker,
+                                          [RESPONSE_TOPICS[r] for r, _ in said if r in RESPONSE_TOPICS])
         events: List[EventType] = [SlotSet("diagnosis", diagnosis.summary())]
         if offer == "handoff":
             return events + offer_handoff(dispatcher, "account_locked")

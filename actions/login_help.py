@@ -13,7 +13,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from actions import conversation_events
 from actions import login_answers as answers
+from actions.gateway_client import GatewayClient
 from actions.safety import HelpdeskAction, log_failure
 from actions.slot_mappings import latest_intent
 
@@ -87,6 +89,9 @@ def diagnose_answers(username_kind: Optional[str], password_kind: Optional[str],
 class ActionExplainLogin(HelpdeskAction):
     """Explains the recognised mistakes and offers the next step (slot `offer`)."""
 
+    def __init__(self, gateway_factory: conversation_events.GatewayFactory = GatewayClient.from_env) -> None:
+        self._gateway_factory = gateway_factory
+
     def name(self) -> str:
         return "action_explain_login"
 
@@ -115,6 +120,7 @@ class ActionExplainLogin(HelpdeskAction):
             dispatcher.utter_message(response="utter_offer_account_check")
         else:
             dispatcher.utter_message(response="utter_login_try_again")
+        conversation_events.report_topics(self._gateway_factory, tracker, mistakes)
         events: List[EventType] = [SlotSet("login_mistake", mistakes[0])]
         events += [SlotSet(slot, None) for slot in LOGIN_SLOTS]
         if offer:

@@ -8,6 +8,9 @@
 - `offer`: the yes/no question the bot just asked lives for one answer only; any other message
   clears it, so a later "igen" cannot accept a stale offer.
 - `failed_understandings`: reset by every understood message (two nlu_fallbacks in a row count).
+
+It also reports the statistics' conversation events (actions/conversation_events.py): a chat
+session's first message, and an intent that names one of the S4–S9 mistakes.
 """
 from __future__ import annotations
 
@@ -18,7 +21,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
+from actions import conversation_events
 from actions import language as lang
+from actions.gateway_client import GatewayClient
 from actions.safety import log_failure
 
 CHANNELS = ("chat", "phone")
@@ -67,16 +72,24 @@ def choose_language(tracker: Tracker) -> Optional[str]:
 class ValidateSlotMappings(ValidationAction):
     """Fills the custom-mapped global slots (see module docstring)."""
 
+    def __init__(self, gateway_factory: conversation_events.GatewayFactory = GatewayClient.from_env) -> None:
+        self._gateway_factory = gateway_factory
+
     def name(self) -> str:
         return "action_validate_slot_mappings"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
         try:
-            return await super().run(dispatcher, tracker, domain)
+            events = await super().run(dispatcher, tracker, domain)
         except Exception as exc:  # noqa: BLE001 - keep the conversation going with the old values
             log_failure(self.name(), exc)
-            return []
+            events = []
+        try:
+            conversation_events.report_turn(self._gateway_factory, tracker, events)
+        except Exception as exc:  # noqa: BLE001 - statistics never cost the user a turn
+            log_failure(self.name(), exc)
+        return events
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[str]:
         return ["language", "channel", "offer", "failed_understandings"]

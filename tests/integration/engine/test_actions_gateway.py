@@ -3,20 +3,26 @@ docs/ARCHITECTURE.md answers with a case reference, and the same turn never open
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import conversation_events
 from actions.gateway_client import GatewayClient
 from actions.handoff import ActionEscalate
+from actions.slot_mappings import ValidateSlotMappings
 from app_processes import Processes, app_importable
 from tests.fixtures.ports import free_port, wait_for_http
 
 SERVICE_TOKEN = "engine-test-gateway-token-0123456789"
 _OK, _WHY = app_importable("gateway", "agents.api")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not _OK, reason=f"the gateway is not importable yet: {_WHY}")]
+
+
+DATABASES = {}
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +41,7 @@ def gateway_url(tmp_path_factory):
             wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=60, process=process)
         except Exception as exc:
             raise RuntimeError(f"gateway did not start: {exc}\n{processes.log('gateway')}") from exc
+        DATABASES[f"http://127.0.0.1:{port}"] = tmp / "gw.db"
         yield f"http://127.0.0.1:{port}"
     finally:
         processes.stop_all()
@@ -76,3 +83,29 @@ def test_rejected_service_token_gives_the_s11_contacts(gateway_url):
     assert [m["response"] for m in messages] == ["utter_handoff_failed"]
     assert all(e["event"] != "pause" for e in events)
 
+
+
+def test_chat_escalation_hands_the_widget_its_relay_token(gateway_url):
+    events, messages = escalate(gateway_url, f"web-{uuid.uuid4().hex[:8]}")
+    (handoff,) = [m["custom"]["handoff"] for m in messages if m.get("custom")]
+    assert handoff["reference"] == messages[0]["escalation_reference"]
+    assert handoff["escalation_id"] and len(handoff["chat_token"]) >= 32
+
+
+def test_conversation_events_reach_the_statistics(gateway_url):
+    sender = f"web-{uuid.uuid4().hex[:8]}"
+    latest = {"text": "Hello, my activation code expired", "intent": {"name": "code_expired"}, "entities": []}
+    events = [{"event": "session_started"},
+              {"event": "user", "text": latest["text"], "parse_data": latest, "metadata": {"channel": "chat"}}]
+    trk = Tracker(sender, {"language": "hu", "channel": "chat"}, latest, events, False, None, {}, "action_listen")
+
+    async def turn():
+        await ValidateSlotMappings(lambda: GatewayClient(gateway_url, SERVICE_TOKEN)).run(CollectingDispatcher(), trk, {})
+        await conversation_events.drain()
+
+    asyncio.run(turn())
+    asyncio.run(turn())  # a retried turn stores nothing twice
+    with sqlite3.connect(DATABASES[gateway_url]) as db:
+        rows = db.execute("SELECT channel, language, kind, detail FROM agents_conversation_events "
+                          "WHERE conversation_id = ? ORDER BY kind", (sender,)).fetchall()
+    assert rows == [("chat", "en", "started", ""), ("chat", "en", "topic", "code_expired")]

@@ -1,0 +1,111 @@
+"""Conversation events for the supervisors' statistics (docs/agents.md, POST /api/v1/conversation-events).
+
+- ``started``: the first user message of a chat session (the phone line records its own calls);
+- ``topic``: one of the letter's typical mistakes (S4–S9) came up — from the user's intent, or
+  recognised by action_explain_login / action_diagnose.
+
+Fire and forget: the POST runs as a background task on the action server's event loop with the
+client's 3 s timeout, so the turn never waits for it and never fails because of it; a failure is
+logged (its kind only) and the statistics miss one event.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable, Iterable, List, Optional, Set
+
+from rasa_sdk import Tracker
+
+from actions.gateway_client import ConversationEvent, GatewayClient
+
+logger = logging.getLogger(__name__)
+
+GatewayFactory = Callable[[], GatewayClient]
+
+# The mistake types the statistics count (agents/stats.py MISTAKES) plus S3's never-activated account
+TOPICS = ("code_expired", "code_not_received", "own_name_as_username", "code_as_password", "not_activated",
+          "forgot_password", "forgot_username")
+# Intents (bot-contract.md) that name a mistake type themselves
+TOPIC_INTENTS = ("code_expired", "code_not_received", "own_name_as_username", "code_as_password",
+                 "forgot_password", "forgot_username")
+
+_pending: Set[asyncio.Task] = set()
+
+
+async def _send(client_factory: GatewayFactory, event: ConversationEvent) -> None:
+    try:
+        await client_factory().record_conversation_event(event)
+    except Exception as exc:  # noqa: BLE001 - statistics never break a conversation
+        logger.warning("conversation event %s not recorded: %s", event.kind, type(exc).__name__)
+
+
+def send_in_background(client_factory: GatewayFactory, event: ConversationEvent) -> None:
+    """Schedule the POST on the running loop; the caller does not wait for it."""
+    try:
+        task = asyncio.get_running_loop().create_task(_send(client_factory, event))
+    except RuntimeError:  # no running loop: nothing to send it with
+        logger.warning("conversation event %s not recorded: no event loop", event.kind)
+        return
+    _pending.add(task)  # a reference, or the task could be garbage-collected mid-flight
+    task.add_done_callback(_pending.discard)
+
+
+async def drain() -> None:
+    """Wait for the events still in flight (tests, shutdown)."""
+    while _pending:
+        await asyncio.gather(*list(_pending), return_exceptions=True)
+
+
+def conversation_channel(tracker: Tracker) -> str:
+    return "phone" if tracker.get_slot("channel") == "phone" else "chat"
+
+
+def conversation_language(tracker: Tracker) -> Optional[str]:
+    language = tracker.get_slot("language")
+    return language if language in ("hu", "en") else None
+
+
+def is_first_message_of_session(tracker: Tracker) -> bool:
+    """True when the latest user message is the first one since the session started."""
+    users = 0
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "session_started":
+            break
+        if kind == "user":
+            users += 1
+            if users > 1:
+                return False
+    return users == 1
+
+
+def report_started(client_factory: GatewayFactory, tracker: Tracker, channel: str, language: Optional[str]) -> None:
+    """A chat conversation began (phone calls are counted by the phone line itself)."""
+    if channel == "chat":
+        send_in_background(client_factory, ConversationEvent(tracker.sender_id, channel, language, "started"))
+
+
+def report_topics(client_factory: GatewayFactory, tracker: Tracker, topics: Iterable[str],
+                  channel: Optional[str] = None, language: Optional[str] = None) -> List[str]:
+    """Report each known mistake type once per call; returns the ones reported."""
+    channel = channel or conversation_channel(tracker)
+    language = language if language is not None else conversation_language(tracker)
+    reported: List[str] = []
+    for topic in topics:
+        if topic in TOPICS and topic not in reported:
+            reported.append(topic)
+            send_in_background(client_factory, ConversationEvent(tracker.sender_id, channel, language, "topic", topic))
+    return reported
+
+
+def report_turn(client_factory: GatewayFactory, tracker: Tracker, slot_events: List[Any]) -> None:
+    """After the slot mappings of a user message: `started` for a new chat session, the intent's topic."""
+    values = {e.get("name"): e.get("value") for e in slot_events if isinstance(e, dict) and e.get("event") == "slot"}
+    channel = "phone" if values.get("channel", tracker.get_slot("channel")) == "phone" else "chat"
+    language = values.get("language", tracker.get_slot("language"))
+    language = language if language in ("hu", "en") else None
+    if is_first_message_of_session(tracker):
+        report_started(client_factory, tracker, channel, language)
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if intent in TOPIC_INTENTS:
+        report_topics(client_factory, tracker, [intent], channel, language)
