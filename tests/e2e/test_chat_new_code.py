@@ -130,3 +130,11 @@ def test_helpdesk_channel_rejects_bad_input_with_400(rasa_stack):
         response = httpx.post(rasa_stack.rest_url, json=body, timeout=10)
         assert response.status_code == 400
         assert response.json()["error"]
+
+
+def test_stock_channels_that_would_store_raw_text_are_not_served(rasa_stack):
+    """Only the redacting channels take user text (S7, S8): Rasa's stock REST webhook is absent."""
+    response = httpx.post(f"{rasa_stack.url}/webhooks/rest/webhook", json={"sender": "s", "message": "pw: x1"},
+                          timeout=10)
+    assert response.status_code == 404
+    assert httpx.get(f"{rasa_stack.url}/webhooks/helpdesk_socketio/", timeout=10).json() == {"status": "ok"}
