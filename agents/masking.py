@@ -44,22 +44,55 @@ def redact_structure(value: Any) -> Any:
     return value
 
 
+def _hungarian(area: str, last_two: str) -> str:
+    return f"+36 {area} *** **{last_two}" if area and len(last_two) == 2 else "+36 *** ****"
+
+
+def _area_code(national: str) -> str:
+    """Budapest is ``1``; every other area or mobile network code (20, 30, 31, 50, 70, 62, ...) has two digits."""
+    return national[:1] if national.startswith("1") else national[:2]
+
+
+def _international(number: str) -> tuple[str, bool]:
+    """The digits in international form (``06`` domestic and ``00`` prefixes resolved), and whether
+    they start with the country code."""
+    plus = number.strip().startswith("+")
+    digits = re.sub(r"\D", "", number)
+    if not plus and digits.startswith("00"):
+        digits, plus = digits[2:], True
+    elif not plus and digits.startswith("06"):
+        digits, plus = "36" + digits[2:], True
+    return digits, plus
+
+
+def _remask(number: str) -> str:
+    """An already-masked number: only what a masked form may show (country, area, last two digits) survives."""
+    head, tail = number[:number.index("*")], number[number.rindex("*") + 1:]
+    head_digits, plus = _international(head)
+    tail_digits = re.sub(r"\D", "", tail)
+    last_two = tail_digits[-2:] if len(tail_digits) >= 2 else ""
+    if head_digits.startswith("36"):
+        return _hungarian(_area_code(head_digits[2:]), last_two)
+    if plus and head_digits and last_two:
+        return f"+{head_digits[:2]} *** **{last_two}"
+    return f"*** **{last_two}" if last_two else "*** ****"
+
+
 def mask_phone_number(number: str | None) -> str | None:
     """Keep the country code, the area/network code and the last two digits: ``+36 30 *** **12``.
 
-    Already-masked input is re-masked from its digits, so a full number can never slip through."""
-    if not number:
+    Already-masked input is re-masked from what it shows, so masking is idempotent and a full number
+    can never slip through."""
+    if not number or not re.search(r"[\d*]", number):
         return None
-    digits = re.sub(r"\D", "", number)
-    if not digits:
-        return None
-    if number.strip().startswith("+36") or digits.startswith("36"):
-        rest = digits[2:]
-        area_len = 1 if rest.startswith("1") else 2
-        area, local = rest[:area_len], rest[area_len:]
-        if "*" in number:  # masked input: keep only what a masked form may show
-            return f"+36 {area} *** **{digits[-2:]}" if len(digits) >= 6 else "+36 *** ****"
-        return f"+36 {area} *** **{local[-2:]}" if len(local) >= 4 else "+36 *** ****"
+    if "*" in number:
+        return _remask(number)
+    digits, plus = _international(number)
+    if digits.startswith("36"):
+        national = digits[2:]
+        area = _area_code(national)
+        local = national[len(area):]
+        return _hungarian(area, local[-2:]) if len(local) >= 4 else "+36 *** ****"
     if len(digits) < 6:
         return "*** ****"
-    return f"+{digits[:2]} *** **{digits[-2:]}" if number.strip().startswith("+") else f"*** **{digits[-2:]}"
+    return f"+{digits[:2]} *** **{digits[-2:]}" if plus else f"*** **{digits[-2:]}"

@@ -17,6 +17,47 @@ def test_caller_number_is_masked_to_country_area_and_last_two_digits(number, mas
     assert mask_phone_number(number) == masked
 
 
+HUNGARIAN_AND_FOREIGN = [
+    ("+36201234567", "+36 20 *** **67"),   # mobile networks
+    ("+36 30 123 4512", "+36 30 *** **12"),
+    ("+36 31 765 4321", "+36 31 *** **21"),
+    ("+36-50-111-2233", "+36 50 *** **33"),
+    ("+36 (70) 987 6543", "+36 70 *** **43"),
+    ("+3612345678", "+36 1 *** **78"),      # Budapest
+    ("+36 1 371 9300", "+36 1 *** **00"),
+    ("+36 62 123 456", "+36 62 *** **56"),  # other area codes (Szeged, Győr, Miskolc)
+    ("+36 96 512 345", "+36 96 *** **45"),
+    ("+3646123456", "+36 46 *** **56"),
+    ("06 30 123 4512", "+36 30 *** **12"),  # domestic and 00 prefixes
+    ("06 1 234 5678", "+36 1 *** **78"),
+    ("0036 62 123 456", "+36 62 *** **56"),
+    ("+36 1 23", "+36 *** ****"),           # too short to show anything
+    ("+441632960961", "+44 *** **61"),      # foreign
+    ("+49 30 1234 5678", "+49 *** **78"),
+    ("+1 202 555 0123", "+12 *** **23"),
+    ("0044 20 7946 0958", "+44 *** **58"),
+    ("2025550123", "*** **23"),
+    ("+4412", "*** ****"),
+]
+
+
+@pytest.mark.parametrize("number, masked", HUNGARIAN_AND_FOREIGN)
+def test_every_number_form_is_masked_and_re_masking_is_idempotent(number, masked):
+    assert mask_phone_number(number) == masked
+    assert mask_phone_number(masked) == masked
+    assert mask_phone_number(mask_phone_number(masked)) == masked
+
+
+@pytest.mark.parametrize("tampered, masked", [
+    ("+36 1 2345 *** **78", "+36 1 *** **78"),
+    ("+36 30 *** 123 4512", "+36 30 *** **12"),
+    ("+36 301234512 ***", "+36 *** ****"),
+    ("+44 1632 *** 960961", "+44 *** **61"),
+])
+def test_masked_looking_input_never_keeps_more_than_area_and_last_two_digits(tampered, masked):
+    assert mask_phone_number(tampered) == masked
+
+
 def test_a_full_number_sent_as_masked_is_masked_anyway():
     assert "1234" not in mask_phone_number("+36 30 1234567")
 
