@@ -19,6 +19,8 @@ DOMAIN = ROOT / "domain.yml"
 
 pytestmark = [
     pytest.mark.slow,
+    # The first test also pays for the session's Rasa start-up (minutes on a busy 2-core machine).
+    pytest.mark.timeout(900),
     pytest.mark.skipif(
         not DOMAIN.exists() or "new_code_form" not in DOMAIN.read_text(encoding="utf-8"),
         reason="the dialogue (domain.yml with new_code_form) has not landed yet",
