@@ -27,7 +27,16 @@ pytest_plugins = sorted(
 
 def pytest_ignore_collect(collection_path, config):
     path = pathlib.Path(collection_path)
-    if path.is_dir() or not path.name.startswith("test_") or path.suffix != ".py":
+    try:
+        rel = path.relative_to(_TESTS).parts
+    except ValueError:
         return None
-    in_engine_folder = "engine" in path.relative_to(_TESTS).parts
-    return True if in_engine_folder != IN_ENGINE_ENV else None
+    if path.is_dir():
+        # Folders carry conftest.py files of their env (the app env's import Flask): the engine env
+        # enters only folders on the way to an `engine` folder, the app env never enters one.
+        if IN_ENGINE_ENV:
+            return None if ("engine" in rel or (path / "engine").is_dir()) else True
+        return True if "engine" in rel else None
+    if not path.name.startswith("test_") or path.suffix != ".py":
+        return None
+    return True if ("engine" in rel) != IN_ENGINE_ENV else None
