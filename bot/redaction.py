@@ -174,16 +174,32 @@ def find_secrets(text: str) -> list[tuple[int, int, SecretKind]]:
         ):
             spans.append((m.start(), m.end(), "code"))
 
+    codes = list(spans)
+
+    def is_a_code_with_punctuation(start: int, end: int) -> bool:
+        """The token is a code already found, plus the sentence's quotes or punctuation around it."""
+        return any(
+            code_start < end and start < code_end
+            and all(ch in _QUOTES for ch in text[start:code_start])
+            and all(ch in _TRAILING_PUNCTUATION or ch in _QUOTES for ch in text[code_end:end])
+            for code_start, code_end, _ in codes
+        )
+
     def add_token(match: re.Match[str], kind: SecretKind, strong: bool) -> None:
         token = match.group("token")
+        start, end = match.start("token"), match.end("token")
+        if is_a_code_with_punctuation(start, end):
+            return  # "a kódom K7QM-3XPA-9TDE-W2HF, a jelszavam ...": a code, and the comma stays
         if _looks_like_secret(token, strong=strong):
-            spans.append((match.start("token"), match.end("token"), kind))
+            if kind == "code":  # a code has no punctuation of its own: what follows it is the sentence's
+                end = start + len(token.rstrip(_TRAILING_PUNCTUATION) or token)
+            spans.append((start, end, kind))
 
     for m in _PASSWORD_RE.finditer(text):
         strong = bool(m.group("sep")) or bool(re.search(r"[:=]", m.group("fillers") or ""))
         add_token(m, "password", strong)
     for m in _CODE_TRIGGER_RE.finditer(text):
-        token, _ = _strip_quotes(m.group("token"))
+        token, _ = _strip_quotes(m.group("token").rstrip(_TRAILING_PUNCTUATION))
         # A code word only announces a secret when the value carries digits ("a kódom: 7KQ3M...").
         if sum(ch.isdigit() for ch in token) >= 1 and sum(ch.isalnum() for ch in token) >= 6:
             strong = bool(m.group("sep")) or bool(re.search(r"[:=]", m.group("fillers") or ""))

@@ -31,6 +31,9 @@ HUNGARIAN_SECRETS = [
         "Tavasz2024!!",
         ["password", "code"],
     ),
+    (f"a kódom {CODE}, a jelszavam Tavasz2024!!", CODE, ["code", "password"]),
+    (f"{CODE}, a jelszavam", CODE, ["code"]),
+    ("a kódom 7KQ3MX9T, de nem jó", "7KQ3MX9T", ["code"]),
 ]
 
 ENGLISH_SECRETS = [
@@ -46,6 +49,7 @@ ENGLISH_SECRETS = [
     ("code: k7qm3xpa9tdew2hf", "k7qm3xpa9tdew2hf", ["code"]),
     (f"I typed {CODE.replace('-', ' ')} as my password", CODE.replace("-", " "), ["code"]),
     ("the code is 7KQ3MX9T", "7KQ3MX9T", ["code"]),
+    ("the code is 7KQ3MX9T.", "7KQ3MX9T", ["code"]),
 ]
 
 HUNGARIAN_ORDINARY = [
@@ -136,6 +140,21 @@ def test_secret_is_redacted_before_storage_keeps_the_rest_of_the_sentence():
         "my password is REDACTEDSECRET and it fails",
         ["password"],
     )
+
+
+@pytest.mark.parametrize(("text", "redacted", "kinds"), [
+    (f"a kódom {CODE},", "a kódom REDACTEDSECRET,", ["code"]),
+    (f"a kódom {CODE}, a jelszavam Tavasz2024!!", "a kódom REDACTEDSECRET, a jelszavam REDACTEDSECRET",
+     ["code", "password"]),
+    (f"{CODE}. a jelszavam", "REDACTEDSECRET. a jelszavam", ["code"]),
+    (f"„{CODE}” a jelszavam", "„REDACTEDSECRET” a jelszavam", ["code"]),
+    ("a kódom: 7KQ3MX9T, de nem jó", "a kódom: REDACTEDSECRET, de nem jó", ["code"]),
+    ("the code is 7KQ3MX9T.", "the code is REDACTEDSECRET.", ["code"]),
+    (f"my code is {CODE}; my password is hunter2hunter2", "my code is REDACTEDSECRET; my password is REDACTEDSECRET",
+     ["code", "password"]),
+])
+def test_a_code_is_labelled_code_and_the_punctuation_after_it_stays(text, redacted, kinds):
+    assert redact(text) == (redacted, kinds)
 
 
 def test_secret_is_redacted_before_storage_every_code_shape():
