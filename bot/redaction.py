@@ -25,6 +25,7 @@ import unicodedata
 from typing import Literal
 
 REDACTION_TOKEN = "REDACTEDSECRET"
+REDACTED_TOKEN = REDACTION_TOKEN  # the name in brief/bot-contract.md (Addendum)
 
 SecretKind = Literal["code", "password"]
 

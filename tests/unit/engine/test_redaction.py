@@ -188,3 +188,10 @@ def test_redaction_is_idempotent():
 def test_secret_spans_do_not_overlap():
     spans = find_secrets(f"a kódom: {CODE}")
     assert len(spans) == 1 and spans[0][2] == "code"
+
+
+def test_the_contracts_public_names_exist():
+    """brief/bot-contract.md Addendum: redact(text) -> (text, kinds) and REDACTED_TOKEN."""
+    from bot.redaction import REDACTED_TOKEN
+
+    assert REDACTED_TOKEN == REDACTION_TOKEN == "REDACTEDSECRET"
