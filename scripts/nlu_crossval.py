@@ -184,7 +184,8 @@ def report(predictions: list[Prediction], train_seconds: list[float], folds: int
         f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs ({cpu}), "
         f"Rasa {rasa.__version__}, by `scripts/nlu_crossval.py` ({folds} folds stratified by intent and language, "
         f"seed {seed}; pipeline of `{config.name}` without its FallbackClassifier; "
-        f"{len(predictions)} examples; training {sum(train_seconds) / len(train_seconds):.0f} s per fold).",
+        f"{len(predictions)} examples; training {sum(train_seconds) / len(train_seconds):.0f} s per fold; "
+        f"data and config {_data_version()}).",
         "",
         "| language | examples | intent macro-F1 | accuracy | target |",
         "|---|---|---|---|---|",
@@ -234,6 +235,19 @@ def report(predictions: list[Prediction], train_seconds: list[float], folds: int
         lines.append(f"| {t:.2f} | {correct} | {wrong} | {len(predictions) - correct - wrong} |")
     lines.append("")
     return "\n".join(lines)
+
+
+def _data_version() -> str:
+    """The commit the NLU data and config come from, and whether they had local changes."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "data/nlu", "config.yml")
+    return f"of commit {commit}" + (" plus uncommitted changes" if dirty else "")
 
 
 def _configured_threshold(config: pathlib.Path) -> str:
