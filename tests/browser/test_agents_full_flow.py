@@ -148,9 +148,14 @@ def test_user_asks_for_a_person_agent_replies_and_hands_back_to_the_bot(browser,
 
         agent.click("#hand-back")
         user.wait_for_selector("text=Ismét az asszisztenssel beszél.", timeout=10000)
-        # the bot is resumed and answers again (what it answers is the assistant's own tests' business)
+        # the bot is resumed from a clean state: the next question gets its own answer (S4), not the
+        # not-understood re-prompt nor a second escalation
+        before = bot_count(user)
         user_says(user, "Meddig érvényes az aktiváló kód?", timeout=30)
-        assert user.locator(".hdw-bot").last.locator(".hdw-text").text_content().strip()
+        user.wait_for_selector(".hdw-bot .hdw-text >> text=5 napig érvényes", timeout=15000)
+        user.wait_for_timeout(1000)  # a wrong follow-up (re-prompt, new escalation) would come right after
+        answers = [t.strip() for t in user.locator(".hdw-bot").all_text_contents()][before:]
+        assert not any("értettem" in t or "Átadtam" in t for t in answers), answers
         screenshot(user, f"full-{interruption}-handed-back")
     finally:
         user_ctx.close()

@@ -221,10 +221,15 @@ def test_hand_back_resumes_the_rasa_conversation(console_app, client, agents_rea
     r = anna.post(f"/agents/escalations/{esc['id']}/hand-back", data={"csrf_token": csrf_of(anna)})
     assert r.status_code == 302
     assert status_of(console_app, esc["id"]).status == "handed_back"
-    (req,) = rasa_api_stub.requests
-    assert req["path"].startswith("/conversations/sender%2Fwith%20space/tracker/events?")
-    assert "token=test-rasa-token-0123456789" in req["path"]
-    assert req["body"] == [{"event": "resume"}]
+    execute, listen, resume = rasa_api_stub.requests
+    assert all("token=test-rasa-token-0123456789" in req["path"] for req in (execute, listen, resume))
+    # still paused: the assistant clears the escalation's state and says it is back, then listens
+    assert execute["path"].startswith("/conversations/sender%2Fwith%20space/execute?")
+    assert execute["body"] == {"name": "action_agent_handed_back"}
+    assert listen["path"].startswith("/conversations/sender%2Fwith%20space/tracker/events?")
+    assert listen["body"] == [{"event": "action", "name": "action_listen"}]
+    assert resume["path"].startswith("/conversations/sender%2Fwith%20space/tracker/events?")
+    assert resume["body"] == [{"event": "resume"}]
 
 
 def test_hand_back_with_rasa_down_keeps_the_case_with_the_agent(console_app, client, agents_ready, rasa_api_stub):
@@ -236,6 +241,8 @@ def test_hand_back_with_rasa_down_keeps_the_case_with_the_agent(console_app, cli
                   headers={"Accept": "application/json"})
     assert r.status_code == 503
     assert status_of(console_app, esc["id"]).status == "claimed"
+    # the hand-back stopped at its first failing call: the bot was not resumed half-prepared
+    assert [req["body"] for req in rasa_api_stub.requests] == [{"name": "action_agent_handed_back"}]
 
 
 def test_closing_a_chat_records_the_outcome_and_resumes_the_bot(console_app, client, agents_ready, rasa_api_stub):
