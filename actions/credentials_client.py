@@ -8,17 +8,15 @@ backend decides matching, rate limits and code validity; this client only carrie
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
 
-import httpx
+from actions.service_client import TIMEOUT_SECONDS, ServiceClient  # noqa: F401 (TIMEOUT_SECONDS: re-exported)
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:8001"
-TIMEOUT_SECONDS = 3.0
 
 
 class BackendUnavailable(Exception):
@@ -120,20 +118,14 @@ def _parse_time(value: Any) -> Optional[datetime]:
         return None
 
 
-class CredentialsClient:
-    """Async client of the credentials backend's service API."""
+class CredentialsClient(ServiceClient):
+    """Async client of the credentials backend's service API (CREDENTIALS_URL, CREDENTIALS_SERVICE_TOKEN)."""
 
-    def __init__(self, base_url: str, token: str, timeout: float = TIMEOUT_SECONDS,
-                 transport: Optional[httpx.AsyncBaseTransport] = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._token = token
-        self.timeout = timeout
-        self._transport = transport
-
-    @classmethod
-    def from_env(cls) -> "CredentialsClient":
-        """Built from CREDENTIALS_URL and CREDENTIALS_SERVICE_TOKEN."""
-        return cls(os.environ.get("CREDENTIALS_URL", DEFAULT_URL), os.environ.get("CREDENTIALS_SERVICE_TOKEN", ""))
+    URL_ENV = "CREDENTIALS_URL"
+    TOKEN_ENV = "CREDENTIALS_SERVICE_TOKEN"
+    DEFAULT_URL = DEFAULT_URL
+    SERVICE = "credentials backend"
+    Unavailable = BackendUnavailable
 
     async def request_new_code(self, username: str, email: str, channel: str, source: str) -> None:
         """POST /api/v1/reset-requests: always 202, whether or not the account matched (S4, S5, S8)."""
@@ -147,15 +139,7 @@ class CredentialsClient:
         return Diagnosis.from_json(body)
 
     async def _post(self, path: str, payload: dict[str, Any]) -> Any:
-        if not self._token:
-            raise BackendUnavailable("CREDENTIALS_SERVICE_TOKEN is not set")
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client:
-                response = await client.post(self.base_url + path, json=payload,
-                                             headers={"Authorization": f"Bearer {self._token}"})
-        except httpx.HTTPError as exc:  # timeouts, refused connections, protocol errors
-            logger.warning("credentials backend %s unreachable: %s", path, type(exc).__name__)
-            raise BackendUnavailable(type(exc).__name__) from None
+        response = await self._send(path, payload)
         if response.status_code >= 500 or response.status_code in (401, 403):
             logger.warning("credentials backend %s answered %s", path, response.status_code)
             raise BackendUnavailable(f"HTTP {response.status_code}")

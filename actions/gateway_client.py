@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import httpx
 
+from actions.service_client import TIMEOUT_SECONDS, ServiceClient  # noqa: F401 (TIMEOUT_SECONDS: re-exported)
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
-TIMEOUT_SECONDS = 3.0
 
 
 class GatewayUnavailable(Exception):
@@ -78,31 +78,17 @@ class ConversationEvent:
         return body
 
 
-class GatewayClient:
+class GatewayClient(ServiceClient):
     """Async client of POST /api/v1/escalations and POST /api/v1/conversation-events (201 new, 200 again)."""
 
-    def __init__(self, base_url: str, token: str, timeout: float = TIMEOUT_SECONDS,
-                 transport: Optional[httpx.AsyncBaseTransport] = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._token = token
-        self.timeout = timeout
-        self._transport = transport
-
-    @classmethod
-    def from_env(cls) -> "GatewayClient":
-        """Built from GATEWAY_URL and GATEWAY_SERVICE_TOKEN."""
-        return cls(os.environ.get("GATEWAY_URL", DEFAULT_URL), os.environ.get("GATEWAY_SERVICE_TOKEN", ""))
+    URL_ENV = "GATEWAY_URL"
+    TOKEN_ENV = "GATEWAY_SERVICE_TOKEN"
+    DEFAULT_URL = DEFAULT_URL
+    SERVICE = "gateway"
+    Unavailable = GatewayUnavailable
 
     async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        if not self._token:
-            raise GatewayUnavailable("GATEWAY_SERVICE_TOKEN is not set")
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client:
-                response = await client.post(self.base_url + path, json=body,
-                                             headers={"Authorization": f"Bearer {self._token}"})
-        except httpx.HTTPError as exc:
-            logger.warning("gateway unreachable (%s): %s", path, type(exc).__name__)
-            raise GatewayUnavailable(type(exc).__name__) from None
+        response = await self._send(path, body)
         if response.status_code not in (200, 201):
             logger.warning("gateway refused %s: HTTP %s", path, response.status_code)
             raise GatewayUnavailable(f"HTTP {response.status_code}")
