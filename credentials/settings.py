@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Mapping
 
+from appsettings import EnvReader
 from credentials.mail.smtp import SmtpSettings, SmtpSettingsError
 
 
@@ -40,89 +41,41 @@ class CredentialsSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "CredentialsSettings":
         """Build settings from ``env`` (default: os.environ); raise SettingsError listing every bad value."""
-        env = dict(os.environ if env is None else env)
-        errors: list[str] = []
-
-        def get(name: str, default: str | None = None) -> str:
-            value = str(env.get(name, "")).strip()
-            if value == "" and default is not None:
-                return default
-            if value == "":
-                errors.append(f"{name}: required, not set")
-            return value
-
-        def integer(name: str, default: int, low: int, high: int) -> int:
-            text = get(name, str(default))
-            try:
-                value = int(text)
-            except ValueError:
-                errors.append(f"{name}: must be a whole number {low}-{high}, got {text!r}")
-                return default
-            if not low <= value <= high:
-                errors.append(f"{name}: must be between {low} and {high}, got {value}")
-            return value
-
-        def number(name: str, default: float, low: float, high: float) -> float:
-            text = get(name, str(default))
-            try:
-                value = float(text)
-            except ValueError:
-                errors.append(f"{name}: must be a number {low}-{high}, got {text!r}")
-                return default
-            if not low <= value <= high:
-                errors.append(f"{name}: must be between {low} and {high}, got {value}")
-            return value
-
-        def boolean(name: str, default: bool) -> bool:
-            text = get(name, "true" if default else "false").lower()
-            if text in ("1", "true", "yes", "on"):
-                return True
-            if text in ("0", "false", "no", "off"):
-                return False
-            errors.append(f"{name}: must be true or false, got {text!r}")
-            return default
-
-        def token(name: str) -> str:
-            value = get(name)
-            if value and len(value) < 16:
-                errors.append(f"{name}: must be at least 16 characters")
-            return value
-
-        database_url = get("CREDENTIALS_DATABASE_URL", "sqlite:///var/credentials.db")
+        read = EnvReader(env)
+        database_url = read.get("CREDENTIALS_DATABASE_URL", "sqlite:///var/credentials.db")
         if database_url and not database_url.startswith(("sqlite:", "postgresql")):
-            errors.append(f"CREDENTIALS_DATABASE_URL: must be a sqlite:/// or postgresql+psycopg:// URL, got {database_url.split('@')[-1]!r}")
-        service_token = token("CREDENTIALS_SERVICE_TOKEN")
-        admin_token = token("CREDENTIALS_ADMIN_TOKEN")
+            read.errors.append(f"CREDENTIALS_DATABASE_URL: must be a sqlite:/// or postgresql+psycopg:// URL, got {database_url.split('@')[-1]!r}")
+        service_token = read.token("CREDENTIALS_SERVICE_TOKEN")
+        admin_token = read.token("CREDENTIALS_ADMIN_TOKEN")
         if service_token and service_token == admin_token:
-            errors.append("CREDENTIALS_ADMIN_TOKEN: must differ from CREDENTIALS_SERVICE_TOKEN")
-        code_key, outbox_key = _keys(env, get, errors)
+            read.errors.append("CREDENTIALS_ADMIN_TOKEN: must differ from CREDENTIALS_SERVICE_TOKEN")
+        code_key, outbox_key = _keys(read)
         smtp = None
         try:
-            smtp = SmtpSettings.from_env(env)
+            smtp = SmtpSettings.from_env(read.env)
         except SmtpSettingsError as exc:  # the mail module validates SMTP_* and MAIL_FROM
-            errors.extend(line.strip() for line in str(exc).splitlines()[1:])
+            read.errors.extend(line.strip() for line in str(exc).splitlines()[1:])
         settings = cls(
-            host=get("CREDENTIALS_HOST", "127.0.0.1"),
-            port=integer("CREDENTIALS_PORT", 8001, 1, 65535),
+            host=read.get("CREDENTIALS_HOST", "127.0.0.1"),
+            port=read.port("CREDENTIALS_PORT", 8001),
             database_url=database_url,
             service_token=service_token,
             admin_token=admin_token,
-            code_ttl_days=integer("CODE_TTL_DAYS", 5, 1, 90),
+            code_ttl_days=read.integer("CODE_TTL_DAYS", 5, 1, 90),
             # NIST SP 800-63B: never below 8; and 64 must always be accepted.
-            password_min_length=integer("PASSWORD_MIN_LENGTH", 15, 8, 64),
-            login_lockout_threshold=integer("CREDENTIALS_LOCKOUT_THRESHOLD", 10, 3, 100),
-            requests_per_hour=integer("CREDENTIALS_REQUESTS_PER_HOUR", 5, 1, 100),
-            rate_block_hours=integer("CREDENTIALS_RATE_BLOCK_HOURS", 24, 1, 168),
-            min_answer_seconds=number("CREDENTIALS_MIN_ANSWER_MS", 250, 0, 5000) / 1000,
-            max_body_bytes=integer("CREDENTIALS_MAX_BODY_BYTES", 16384, 1024, 1048576),
+            password_min_length=read.integer("PASSWORD_MIN_LENGTH", 15, 8, 64),
+            login_lockout_threshold=read.integer("CREDENTIALS_LOCKOUT_THRESHOLD", 10, 3, 100),
+            requests_per_hour=read.integer("CREDENTIALS_REQUESTS_PER_HOUR", 5, 1, 100),
+            rate_block_hours=read.integer("CREDENTIALS_RATE_BLOCK_HOURS", 24, 1, 168),
+            min_answer_seconds=read.number("CREDENTIALS_MIN_ANSWER_MS", 250, 0, 5000) / 1000,
+            max_body_bytes=read.integer("CREDENTIALS_MAX_BODY_BYTES", 16384, 1024, 1048576),
             code_key=code_key,
             outbox_key=outbox_key,
-            outbox_worker=boolean("CREDENTIALS_OUTBOX_WORKER", True),
-            outbox_poll_seconds=number("CREDENTIALS_OUTBOX_POLL_SECONDS", 1.0, 0.05, 60.0),
+            outbox_worker=read.boolean("CREDENTIALS_OUTBOX_WORKER", True),
+            outbox_poll_seconds=read.number("CREDENTIALS_OUTBOX_POLL_SECONDS", 1.0, 0.05, 60.0),
             smtp=smtp,
         )
-        if errors:
-            raise SettingsError("bad credentials settings:\n  " + "\n  ".join(errors))
+        read.raise_errors(SettingsError, "bad credentials settings")
         return settings
 
 
@@ -138,13 +91,13 @@ def _decode_key(name: str, text: str, errors: list[str]) -> bytes:
     return text.encode() if name == "CREDENTIALS_OUTBOX_KEY" else raw
 
 
-def _keys(env: dict, get, errors: list[str]) -> tuple[bytes, bytes]:
+def _keys(read: EnvReader) -> tuple[bytes, bytes]:
     """CREDENTIALS_CODE_KEY (HMAC key of codes) and CREDENTIALS_OUTBOX_KEY (Fernet key). Production
     sets both; the embedded default keeps generated ones in CREDENTIALS_KEY_FILE (mode 0600) so that
     codes and queued mails survive a restart."""
-    code_text, outbox_text = str(env.get("CREDENTIALS_CODE_KEY", "")).strip(), str(env.get("CREDENTIALS_OUTBOX_KEY", "")).strip()
+    code_text, outbox_text = read.get("CREDENTIALS_CODE_KEY", ""), read.get("CREDENTIALS_OUTBOX_KEY", "")
     if not (code_text and outbox_text):
-        key_file = pathlib.Path(get("CREDENTIALS_KEY_FILE", "var/credentials-keys.json"))
+        key_file = pathlib.Path(read.get("CREDENTIALS_KEY_FILE", "var/credentials-keys.json"))
         try:
             stored = json.loads(key_file.read_text()) if key_file.exists() else {}
             if not stored:
@@ -157,8 +110,8 @@ def _keys(env: dict, get, errors: list[str]) -> tuple[bytes, bytes]:
         except FileExistsError:  # another process created it first
             stored = json.loads(key_file.read_text())
         except (OSError, ValueError) as exc:
-            errors.append(f"CREDENTIALS_KEY_FILE: cannot read or create {str(key_file)!r}: {exc}")
+            read.errors.append(f"CREDENTIALS_KEY_FILE: cannot read or create {str(key_file)!r}: {exc}")
             return b"", b""
         code_text = code_text or stored.get("CREDENTIALS_CODE_KEY", "")
         outbox_text = outbox_text or stored.get("CREDENTIALS_OUTBOX_KEY", "")
-    return _decode_key("CREDENTIALS_CODE_KEY", code_text, errors), _decode_key("CREDENTIALS_OUTBOX_KEY", outbox_text, errors)
+    return _decode_key("CREDENTIALS_CODE_KEY", code_text, read.errors), _decode_key("CREDENTIALS_OUTBOX_KEY", outbox_text, read.errors)

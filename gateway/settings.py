@@ -1,9 +1,9 @@
 """Settings of the help-desk gateway, read from the environment and validated once at start."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from urllib.parse import urlparse
+
+from appsettings import EnvReader
 
 
 class SettingsError(ValueError):
@@ -27,54 +27,24 @@ class GatewaySettings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "GatewaySettings":
         """Build settings from ``env`` (default: os.environ); raise SettingsError listing every bad value."""
-        env = dict(os.environ if env is None else env)
-        errors: list[str] = []
-
-        def get(name: str, default: str | None = None) -> str:
-            value = env.get(name, "")
-            if value == "" and default is not None:
-                return default
-            if value == "":
-                errors.append(f"{name}: required, not set")
-            return value
-
-        def token(name: str, default: str | None = None) -> str:
-            value = get(name, default)
-            if value and len(value) < 16:
-                errors.append(f"{name}: must be at least 16 characters")
-            return value
-
-        def url(name: str, default: str) -> str:
-            value = get(name, default)
-            parsed = urlparse(value)
-            if value and (parsed.scheme not in ("http", "https") or not parsed.netloc):
-                errors.append(f"{name}: must be an http(s) URL, got {value!r}")
-            return value.rstrip("/")
-
-        port_text = get("GATEWAY_PORT", "8000")
-        port = 0
-        try:
-            port = int(port_text)
-            if not 1 <= port <= 65535:
-                raise ValueError
-        except ValueError:
-            errors.append(f"GATEWAY_PORT: must be a port number 1-65535, got {port_text!r}")
-        database_url = get("GATEWAY_DATABASE_URL", "sqlite:///var/gateway.db")
+        # Values are taken as they are, white space and all (unlike the credentials backend's).
+        read = EnvReader(env, strip=False)
+        port = read.port("GATEWAY_PORT", 8000)
+        database_url = read.get("GATEWAY_DATABASE_URL", "sqlite:///var/gateway.db")
         if database_url and "://" not in database_url:
-            errors.append(f"GATEWAY_DATABASE_URL: not a database URL: {database_url!r}")
+            read.errors.append(f"GATEWAY_DATABASE_URL: not a database URL: {database_url!r}")
         settings = cls(
-            host=get("GATEWAY_HOST", "127.0.0.1"),
+            host=read.get("GATEWAY_HOST", "127.0.0.1"),
             port=port,
             database_url=database_url,
-            service_token=token("GATEWAY_SERVICE_TOKEN"),
-            secret_key=token("GATEWAY_SECRET_KEY"),
-            twilio_auth_token=token("TWILIO_AUTH_TOKEN"),
-            public_base_url=url("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
-            rasa_url=url("RASA_URL", "http://127.0.0.1:5005"),
-            rasa_token=token("RASA_TOKEN"),
-            credentials_url=url("CREDENTIALS_URL", "http://127.0.0.1:8001"),
-            credentials_service_token=token("CREDENTIALS_SERVICE_TOKEN"),
+            service_token=read.token("GATEWAY_SERVICE_TOKEN"),
+            secret_key=read.token("GATEWAY_SECRET_KEY"),
+            twilio_auth_token=read.token("TWILIO_AUTH_TOKEN"),
+            public_base_url=read.url("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+            rasa_url=read.url("RASA_URL", "http://127.0.0.1:5005"),
+            rasa_token=read.token("RASA_TOKEN"),
+            credentials_url=read.url("CREDENTIALS_URL", "http://127.0.0.1:8001"),
+            credentials_service_token=read.token("CREDENTIALS_SERVICE_TOKEN"),
         )
-        if errors:
-            raise SettingsError("bad gateway settings:\n  " + "\n  ".join(errors))
+        read.raise_errors(SettingsError, "bad gateway settings")
         return settings

@@ -11,7 +11,6 @@ import copy
 import email.policy
 import ipaddress
 import logging
-import os
 import smtplib
 import socket
 import ssl
@@ -20,6 +19,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Literal
 
+from appsettings import EnvReader
 from credentials.mail.masking import mask_email, scrub_addresses
 
 log = logging.getLogger(__name__)
@@ -51,53 +51,40 @@ class SmtpSettings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "SmtpSettings":
         """Read SMTP_* and MAIL_FROM from ``env`` (default os.environ); SmtpSettingsError lists every bad value."""
-        env = dict(os.environ if env is None else env)
-        errors: list[str] = []
+        read = EnvReader(env)
+        host = read.host("SMTP_HOST", "127.0.0.1")
+        port = read.port("SMTP_PORT", 1025)
 
-        host = env.get("SMTP_HOST", "").strip() or "127.0.0.1"
-        if any(c.isspace() for c in host) or "/" in host:
-            errors.append(f"SMTP_HOST: must be a host name or IP address, got {host!r}")
-
-        port_text = env.get("SMTP_PORT", "").strip() or "1025"
-        port = 0
-        try:
-            port = int(port_text)
-            if not 1 <= port <= 65535:
-                raise ValueError
-        except ValueError:
-            errors.append(f"SMTP_PORT: must be a port number 1-65535, got {port_text!r}")
-
-        starttls_text = env.get("SMTP_STARTTLS", "").strip().lower()
+        starttls_text = read.env.get("SMTP_STARTTLS", "").strip().lower()
         if starttls_text not in _TRUE | _FALSE:
-            errors.append(f"SMTP_STARTTLS: must be true or false, got {env.get('SMTP_STARTTLS')!r}")
+            read.errors.append(f"SMTP_STARTTLS: must be true or false, got {read.env.get('SMTP_STARTTLS')!r}")
         starttls = starttls_text in _TRUE
 
-        username = env.get("SMTP_USERNAME", "").strip() or None
-        password = env.get("SMTP_PASSWORD", "") or None
+        username = read.get("SMTP_USERNAME", "") or None
+        password = read.env.get("SMTP_PASSWORD", "") or None
         if username and not password:
-            errors.append("SMTP_PASSWORD: required when SMTP_USERNAME is set")
+            read.errors.append("SMTP_PASSWORD: required when SMTP_USERNAME is set")
         if password and not username:
-            errors.append("SMTP_USERNAME: required when SMTP_PASSWORD is set")
+            read.errors.append("SMTP_USERNAME: required when SMTP_PASSWORD is set")
         if username and starttls_text in _FALSE and not _is_loopback(host):
-            errors.append("SMTP_STARTTLS: must be true when logging in to a mail server that is not on "
-                          "this machine (the password would travel in clear)")
+            read.errors.append("SMTP_STARTTLS: must be true when logging in to a mail server that is not on "
+                               "this machine (the password would travel in clear)")
 
-        timeout_text = env.get("SMTP_TIMEOUT_SECONDS", "").strip() or "5"
+        timeout_text = read.get("SMTP_TIMEOUT_SECONDS", "5")
         timeout = 0.0
         try:
             timeout = float(timeout_text)
             if not 0 < timeout <= 300:
                 raise ValueError
         except ValueError:
-            errors.append(f"SMTP_TIMEOUT_SECONDS: must be a number of seconds above 0 and at most 300, "
-                          f"got {timeout_text!r}")
+            read.errors.append(f"SMTP_TIMEOUT_SECONDS: must be a number of seconds above 0 and at most 300, "
+                               f"got {timeout_text!r}")
 
-        mail_from = env.get("MAIL_FROM", "").strip() or "Ugyfelkapu <noreply@ugyfelkapu.example>"
+        mail_from = read.get("MAIL_FROM", "Ugyfelkapu <noreply@ugyfelkapu.example>")
         if not _is_address(parseaddr(mail_from)[1]) or "\n" in mail_from or "\r" in mail_from:
-            errors.append(f"MAIL_FROM: must be an address like 'Name <noreply@example.hu>', got {mail_from!r}")
+            read.errors.append(f"MAIL_FROM: must be an address like 'Name <noreply@example.hu>', got {mail_from!r}")
 
-        if errors:
-            raise SmtpSettingsError("bad mail settings:\n  " + "\n  ".join(errors))
+        read.raise_errors(SmtpSettingsError, "bad mail settings")
         return cls(host=host, port=port, starttls=starttls, username=username, password=password,
                    timeout_seconds=timeout, mail_from=mail_from)
 
