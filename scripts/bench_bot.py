@@ -16,10 +16,8 @@ Targets (issue 3): p50 ≤ 50 ms and p99 ≤ 150 ms on this 2-core machine.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import pathlib
-import platform
 import subprocess
 import sys
 import tempfile
@@ -31,6 +29,8 @@ import httpx
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from scripts.benchdoc import measured_on, publish  # noqa: E402 (needs ROOT on sys.path)
 
 SECTION = "Assistant"
 CONVERSATIONS = {
@@ -134,19 +134,6 @@ def run_load(stack, concurrency: int, turns: int, pause: float = 0.0) -> tuple[l
     return latencies, failures, time.monotonic() - started
 
 
-def write_section(path: pathlib.Path, heading: str, body: str) -> None:
-    """Replace (or append) the ``## heading`` section of ``path``, keeping every other section."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == f"## {heading}"), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n"
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        new = "\n".join(lines[:start] + body.rstrip("\n").splitlines() + ([""] if end < len(lines) else []) + lines[end:]) + "\n"
-    path.write_text(new, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=200, help="measured turns per concurrency level")
@@ -186,12 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             stack.stop()
 
-    cpu = next((line.split(":", 1)[1].strip() for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
     lines = [
         f"## {SECTION}",
         "",
-        f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs ({cpu}) by "
+        f"{measured_on()} by "
         f"`scripts/bench_bot.py` (endpoints `{args.endpoints}`: the embedded default is the SQLite tracker store "
         "and in-memory lock store; model trained from the current data; other developers' work was running "
         "on the machine at the same time).",
@@ -226,10 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"- Training (forced full `rasa train`, `--num-threads 2`): {training_seconds:.0f} s")
     lines += ["", *NOTES, ""]
     section = "\n".join(lines)
-    print(section)
-    if not args.no_write:
-        write_section(args.out, SECTION, section)
-        print(f"wrote section '{SECTION}' of {args.out}")
+    publish(section, SECTION, args.out, write=not args.no_write)
     return 0
 
 

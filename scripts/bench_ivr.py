@@ -16,10 +16,8 @@ Writes the section "Phone line" of docs/BENCHMARKS.md (other sections are kept).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import pathlib
-import platform
 import signal
 import subprocess
 import sys
@@ -31,6 +29,8 @@ import httpx
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from scripts.benchdoc import measured_on, publish  # noqa: E402 (needs ROOT on sys.path)
 
 SECTION = "Phone line"
 TOKEN = "bench-twilio-auth-token-0123456789"
@@ -141,20 +141,6 @@ def run_calls(url: str, concurrency: int, turns: int, kind: str) -> tuple[list[f
     return latencies, fallbacks, failures
 
 
-def write_section(path: pathlib.Path, heading: str, body: str) -> None:
-    """Replace (or append) the ``## heading`` section of ``path``, keeping every other section."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == f"## {heading}"), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n"
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        tail = ([""] if end < len(lines) else []) + lines[end:]
-        new = "\n".join(lines[:start] + body.rstrip("\n").splitlines() + tail) + "\n"
-    path.write_text(new, encoding="utf-8")
-
-
 def rasa_answers(rasa_url: str) -> bool:
     try:
         return httpx.get(rasa_url + "/", timeout=2.0).status_code == 200
@@ -201,12 +187,10 @@ def main(argv: list[str] | None = None) -> int:
             if stack is not None:
                 stack.stop()
 
-    cpu = next((line.split(":", 1)[1].strip() for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
     lines = [
         f"## {SECTION}",
         "",
-        f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs ({cpu}) by "
+        f"{measured_on()} by "
         "`scripts/bench_ivr.py`: the gateway as in production (`python -m gateway`, gunicorn gthread, 32 threads) on "
         "the embedded SQLite database, Twilio played by `ivr/callsim.py` over HTTP with signed webhooks; other "
         "work was running on the machine at the same time.",
@@ -238,9 +222,7 @@ def main(argv: list[str] | None = None) -> int:
                       "the script can start Rasa itself, and run again)."]
     lines.append("")
     section = "\n".join(lines)
-    print(section)
-    if not args.no_write:
-        write_section(args.out, SECTION, section)
+    publish(section, SECTION, args.out, write=not args.no_write)
     return 0
 
 

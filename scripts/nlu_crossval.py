@@ -15,11 +15,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import datetime as dt
 import logging
 import os
 import pathlib
-import platform
 import random
 import sys
 import tempfile
@@ -29,6 +27,8 @@ from typing import Iterable
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from scripts.benchdoc import measured_on, publish  # noqa: E402 (needs ROOT on sys.path)
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -178,10 +178,8 @@ def report(predictions: list[Prediction], train_seconds: list[float], folds: int
 
     languages = sorted({p.example.language for p in predictions})
     lines = [f"## {SECTION}", ""]
-    cpu = next((line.split(":", 1)[1].strip() for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
     lines += [
-        f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs ({cpu}), "
+        f"{measured_on()}, "
         f"Rasa {rasa.__version__}, by `scripts/nlu_crossval.py` ({folds} folds stratified by intent and language, "
         f"seed {seed}; pipeline of `{config.name}` without its FallbackClassifier; "
         f"{len(predictions)} examples; training {sum(train_seconds) / len(train_seconds):.0f} s per fold; "
@@ -259,19 +257,6 @@ def _configured_threshold(config: pathlib.Path) -> str:
     return "no FallbackClassifier"
 
 
-def write_section(path: pathlib.Path, heading: str, body: str) -> None:
-    """Replace (or append) the ``## heading`` section of ``path``, keeping every other section."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == f"## {heading}"), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n"
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        new = "\n".join(lines[:start] + body.rstrip("\n").splitlines() + ([""] if end < len(lines) else []) + lines[end:]) + "\n"
-    path.write_text(new, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
@@ -295,10 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         predictions, train_seconds = cross_validate(examples, messages, training_data, args.config, args.folds, args.seed,
                                                     pathlib.Path(work))
     section = report(predictions, train_seconds, args.folds, args.seed, args.config)
-    print(section)
-    if not args.no_write:
-        write_section(args.out, SECTION, section)
-        print(f"wrote section '{SECTION}' of {args.out}")
+    publish(section, SECTION, args.out, write=not args.no_write)
     return 0
 
 
