@@ -4,8 +4,8 @@
     .venv/engine/bin/python scripts/nlu_quickcheck.py [--intent NAME | --errors] [--folds 5]
 
 Same folds as nlu_crossval.py (stratified by intent and language, seed 42), but instead of training
-the Rasa pipeline five times it fits a linear SVM on word and character n-grams (the same features
-the pipeline uses) to each training part. Prints intent macro-F1 per language, the weakest intents,
+the Rasa pipeline five times it fits a linear SVM on the features of the pipeline's intent classifier
+(bot/nlu/linear_intent.py: accent-folded word and character n-grams) to each training part. Prints intent macro-F1 per language, the weakest intents,
 the confusion pairs and, with --errors or --intent, every misclassified held-out example. The figure
 tracks the real cross-validation closely enough to find ambiguous or thin intents; the number that
 counts is nlu_crossval.py's, which docs/BENCHMARKS.md records.
@@ -22,6 +22,7 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
 
 from nlu_crossval import Example, stratified_folds  # noqa: E402
 
@@ -48,14 +49,17 @@ def predict_held_out(examples: list[Example], folds: int, seed: int) -> list[str
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.svm import LinearSVC
 
+    from bot.nlu.linear_intent import TOKEN_PATTERN, fold_text
+
     predicted = [""] * len(examples)
     for held_out in stratified_folds(examples, folds, seed):
         test = set(held_out)
         train = [e for i, e in enumerate(examples) if i not in test]
         model = make_pipeline(
             make_union(
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-                TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"),
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=fold_text),
+                TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, preprocessor=fold_text,
+                                token_pattern=TOKEN_PATTERN),
             ),
             LinearSVC(C=0.5),
         ).fit([e.text for e in train], [e.intent for e in train])
