@@ -19,9 +19,9 @@ RESET_SLOTS = ("offer", "handoff_reason", "requested_slot")
 
 
 def clean_state_events() -> List[EventType]:
-    """No loop, no pending offer or question, the not-understood counter back to zero."""
+    """No loop, no pending offer or question, the not-understood counter back to zero, no agent."""
     return ([ActiveLoop(None)] + [SlotSet(name, None) for name in RESET_SLOTS]
-            + [SlotSet("failed_understandings", 0.0)])
+            + [SlotSet("failed_understandings", 0.0), SlotSet("with_agent", False)])
 
 
 class ActionAgentHandedBack(HelpdeskAction):

@@ -212,11 +212,12 @@ class ActionEscalate(HelpdeskAction):
             escalation = await self._client_factory().create_escalation(request)
         except GatewayUnavailable:
             dispatcher.utter_message(response="utter_handoff_failed")
-            return [SlotSet("offer", None)]
+            return [SlotSet("offer", None), SlotSet("with_agent", False)]
         dispatcher.utter_message(response="utter_handoff_created", escalation_reference=escalation.reference)
         dispatcher.utter_message(json_message=handoff_message(tracker, escalation))
-        return [SlotSet("offer", None), SlotSet("escalation_reference", escalation.reference), ConversationPaused()]
+        return [SlotSet("offer", None), SlotSet("escalation_reference", escalation.reference),
+                SlotSet("with_agent", True), ConversationPaused()]
 
     def on_error(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         dispatcher.utter_message(response="utter_handoff_failed")
-        return [SlotSet("offer", None)]
+        return [SlotSet("offer", None), SlotSet("with_agent", False)]

@@ -23,7 +23,7 @@ def test_hand_back_says_the_assistant_is_back():
 def test_hand_back_clears_the_offer_counter_and_form():
     events, _, _ = handed_back()
     assert slot_values(events) == {"offer": None, "handoff_reason": None, "requested_slot": None,
-                                   "failed_understandings": 0.0}
+                                   "failed_understandings": 0.0, "with_agent": False}
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
 
 

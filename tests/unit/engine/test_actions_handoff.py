@@ -68,6 +68,7 @@ def test_escalation_pauses_the_bot_and_tells_the_reference():
     assert responses[0] == "utter_handoff_created"
     assert messages[0]["escalation_reference"] == "K-001"
     assert slot_values(events)["escalation_reference"] == "K-001"
+    assert slot_values(events)["with_agent"] is True  # the rules' "an agent has it" branch
     assert events[-1]["event"] == "pause"
 
 
@@ -75,6 +76,7 @@ def test_escalation_failure_gives_the_s11_contacts_and_does_not_pause():
     events, responses, messages = escalate(FakeGateway(down=True))
     assert responses == ["utter_handoff_failed"]
     assert all(e["event"] != "pause" for e in events)
+    assert slot_values(events)["with_agent"] is False  # the rules' "no escalation" branch
     assert all(not m.get("custom") for m in messages)
 
 
