@@ -7,7 +7,8 @@ Splits data/nlu into stratified folds (by intent and language, from each example
 ``metadata: {language: ...}``), trains the NLU pipeline of config.yml on each training part (without
 its FallbackClassifier, so the raw confidence is measured) and parses the held-out part. Reports
 intent macro-F1 per language, the most frequent confusion pairs, out_of_scope recall, and the
-FallbackClassifier threshold that maximises correct accepts minus wrong accepts over all folds.
+FallbackClassifier threshold that maximises correct accepts minus twice the wrong accepts over all
+folds (a wrong answer costs the user more than being asked to rephrase).
 Writes the section "NLU cross-validation" of docs/BENCHMARKS.md (other sections are kept).
 """
 from __future__ import annotations
@@ -161,15 +162,20 @@ def macro_f1(predictions: list[Prediction]) -> tuple[float, dict[str, float]]:
     return (sum(scores.values()) / len(scores) if scores else 0.0), scores
 
 
+# A wrong answer (the bot confidently answers another topic) costs the user more than a re-prompt
+# (nlu_fallback: "could you put it another way?"), so a wrong accept counts double.
+WRONG_ACCEPT_COST = 2
+
+
 def best_threshold(predictions: list[Prediction]) -> tuple[float, list[tuple[float, int, int]]]:
-    """The FallbackClassifier threshold maximising correct accepts minus wrong accepts."""
+    """The FallbackClassifier threshold maximising correct accepts minus WRONG_ACCEPT_COST × wrong accepts."""
     curve = []
     for step in range(5, 96):
         threshold = step / 100
         accepted = [p for p in predictions if p.confidence >= threshold]
         correct = sum(1 for p in accepted if p.intent == p.example.intent)
         curve.append((threshold, correct, len(accepted) - correct))
-    best = max(curve, key=lambda row: (row[1] - row[2], -row[0]))
+    best = max(curve, key=lambda row: (row[1] - WRONG_ACCEPT_COST * row[2], -row[0]))
     return best[0], curve
 
 
@@ -222,13 +228,13 @@ def report(predictions: list[Prediction], train_seconds: list[float], folds: int
     current = _configured_threshold(config)
     lines += [
         "",
-        f"Recommended FallbackClassifier threshold: **{threshold:.2f}** (maximises correct accepts − wrong "
-        f"accepts over all held-out predictions; config.yml has {current}).",
+        f"Recommended FallbackClassifier threshold: **{threshold:.2f}** (maximises correct accepts − "
+        f"{WRONG_ACCEPT_COST} × wrong accepts over all held-out predictions; config.yml has {current}).",
         "",
         "| threshold | correct accepts | wrong accepts | rejected (→ nlu_fallback) |",
         "|---|---|---|---|",
     ]
-    for t in sorted({0.3, 0.4, 0.5, 0.6, 0.7, 0.8, round(threshold, 2)}):
+    for t in sorted({0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, round(threshold, 2)}):
         correct, wrong = by_threshold[round(t, 2)]
         lines.append(f"| {t:.2f} | {correct} | {wrong} | {len(predictions) - correct - wrong} |")
     lines.append("")
