@@ -85,5 +85,6 @@ def test_config_language_and_offline_pipeline():
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     names = [c["name"] for c in config["pipeline"]]
     assert config["language"] == "hu"
-    assert "DIETClassifier" in names and "FallbackClassifier" in names
+    assert "bot.nlu.linear_intent.LinearIntentClassifier" in names and "CRFEntityExtractor" in names
+    assert names[-1] == "FallbackClassifier"
     assert not any(n in names for n in ("SpacyNLP", "MitieNLP", "LanguageModelFeaturizer"))  # nothing downloaded

@@ -96,3 +96,9 @@ def test_messages_without_text_and_an_untrained_model_are_left_alone(storage):
     empty = Message(data={})
     component.process([empty])
     assert empty.get("intent") is None
+
+
+def test_fast_probabilities_equal_sklearns_predict_proba(storage):
+    component = trained(storage, Resource("linear"))
+    features = component._features(["nem jött meg a kód", "hello there", "lejárt", "", "xyz"])
+    assert np.allclose(component._probabilities(features), component.classifier.predict_proba(features))
