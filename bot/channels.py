@@ -39,6 +39,7 @@ from bot.action_calls import (
     apply_checked_once_response_schema,
 )
 from bot.redaction import redact
+from bot.sqlite_tuning import apply_sqlite_tuning
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class MessagePolicy:
         except (TypeError, ValueError) as exc:
             raise ChannelConfigError(str(exc)) from exc
         apply_checked_once_response_schema()
+        apply_sqlite_tuning()
 
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any]) -> "MessagePolicy":
