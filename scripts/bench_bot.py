@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
+import random
 import subprocess
 import sys
 import tempfile
@@ -41,17 +42,22 @@ CONVERSATIONS = {
 TARGET_P50_MS, TARGET_P99_MS = 50.0, 150.0
 NOTES = [
     "How to read it:",
-    "- One Rasa process handles one turn at a time; a turn costs tens of milliseconds of CPU (DIET parse, "
-    "TED + rule + memoization predictions, the action server call for the custom slot mappings, the tracker "
-    "store). The paced row (each of 8 users pauses between turns, as people do) is the realistic load; the "
-    "back-to-back row is saturation: 8 queued turns wait for each other, so its p50 is about 8 × the service "
-    "time and shows the throughput limit of one process on 2 cores, not a latency a user sees at this load.",
-    "- More throughput means more Rasa processes behind sticky routing per conversation (production settings: "
-    "PostgreSQL tracker store, Redis lock store) — not the embedded default.",
+    "- One Rasa process handles one turn at a time. A turn's CPU time goes to TED's prediction (TensorFlow, twice "
+    "a turn: the answer, then action_listen), the tracker store (SQLite read and commit), the action server call "
+    "for the custom slot mappings, rule and memoization lookups; the NLU parse (linear intent classifier + CRF) is "
+    "a few milliseconds.",
+    "- The paced row is 8 concurrent conversations as people hold them: each user reads the answer and types "
+    "for a while (a random think time, mean given in the table) before the next turn. The back-to-back row is "
+    "saturation, not a user's view: 8 clients that fire the next turn the instant the answer arrives keep 8 turns "
+    "queued, so its p50 is about 8 × the service time of one process and shows one process's throughput limit "
+    "on 2 cores (turns/s column).",
+    "- More throughput than that needs more Rasa processes with each conversation routed to one of them "
+    "(production settings: PostgreSQL tracker store, Redis lock store); the open-source Redis lock store does not "
+    "make concurrent messages of one conversation safe across processes.",
     "- bot/action_calls.py stops Rasa 3.6 from re-checking the action-response JSON schema against its "
-    "meta-schema on every turn; that check alone cost about as much as the rest of a turn (one-conversation "
-    "p50 went from 47 ms to 30 ms in the same setting).",
-    "- Other developers' training and test runs shared the 2 cores during the measurement; figures vary run to run.",
+    "meta-schema on every turn (one-conversation p50 went from 47 ms to 30 ms when it was introduced); "
+    "bot/sqlite_tuning.py puts the SQLite tracker store in WAL mode.",
+    "- Other work may share the 2 cores during a measurement; figures vary run to run.",
 ]
 
 
@@ -94,8 +100,10 @@ def measure_training(out: pathlib.Path) -> tuple[float, pathlib.Path]:
 
 def run_load(stack, concurrency: int, turns: int, pause: float = 0.0) -> tuple[list[float], int, float]:
     """Per-turn latencies (ms) of ``turns`` turns over ``concurrency`` parallel conversations, the
-    number of failed turns, and the wall time in seconds. ``pause``: seconds a user takes to read
-    and type before the next turn (0: back-to-back, the saturation case)."""
+    number of failed turns, and the wall time in seconds. ``pause``: mean seconds a user takes to read
+    and type before the next turn (0: back-to-back, the saturation case). Think times are drawn
+    uniformly from [0.5, 1.5] × ``pause`` (seeded) and users start at random moments within one
+    pause, as independent people do, instead of all typing in lockstep."""
     latencies: list[float] = []
     failures = 0
     lock = threading.Lock()
@@ -104,6 +112,9 @@ def run_load(stack, concurrency: int, turns: int, pause: float = 0.0) -> tuple[l
     def worker(index: int) -> None:
         nonlocal failures
         language = "hu" if index % 2 == 0 else "en"
+        rng = random.Random(index)
+        if pause:
+            time.sleep(rng.uniform(0, pause))
         with httpx.Client(timeout=30) as client:
             while True:
                 sender = f"bench-{uuid.uuid4().hex}"
@@ -122,7 +133,7 @@ def run_load(stack, concurrency: int, turns: int, pause: float = 0.0) -> tuple[l
                         else:
                             failures += 1
                     if pause:
-                        time.sleep(pause)
+                        time.sleep(rng.uniform(0.5 * pause, 1.5 * pause))
                 language = "en" if language == "hu" else "hu"
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
@@ -185,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         "call: greeting, contact info, code validity, thanks, in Hungarian and English; four-turn conversations). "
         f"Targets: p50 ≤ {TARGET_P50_MS:.0f} ms, p99 ≤ {TARGET_P99_MS:.0f} ms.",
         "",
-        "| concurrent conversations | pause between a user's turns | turns | p50 ms | p99 ms | max ms | turns/s "
+        "| concurrent conversations | think time between a user's turns | turns | p50 ms | p99 ms | max ms | turns/s "
         "| failed | target |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
@@ -193,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
         met = "met" if p50 <= TARGET_P50_MS and p99 <= TARGET_P99_MS else "**not met**"
         throughput = (len(latencies) + failures) / wall
-        paced = f"{pause:g} s" if pause else "none (back-to-back)"
+        paced = f"{pause:g} s on average" if pause else "none (back-to-back)"
         lines.append(f"| {concurrency} | {paced} | {len(latencies)} | {p50:.0f} | {p99:.0f} | {max(latencies):.0f} | "
                      f"{throughput:.0f} | {failures} | {met} |")
     lines += [
