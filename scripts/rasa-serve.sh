@@ -8,6 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+# TED's model is tiny: one TensorFlow thread per op answers a turn faster than a thread pool that
+# has to be woken and synchronised, and leaves the other core to concurrent turns and the action
+# server (docs/BENCHMARKS.md, "Assistant").
+export TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}"
+export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}"
 
 : "${RASA_TOKEN:?RASA_TOKEN must be set: the token of the Rasa HTTP API, see .env.example}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook}"
