@@ -12,12 +12,28 @@ import sys
 from credentials.settings import CredentialsSettings, SettingsError
 
 
-def serve(settings: CredentialsSettings) -> int:
-    from gunicorn.app.base import BaseApplication
+def migrate(settings: CredentialsSettings) -> bool:
+    """Bring the schema up to date (alembic upgrade head; at head this changes nothing). A database
+    that cannot be opened or written is reported in one line, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
 
     from credentials.migrate import upgrade
 
-    upgrade(settings.database_url)
+    try:
+        upgrade(settings.database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        # the type only: a driver's message may quote the database URL, password included
+        print(f"the credentials database cannot be used ({type(exc).__name__}); check CREDENTIALS_DATABASE_URL",
+              file=sys.stderr)
+        return False
+    return True
+
+
+def serve(settings: CredentialsSettings) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    if not migrate(settings):
+        return 1
     threads = int(os.environ.get("CREDENTIALS_THREADS", "16"))
 
     class _Server(BaseApplication):
@@ -74,15 +90,16 @@ def main(argv: list[str]) -> int:
             return 2
     if command in ("serve", "migrate"):
         if command == "migrate":
-            from credentials.migrate import upgrade
-
-            upgrade(settings.database_url)
-            return 0
+            return 0 if migrate(settings) else 1
         return serve(settings)
     if command == "office":
         from flask.cli import FlaskGroup
 
         from credentials import create_app
+
+        # The clerk may run this before the backend has ever started (its start migrates too).
+        if not migrate(settings):
+            return 1
 
         cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False, load_dotenv=False)
         return cli.main(args=argv, prog_name="python -m credentials", standalone_mode=True) or 0

@@ -24,9 +24,15 @@ def _backend():
 
 
 def _run(use_case, *args):
+    from sqlalchemy.exc import SQLAlchemyError
+
     backend = _backend()
     try:
         return use_case(*args, uow=backend.uow(), kit=backend.kit, channel="cli")
+    except SQLAlchemyError as exc:  # never a traceback at the office desk
+        raise click.ClickException(
+            f"the credentials database cannot be used ({type(exc).__name__}); is it migrated? "
+            "`python -m credentials migrate` brings it up to date") from exc
     except InvalidField as exc:
         raise click.BadParameter(exc.message, param_hint=f"--{exc.field.replace('_', '-')}") from exc
     except UsernameTaken as exc:

@@ -46,6 +46,25 @@ def test_s1_office_cli_registers_and_the_code_mail_arrives(tmp_path, smtp_sink):
     assert told.returncode == 0 and told.stdout.strip() == "kissanna"
 
 
+def test_s1_office_cli_works_on_a_database_the_backend_never_migrated(tmp_path, smtp_sink):
+    fresh = f"sqlite:///{tmp_path / 'never-served.db'}"
+    env = credentials_env(fresh, tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_sink.port))
+    done = run([sys.executable, "-m", "credentials", "office", "register", "--username", "nagyjozsi58",
+                "--legal-name", "Nagy József", "--email", "nagy.jozsef@example.hu"], env)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert extract_code(smtp_sink.wait_for_mail("nagy.jozsef@example.hu", timeout=20))
+
+
+def test_office_cli_on_an_unusable_database_says_so_in_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    env = credentials_env(f"sqlite:///{blocker / 'x.db'}", tmp_path)
+    done = run([sys.executable, "-m", "credentials", "office", "disclose-username", "--legal-name", "Kiss Anna"], env)
+    assert done.returncode != 0
+    assert "credentials database cannot be used" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_serve_refuses_bad_settings_naming_each_one(tmp_path):
     env = credentials_env("sqlite:///x.db", tmp_path, CREDENTIALS_PORT="eighty", CODE_TTL_DAYS="0")
     done = run([sys.executable, "-m", "credentials", "serve"], env)
