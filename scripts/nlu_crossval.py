@@ -43,6 +43,7 @@ class Example:
     text: str
     intent: str
     language: str
+    entities: tuple[tuple[str, str], ...] = ()  # (entity type, value) as annotated
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Prediction:
     intent: str
     confidence: float
     fold: int
+    entities: tuple[tuple[str, str], ...] = ()  # (entity type, value) as extracted, duplicates merged
 
 
 def load_examples(data: pathlib.Path) -> tuple[list[Example], list, object]:
@@ -65,7 +67,8 @@ def load_examples(data: pathlib.Path) -> tuple[list[Example], list, object]:
         metadata = message.get("metadata") or {}
         language = ((metadata.get("intent") or {}).get("language")
                     or (metadata.get("example") or {}).get("language") or "unknown")
-        examples.append(Example(message.get("text"), message.get("intent"), str(language)))
+        gold = tuple(sorted({(e["entity"], str(e["value"])) for e in message.get("entities") or []}))
+        examples.append(Example(message.get("text"), message.get("intent"), str(language), gold))
     return examples, messages, training_data
 
 
@@ -118,7 +121,9 @@ async def _parse_all(model: str, examples: Iterable[Example], fold: int) -> list
     for example in examples:
         parsed = await agent.parse_message(example.text)
         intent = parsed.get("intent") or {}
-        predictions.append(Prediction(example, intent.get("name") or "", float(intent.get("confidence") or 0.0), fold))
+        found = tuple(sorted({(e["entity"], str(e["value"])) for e in parsed.get("entities") or []}))
+        predictions.append(Prediction(example, intent.get("name") or "", float(intent.get("confidence") or 0.0), fold,
+                                      found))
     return predictions
 
 
@@ -160,6 +165,20 @@ def macro_f1(predictions: list[Prediction]) -> tuple[float, dict[str, float]]:
         recall = tp / (tp + fn) if tp + fn else 0.0
         scores[label] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return (sum(scores.values()) / len(scores) if scores else 0.0), scores
+
+
+def entity_scores(predictions: list[Prediction]) -> dict[str, tuple[float, float, float, int]]:
+    """Per entity type: precision, recall and F1 of exact (type, value) matches, and the gold count."""
+    scores = {}
+    for name in sorted({n for p in predictions for n, _ in (*p.example.entities, *p.entities)}):
+        gold = [(i, v) for i, p in enumerate(predictions) for n, v in p.example.entities if n == name]
+        found = [(i, v) for i, p in enumerate(predictions) for n, v in p.entities if n == name]
+        hits = len(set(gold) & set(found))
+        precision = hits / len(found) if found else 0.0
+        recall = hits / len(gold) if gold else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        scores[name] = (precision, recall, f1, len(gold))
+    return scores
 
 
 # A wrong answer (the bot confidently answers another topic) costs the user more than a re-prompt
@@ -216,6 +235,14 @@ def report(predictions: list[Prediction], train_seconds: list[float], folds: int
         lines.append(f"| {gold} | {predicted} | {language} | {count} |")
     if not confusions:
         lines.append("| – | – | – | 0 |")
+
+    entities = entity_scores(predictions)
+    if entities:
+        lines += ["", "Entities (exact type and value, held-out examples of every intent; values the extractors "
+                  "find where none is annotated count against precision):", "",
+                  "| entity | annotated | precision | recall | F1 |", "|---|---|---|---|---|"]
+        for name, (precision, recall, f1, count) in entities.items():
+            lines.append(f"| {name} | {count} | {precision:.3f} | {recall:.3f} | {f1:.3f} |")
 
     threshold, curve = best_threshold(predictions)
     oos = [p for p in predictions if p.example.intent == OUT_OF_SCOPE]
