@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""A fast stand-in for scripts/nlu_crossval.py while editing data/nlu (engine env, ~5 s).
+"""A fast stand-in for scripts/nlu_crossval.py while editing data/nlu (engine env, ~15 s).
 
     .venv/engine/bin/python scripts/nlu_quickcheck.py [--intent NAME | --errors] [--folds 5]
 
@@ -15,55 +15,30 @@ from __future__ import annotations
 import argparse
 import collections
 import pathlib
-import re
 import sys
 
-import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 
-from nlu_crossval import Example, stratified_folds  # noqa: E402
-
-ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\([^)]+\)|\{[^}]*\})")
-
-
-def load(data: pathlib.Path) -> list[Example]:
-    """Intent examples of every file in ``data`` with their block's language, annotations removed."""
-    examples = []
-    for path in sorted(data.glob("*.yml")):
-        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            if "intent" not in entry:
-                continue
-            language = str((entry.get("metadata") or {}).get("language", "unknown"))
-            for line in entry["examples"].splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    examples.append(Example(ANNOTATION.sub(lambda m: m.group("text"), line[2:]), entry["intent"], language))
-    return examples
-
+from nlu_crossval import Example, load_examples, stratified_folds  # noqa: E402
 
 def predict_held_out(examples: list[Example], folds: int, seed: int) -> list[str]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.svm import LinearSVC
 
-    from bot.nlu.linear_intent import TOKEN_PATTERN, fold_text
+    from bot.nlu.linear_intent import LinearIntentClassifier, _vectorizers, fold_text
 
+    config = LinearIntentClassifier.get_default_config()
+    folded = [fold_text(e.text) for e in examples]
     predicted = [""] * len(examples)
     for held_out in stratified_folds(examples, folds, seed):
         test = set(held_out)
-        train = [e for i, e in enumerate(examples) if i not in test]
-        model = make_pipeline(
-            make_union(
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=fold_text),
-                TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, preprocessor=fold_text,
-                                token_pattern=TOKEN_PATTERN),
-            ),
-            LinearSVC(C=0.5),
-        ).fit([e.text for e in train], [e.intent for e in train])
-        for index, label in zip(held_out, model.predict([examples[i].text for i in held_out])):
+        train = [i for i in range(len(examples)) if i not in test]
+        model = make_pipeline(make_union(*_vectorizers(config)), LinearSVC(C=0.5)).fit(
+            [folded[i] for i in train], [examples[i].intent for i in train])
+        for index, label in zip(held_out, model.predict([folded[i] for i in held_out])):
             predicted[index] = label
     return predicted
 
@@ -79,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list every misclassified example")
     args = parser.parse_args(argv)
 
-    examples = load(args.data)
+    examples, _, _ = load_examples(args.data)
     predicted = predict_held_out(examples, args.folds, args.seed)
     for language in sorted({e.language for e in examples}):
         index = [i for i, e in enumerate(examples) if e.language == language]
