@@ -18,6 +18,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -60,7 +61,7 @@ class UsernameShapeExtractor(GraphComponent, EntityExtractorMixin):
             entities = list(message.get(ENTITIES, []))
             claimed = [(e["start"], e["end"]) for e in entities if "start" in e and "end" in e]
             found = []
-            for token in message.get("text_tokens") or []:
+            for token in message.get(TOKENS_NAMES[TEXT]) or []:
                 start, end = token.start, token.end
                 while start < end and text[start] in EDGE:
                     start += 1
