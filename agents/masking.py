@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 try:  # bot/redaction.py is pure Python so the gateway can share it (bot-contract Addendum)
-    from bot import redaction as _redaction
+    from kernel import redaction as _redaction
 
     _redact = _redaction.redact
     REDACTED_TOKEN = getattr(_redaction, "REDACTED_TOKEN", None) or _redaction.REDACTION_TOKEN

@@ -1,6 +1,6 @@
 """Input channels of the help desk: Rasa's REST and socket.io channels with secret redaction.
 
-Every user text passes :func:`bot.redaction.redact` *before* it becomes a ``UserMessage``, so the
+Every user text passes :func:`kernel.redaction.redact` *before* it becomes a ``UserMessage``, so the
 tracker store, Rasa's logs and the agent console only ever see ``REDACTEDSECRET`` (S7, S8). The
 channels also put ``channel`` ("phone" | "chat"), ``language`` and ``redacted`` into the message
 metadata (docs/ARCHITECTURE.md, brief/bot-contract.md) and never decide anything about the dialogue.
@@ -38,7 +38,7 @@ from bot.action_calls import (
     apply_action_timeout,
     apply_checked_once_response_schema,
 )
-from bot.redaction import redact
+from kernel.redaction import redact
 from bot.sqlite_tuning import apply_sqlite_tuning
 
 logger = logging.getLogger(__name__)

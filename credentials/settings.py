@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Mapping
 
-from appsettings import EnvReader
+from kernel.settings import EnvReader
 from credentials.mail.smtp import SmtpSettings, SmtpSettingsError
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from appsettings import EnvReader
+from kernel.settings import EnvReader
 
 
 class SettingsError(ValueError):

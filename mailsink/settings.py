@@ -4,7 +4,7 @@ from __future__ import annotations
 import pathlib
 from dataclasses import dataclass
 
-from appsettings import EnvReader
+from kernel.settings import EnvReader
 from mailsink.faults import FaultRuleError, RefusalRule, parse_refusal_rules
 
 

@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Literal
 
-from appsettings import EnvReader
+from kernel.settings import EnvReader
 from credentials.mail.masking import mask_email, scrub_addresses
 
 log = logging.getLogger(__name__)

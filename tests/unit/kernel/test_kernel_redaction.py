@@ -1,9 +1,9 @@
-"""bot/redaction.py: codes and passwords never reach storage (S7, S8), ordinary talk stays intact."""
+"""kernel/redaction.py: codes and passwords never reach storage (S7, S8), ordinary talk stays intact."""
 from __future__ import annotations
 
 import pytest
 
-from bot.redaction import REDACTION_TOKEN, find_secrets, redact
+from kernel.redaction import REDACTION_TOKEN, find_secrets, redact
 
 CODE = "K7QM-3XPA-9TDE-W2HF"
 
@@ -192,6 +192,6 @@ def test_secret_spans_do_not_overlap():
 
 def test_the_contracts_public_names_exist():
     """brief/bot-contract.md Addendum: redact(text) -> (text, kinds) and REDACTED_TOKEN."""
-    from bot.redaction import REDACTED_TOKEN
+    from kernel.redaction import REDACTED_TOKEN
 
     assert REDACTED_TOKEN == REDACTION_TOKEN == "REDACTEDSECRET"

@@ -1,6 +1,6 @@
 """Finding activation codes and passwords in what a user typed, and hiding them.
 
-Pure functions, no Rasa import: the input channels in bot/channels.py call :func:`redact` on every
+Pure functions: the assistant's input channels (bot/channels.py) call :func:`redact` on every
 user text before it becomes a ``UserMessage``, so the tracker store, the logs and the agent console
 only ever see the token ``REDACTEDSECRET`` (S7, S8: a code or password must never be kept in clear).
 
@@ -25,7 +25,7 @@ import unicodedata
 from typing import Literal
 
 REDACTION_TOKEN = "REDACTEDSECRET"
-REDACTED_TOKEN = REDACTION_TOKEN  # the name in brief/bot-contract.md (Addendum)
+REDACTED_TOKEN = REDACTION_TOKEN
 
 SecretKind = Literal["code", "password"]
 

@@ -1,4 +1,4 @@
-"""Reading app-env settings from the environment, shared by credentials/, mailsink/ and gateway/.
+"""Reading settings from the environment: every process of both environments reads its settings here.
 
 An :class:`EnvReader` reads one environment mapping and collects one error line per bad value
 (``NAME: what is wrong``), so that a bad configuration is reported all at once::
@@ -15,6 +15,10 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlparse
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message has one line per bad value."""
+
 
 TRUE, FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
 

@@ -1,0 +1,116 @@
+"""The field rules every room applies to what people give: usernames, e-mail addresses, names.
+
+The credentials backend is the authority (it decides whether an account matches); the assistant
+and the phone line use the same rules so that they never pass on what the backend would reject,
+nor reject what it would take.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Optional
+
+LANGUAGES = ("hu", "en")
+CHANNELS = ("chat", "phone")
+
+USERNAME_MIN, USERNAME_MAX = 4, 32
+EMAIL_MAX = 254
+_USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
+_EMAIL_RE = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
+)
+USERNAME_RULE = (f"must be {USERNAME_MIN}-{USERNAME_MAX} characters long, start with a letter and use only "
+                 "letters a-z, digits, '.', '_' or '-'")
+
+
+class FieldError(ValueError):
+    """A value that breaks a field rule: ``field`` names it, ``message`` says what is wrong."""
+
+    def __init__(self, field: str, message: str, *, missing: bool = False) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+        self.missing = missing
+
+
+def _required_text(value: object, field: str) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise FieldError(field, "required", missing=True)
+    if not isinstance(value, str):
+        raise FieldError(field, "must be a string")
+    return value
+
+
+def validate_username(username: object, field: str = "username") -> str:
+    """A chosen username (S1): 4-32 characters, starts with a letter, then letters, digits, . _ -."""
+    name = _required_text(username, field).strip()
+    if not USERNAME_MIN <= len(name) <= USERNAME_MAX:
+        raise FieldError(field, f"must be {USERNAME_MIN}-{USERNAME_MAX} characters long")
+    if not _USERNAME_RE.match(name):
+        raise FieldError(field, "must start with a letter and use only letters a-z, digits, '.', '_' or '-'")
+    return name
+
+
+def is_username(value: Optional[str]) -> bool:
+    """Whether ``value`` (stripped) could be a chosen username at all (S1)."""
+    try:
+        validate_username(value)
+    except FieldError:
+        return False
+    return True
+
+
+def username_key(username: str) -> str:
+    """Usernames compare case-insensitively (S1)."""
+    return username.strip().casefold()
+
+
+def validate_email(email: object, field: str = "email") -> str:
+    """An e-mail address as the office records it: one @, a dotted domain, at most 254 characters."""
+    address = _required_text(email, field).strip()
+    if len(address) > EMAIL_MAX or ".." in address or not _EMAIL_RE.match(address):
+        raise FieldError(field, "is not an e-mail address")
+    return address
+
+
+def is_email(value: Optional[str]) -> bool:
+    """Whether ``value`` (stripped) is an e-mail address by :func:`validate_email`."""
+    try:
+        validate_email(value)
+    except FieldError:
+        return False
+    return True
+
+
+def email_key(email: str) -> str:
+    """E-mail addresses compare case-insensitively when the help desk checks what a caller says."""
+    return email.strip().casefold()
+
+
+def validate_language(language: object, field: str = "language") -> str:
+    """``hu`` or ``en``."""
+    if language is None or language == "":
+        raise FieldError(field, "required", missing=True)
+    if language not in LANGUAGES:
+        raise FieldError(field, "must be 'hu' or 'en'")
+    return str(language)
+
+
+def fold_accents(text: str) -> str:
+    """``Kovács Jánosné`` -> ``kovacs janosne``: accent-insensitive, case-insensitive."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def name_key(text: str) -> str:
+    """Order-insensitive key of a person's name (Hungarian order is family name first, people type
+    either): accent-folded words sorted, e.g. ``Kovács János`` and ``janos.kovacs`` -> ``janos kovacs``."""
+    words = re.findall(r"[^\W_]+", fold_accents(text))
+    return " ".join(sorted(words))
+
+
+def joined_name_keys(text: str) -> tuple[str, str]:
+    """The name run together, in written and in reversed word order: ``Kovács János`` ->
+    (``kovacsjanos``, ``janoskovacs``), for people who type their name as one word (S6)."""
+    words = re.findall(r"[^\W_]+", fold_accents(text))
+    return "".join(words), "".join(reversed(words))
