@@ -66,9 +66,21 @@ install_env() {
   echo "$want" > "$venv/.installed"
 }
 
+# install_kernel NAME: the shared kernel (kernel/, pure Python) and the rooms beside it importable in
+# the env from any working directory, as a path entry in its site-packages (uv pip sync removes
+# nothing it did not install, so this survives a re-sync).
+install_kernel() {
+  local venv=".venv/$1" site
+  site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  if [ "$(cat "$site/helpdesk-kernel.pth" 2>/dev/null)" != "$ROOT" ]; then
+    echo "$ROOT" > "$site/helpdesk-kernel.pth"
+  fi
+}
+
 setup_app() {
   local py; py="$(find_app_python)" || die "the app env needs Python >= 3.11 (none found on PATH; set APP_PYTHON=/path/to/python3.11)"
   install_env app "$py" requirements/app.lock
+  install_kernel app
 }
 
 setup_web() {  # the chat widget's npm packages (socket.io client, axe-core), served locally by the gateway
@@ -90,6 +102,7 @@ setup_engine() {
   or with Debian/Ubuntu packages where available: apt-get install python3.10 python3.10-venv
   or point at one:     ENGINE_PYTHON=/path/to/python3.10 $0"
   install_env engine "$py" requirements/engine.lock
+  install_kernel engine
 }
 
 setup_browser() {
