@@ -5,29 +5,32 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from agents import escalations, stats
-from agents.requests import InvalidRequest
 from agents.service_auth import service_token_required
 from gateway import sessions_of, settings_of
+from kernel.contracts import ContractError
 
 bp = Blueprint("agents_api", __name__, url_prefix="/api/v1")
 
 
 def json_body():
-    """The parsed JSON body, or InvalidRequest(400) for anything that is not a JSON document."""
+    """The parsed JSON body, or ContractError(400) for anything that is not a JSON document."""
     if not request.is_json:
-        raise InvalidRequest("Send a JSON body with Content-Type: application/json.", status=400)
+        raise ContractError("Send a JSON body with Content-Type: application/json.", status=400)
     body = request.get_json(silent=True)
     if body is None:
-        raise InvalidRequest("The body is not valid JSON.", status=400)
+        raise ContractError("The body is not valid JSON.", status=400)
     return body
 
 
-@bp.errorhandler(InvalidRequest)
-def invalid_request(exc: InvalidRequest):
+def contract_error_answer(exc: ContractError):
+    """A bad request as the JSON answer: 400 ``invalid_request`` or 422 ``validation_failed``, naming the field."""
     body = {"error": "invalid_request" if exc.status == 400 else "validation_failed", "message": exc.message}
     if exc.field:
         body["field"] = exc.field
     return jsonify(body), exc.status
+
+
+bp.register_error_handler(ContractError, contract_error_answer)
 
 
 def escalation_answer(escalation) -> dict:

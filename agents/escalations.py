@@ -1,4 +1,5 @@
-"""The escalation service: what the HTTP API, the phone line (in-process) and the console call.
+"""The escalation service: what the HTTP API, the phone line's port (agents/phone_port.py) and the
+console's use cases call.
 
 Functions take a SQLAlchemy session and commit their own work: an escalation the user was told
 about must be durable before the answer leaves (one transaction per call)."""
@@ -14,11 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agents import audit
-from agents.masking import mask_phone_number, redact_structure, redact_text
-from agents.models import AgentAccount, Escalation, EscalationMessage, utcnow
+from agents.models import AgentAccount, Escalation, EscalationMessage
 from agents.notify import QUEUE, changes, escalation_topic
 from agents.references import new_reference, normalise_reference
-from agents.requests import EscalationRequest
+from kernel.clock import utcnow
+from kernel.contracts import EscalationRequest
+from kernel.privacy import mask_phone_number, redact_structure, redact_text
 
 _REFERENCE_ATTEMPTS = 20
 
@@ -27,13 +29,8 @@ class EscalationNotFound(LookupError):
     """No escalation with that id or reference."""
 
 
-def create_escalation(session: Session, payload: EscalationRequest | dict[str, Any]) -> Escalation:
-    """Create (or, for a known idempotency key, return) an escalation. Raises InvalidRequest."""
-    return create_or_get_escalation(session, payload)[0]
-
-
 def create_or_get_escalation(session: Session, payload: EscalationRequest | dict[str, Any]) -> tuple[Escalation, bool]:
-    """Returns (escalation, created). Retries and concurrent duplicates end in one row: the UNIQUE
+    """Returns (escalation, created); raises ContractError for a bad payload. Retries and concurrent duplicates end in one row: the UNIQUE
     idempotency key decides, and the loser of a race reads the winner's row."""
     request = payload if isinstance(payload, EscalationRequest) else EscalationRequest.from_json(payload)
     request = _sanitised(request)
@@ -108,14 +105,6 @@ def find_by_reference(session: Session, text: str) -> Escalation | None:
     if reference is None:
         return None
     return session.scalar(select(Escalation).where(Escalation.reference == reference))
-
-
-def open_for_conversation(session: Session, conversation_id: str) -> Escalation | None:
-    """The newest escalation of a conversation (chat relay binds to it)."""
-    return session.scalar(
-        select(Escalation).where(Escalation.conversation_id == conversation_id)
-        .order_by(Escalation.created_at.desc()).limit(1)
-    )
 
 
 def chat_token(secret_key: str, escalation_id: str) -> str:

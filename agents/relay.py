@@ -17,13 +17,13 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request, str
 from sqlalchemy import select
 
 from agents import audit, backends, chat, escalations
-from agents.api import json_body
+from agents.api import contract_error_answer, json_body
 from agents.masking import mask_email
 from agents.models import AgentAccount, Escalation
 from agents.notify import changes, escalation_topic
-from agents.requests import InvalidRequest
 from agents.service_auth import bearer_token
 from gateway import sessions_of, settings_of
+from kernel.contracts import ContractError
 
 bp = Blueprint("agents_relay", __name__, url_prefix="/api/v1/chat")
 
@@ -32,12 +32,10 @@ KEEPALIVE_SECONDS = 15.0
 WIDGET_KINDS = ("message", "agent_joined", "handed_back", "closed", "new_code_form", "new_code_requested")
 
 
-@bp.errorhandler(InvalidRequest)
-def invalid_request(exc: InvalidRequest):
-    body = {"error": "invalid_request" if exc.status == 400 else "validation_failed", "message": exc.message}
-    if exc.field:
-        body["field"] = exc.field
-    return _cors(jsonify(body)), exc.status
+@bp.errorhandler(ContractError)
+def invalid_request(exc: ContractError):
+    response, status = contract_error_answer(exc)
+    return _cors(response), status
 
 
 def _cors(response: Response) -> Response:
@@ -83,12 +81,12 @@ def post_message(conversation_id: str):
         body = json_body()
         text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text.strip():
-            raise InvalidRequest("'text' must be a non-empty string.", "text")
+            raise ContractError("'text' must be a non-empty string.", "text")
         if len(text) > chat.MAX_MESSAGE:
-            raise InvalidRequest(f"'text' may be at most {chat.MAX_MESSAGE} characters.", "text")
+            raise ContractError(f"'text' may be at most {chat.MAX_MESSAGE} characters.", "text")
         client_id = body.get("client_message_id")
         if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= 64):
-            raise InvalidRequest("'client_message_id' must be 1-64 characters.", "client_message_id")
+            raise ContractError("'client_message_id' must be 1-64 characters.", "client_message_id")
         try:
             message, created = chat.post_user_message(session, escalation, text.strip(), client_id)
         except chat.ChatClosed:
@@ -110,9 +108,9 @@ def new_code(conversation_id: str):
         username = body.get("username") if isinstance(body, dict) else None
         email = body.get("email") if isinstance(body, dict) else None
         if not isinstance(username, str) or not 0 < len(username.strip()) <= 64:
-            raise InvalidRequest("'username' is required.", "username")
+            raise ContractError("'username' is required.", "username")
         if not isinstance(email, str) or "@" not in email or len(email) > 254:
-            raise InvalidRequest("'email' must be an e-mail address.", "email")
+            raise ContractError("'email' must be an e-mail address.", "email")
         try:
             backends.request_new_code(settings_of(current_app), username.strip(), email.strip(),
                                       source=f"agent-chat:{escalation.reference}")
@@ -120,7 +118,7 @@ def new_code(conversation_id: str):
             return jsonify(error="backend_unavailable",
                            message="The service is not available right now; please try again shortly."), 503
         except ValueError as exc:
-            raise InvalidRequest(f"'{exc}' is not valid.", str(exc)) from None
+            raise ContractError(f"'{exc}' is not valid.", str(exc)) from None
         audit.record(session, "new_code_requested", actor="user", escalation_id=escalation.id,
                      email=mask_email(email), via="widget")
         chat.add_event(session, escalation, "new_code_requested")

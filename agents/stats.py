@@ -1,8 +1,8 @@
 """Conversation events (how many conversations each channel had, which S4–S9 mistakes came up) and
-the supervisor statistics computed from them and from the escalations."""
+the supervisor statistics computed from them and from the escalations. The assistant sends chat
+events over HTTP; the phone line records one for every call through agents/phone_port.py."""
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agents.models import CHANNELS, LANGUAGES, ConversationEvent, Escalation, as_utc, utcnow
-from agents.requests import InvalidRequest
+from agents.models import ConversationEvent, Escalation
+from kernel.clock import as_utc, utcnow
+from kernel.contracts import ContractError
+from kernel.contracts import ConversationEvent as ConversationEventRequest
+from kernel.fields import CHANNELS
 
 LOCAL_TIME = ZoneInfo("Europe/Budapest")
-EVENT_KINDS = ("started", "topic", "ended")
-_CODE = re.compile(r"^[a-z0-9_]{1,64}$")
 
 # The letter's typical mistakes (S4–S9) and the names the bot (intents) and the backend (login
 # reason codes) use for them.
@@ -34,33 +35,19 @@ _MISTAKE_OF = {alias: name for name, (_, aliases) in MISTAKES.items() for alias 
 
 
 def record_conversation_event(session: Session, payload: Any) -> bool:
-    """Store one event; the same (conversation, kind, detail) again is a no-op. True if stored."""
-    if not isinstance(payload, dict):
-        raise InvalidRequest("The body must be a JSON object.", status=400)
-    conversation_id = payload.get("conversation_id")
-    if not isinstance(conversation_id, str) or not 0 < len(conversation_id.strip()) <= 128:
-        raise InvalidRequest("'conversation_id' must be 1-128 characters.", "conversation_id")
-    channel = payload.get("channel")
-    if channel not in CHANNELS:
-        raise InvalidRequest("'channel' must be one of chat, phone.", "channel")
-    language = payload.get("language")
-    if language not in (None, *LANGUAGES):
-        raise InvalidRequest("'language' must be hu, en or null.", "language")
-    kind = payload.get("kind")
-    if kind not in EVENT_KINDS:
-        raise InvalidRequest("'kind' must be one of started, topic, ended.", "kind")
-    detail = payload.get("detail") or ""
-    if kind == "topic" and not (isinstance(detail, str) and _CODE.match(detail)):
-        raise InvalidRequest("'detail' must be a lower-case topic code for kind=topic.", "detail")
-    if not isinstance(detail, str) or len(detail) > 64:
-        raise InvalidRequest("'detail' must be at most 64 characters.", "detail")
+    """Store one event; the same (conversation, kind, detail) again is a no-op. True if stored.
+    Raises ContractError naming the first bad field."""
+    event = ConversationEventRequest.from_json(payload)
+    detail = event.detail or ""
+    if len(detail) > 64:
+        raise ContractError("'detail' must be at most 64 characters.", "detail")
     exists = session.scalar(select(ConversationEvent.id).where(
-        ConversationEvent.conversation_id == conversation_id, ConversationEvent.kind == kind,
+        ConversationEvent.conversation_id == event.conversation_id, ConversationEvent.kind == event.kind,
         ConversationEvent.detail == detail))
     if exists is not None:
         return False
-    session.add(ConversationEvent(conversation_id=conversation_id.strip(), channel=channel, language=language,
-                                  kind=kind, detail=detail))
+    session.add(ConversationEvent(conversation_id=event.conversation_id, channel=event.channel,
+                                  language=event.language, kind=event.kind, detail=detail))
     try:
         session.commit()
     except IntegrityError:  # a concurrent duplicate
@@ -93,17 +80,6 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[int(rank) - 1]
 
 
-def _phone_calls(session: Session, since: datetime) -> list[tuple[str, datetime]]:
-    """Calls the phone line recorded itself (ivr/ models, read-only, when mounted): every call is a
-    conversation, whether or not the phone line also sent conversation events."""
-    try:
-        from ivr.models import PhoneCall
-    except ImportError:
-        return []
-    return [(sid, at) for sid, at in session.execute(
-        select(PhoneCall.call_sid, PhoneCall.started_at).where(PhoneCall.started_at >= since))]
-
-
 def compute(session: Session, days: int = 7, now: datetime | None = None) -> Statistics:
     now = now or utcnow()
     since = now - timedelta(days=days)
@@ -119,10 +95,6 @@ def compute(session: Session, days: int = 7, now: datetime | None = None) -> Sta
         if ev.kind == "started":
             started[ev.channel].add(ev.conversation_id)
             conversations_by_hour[ev.channel][as_utc(ev.at).astimezone(LOCAL_TIME).hour] += 1
-    for call_sid, started_at in _phone_calls(session, since):
-        if call_sid not in started["phone"]:
-            started["phone"].add(call_sid)
-            conversations_by_hour["phone"][as_utc(started_at).astimezone(LOCAL_TIME).hour] += 1
     escalated = {c: {e.conversation_id for e in escalations if e.channel == c} for c in CHANNELS}
     conversations = {c: len(started[c] | escalated[c]) for c in CHANNELS}
     share = {

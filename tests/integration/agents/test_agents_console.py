@@ -151,8 +151,9 @@ def test_atomic_claim_in_the_service_with_many_threads(console_app, agents_ready
 
     sessions = sessions_of(console_app)
     with sessions() as s:
-        e = escalations.create_escalation(s, {"idempotency_key": "k1", "channel": "chat", "conversation_id": "c1",
-                                              "language": "hu", "reason": "user_asked"})
+        e, _ = escalations.create_or_get_escalation(s, {"idempotency_key": "k1", "channel": "chat",
+                                                        "conversation_id": "c1", "language": "hu",
+                                                        "reason": "user_asked"})
         agents = [a.id for a in s.scalars(select(AgentAccount))]
     barrier = threading.Barrier(6)
     wins = []

@@ -128,14 +128,14 @@ def test_status_by_reference_is_found_however_typed(gateway_client, service_head
 
 
 def test_in_process_create_escalation_for_the_phone_line(gateway_app, db_session):
-    from agents.escalations import create_escalation, queue_position
+    from agents.escalations import create_or_get_escalation, queue_position
 
     body = sample_escalation(channel="phone", conversation_id="CA1", idempotency_key="phone:CA1")
-    first = create_escalation(db_session, body)
-    second = create_escalation(db_session, body)
-    assert first.id == second.id
-    other = create_escalation(db_session, sample_escalation(channel="phone", conversation_id="CA2",
-                                                            idempotency_key="phone:CA2"))
+    first, created = create_or_get_escalation(db_session, body)
+    second, created_again = create_or_get_escalation(db_session, body)
+    assert first.id == second.id and created and not created_again
+    other, _ = create_or_get_escalation(db_session, sample_escalation(channel="phone", conversation_id="CA2",
+                                                                      idempotency_key="phone:CA2"))
     assert queue_position(db_session, first) == 1 and queue_position(db_session, other) == 2
 
 

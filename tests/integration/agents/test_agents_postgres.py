@@ -31,7 +31,7 @@ def test_concurrent_duplicate_escalations_make_one_row_on_postgres(pg_app):
     def create():
         with sessions() as s:
             barrier.wait()
-            ids.append(escalations.create_escalation(s, sample_escalation()).id)
+            ids.append(escalations.create_or_get_escalation(s, sample_escalation())[0].id)
 
     threads = [threading.Thread(target=create) for _ in range(8)]
     for t in threads:
@@ -50,7 +50,7 @@ def test_only_one_of_simultaneous_claims_wins_on_postgres(pg_app):
 
     sessions = sessions_of(pg_app)
     with sessions() as s:
-        e = escalations.create_escalation(s, sample_escalation())
+        e, _ = escalations.create_or_get_escalation(s, sample_escalation())
         agent_ids = [create_agent(s, f"agent{i}", "x" * 12).id for i in range(6)]
     barrier = threading.Barrier(6)
     wins: list[bool] = []

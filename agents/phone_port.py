@@ -1,0 +1,101 @@
+"""The phone line's one door into the escalations: function calls taking primitives.
+
+``ivr/`` imports nothing else of ``agents/``. Every function must run inside the gateway's Flask app
+context and opens, commits and closes its own database session; it never receives or commits a
+session of the caller. A caller with pending writes commits them before calling a function that
+writes (SQLite allows one writer at a time).
+
+The console learns a phone case's call state from the events these functions record on the case
+(:data:`CALL_EVENTS`), and the statistics count phone calls from :func:`record_call_event`.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from contextlib import contextmanager
+from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from agents import escalations, stats
+from agents.audit import record as audit_record
+from agents.notify import QUEUE, changes
+from gateway import sessions_of
+from kernel.contracts import ContractError
+
+log = logging.getLogger(__name__)
+
+PHONE_ACTOR = "service:phone"
+# The audit actions that tell a phone case's call state, and the state each one means.
+CALL_EVENTS = {"phone_queued": "queued", "phone_connected": "connected", "phone_ended": "ended"}
+
+
+@dataclass(frozen=True)
+class PhoneCase:
+    id: str          # escalation id
+    reference: str   # HD-XXXX
+
+
+class PortUnavailable(Exception):
+    """The case could not be read or stored; the phone line queues the caller all the same."""
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session of its own; a database failure (or a bad value) becomes PortUnavailable."""
+    try:
+        with sessions_of(current_app)() as session:
+            yield session
+    except (SQLAlchemyError, ContractError, escalations.EscalationNotFound, RuntimeError) as exc:
+        log.warning("phone port: %s", type(exc).__name__)
+        raise PortUnavailable(type(exc).__name__) from exc
+
+
+def open_case(*, call_sid: str, language: str, reason: str, transcript: list[dict], tried: list[str],
+              diagnosis: dict | None, caller_number_masked: str | None) -> PhoneCase:
+    """Create (or, for the same call again, return) the escalation of a call, idempotent on
+    ``phone:<call_sid>``; transcript turns {"role","text","at"} are redacted again by agents."""
+    payload: dict[str, Any] = {
+        "idempotency_key": f"phone:{call_sid}", "channel": "phone", "conversation_id": call_sid,
+        "language": language, "reason": reason, "transcript": list(transcript),
+        "tried": list(tried), "diagnosis": diagnosis, "caller_number_masked": caller_number_masked,
+    }
+    with _session() as session:
+        escalation, _ = escalations.create_or_get_escalation(session, payload)
+        return PhoneCase(id=escalation.id, reference=escalation.reference)
+
+
+def call_queued(escalation_id: str) -> None:
+    """The caller waits in the Twilio queue (event phone_queued)."""
+    with _session() as session:
+        audit_record(session, "phone_queued", actor=PHONE_ACTOR, escalation_id=escalation_id)
+        session.commit()
+    changes.publish(QUEUE)
+
+
+def call_connected(escalation_id: str) -> None:
+    """An agent has the caller on the line (event phone_connected): the case leaves the waiting line."""
+    with _session() as session:
+        escalations.phone_connected(session, escalation_id)
+
+
+def call_ended(escalation_id: str, outcome: str) -> None:
+    """The call ended (event phone_ended): a waiting or connected case is closed with ``outcome``."""
+    with _session() as session:
+        escalations.phone_ended(session, escalation_id, outcome)
+
+
+def callback_requested(escalation_id: str, recording_url: str | None) -> None:
+    """Nobody answered in time and the caller left a message (or none): a call-back ticket."""
+    with _session() as session:
+        escalations.request_callback(session, escalation_id, recording_url)
+
+
+def record_call_event(call_sid: str, language: str | None, kind: str, detail: str | None = None) -> None:
+    """A statistics event of a phone call (kind started | topic | ended), idempotent like
+    ``POST /api/v1/conversation-events``."""
+    with _session() as session:
+        stats.record_conversation_event(session, {"conversation_id": call_sid, "channel": "phone",
+                                                  "language": language, "kind": kind, "detail": detail})
