@@ -190,8 +190,8 @@ def test_secret_spans_do_not_overlap():
     assert len(spans) == 1 and spans[0][2] == "code"
 
 
-def test_the_contracts_public_names_exist():
-    """brief/bot-contract.md Addendum: redact(text) -> (text, kinds) and REDACTED_TOKEN."""
+def test_one_redaction_token_for_every_room():
+    """Every room replaces a secret with the same token (kernel.privacy re-exports it)."""
     from kernel.redaction import REDACTED_TOKEN
 
     assert REDACTED_TOKEN == REDACTION_TOKEN == "REDACTEDSECRET"
