@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agents.models import ROLES, AgentAccount, utcnow
+from agents.models import ROLES, AgentAccount
+from kernel.clock import utcnow
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash("not-a-real-password-only-equalises-timing")

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agents import audit
-from agents.masking import REDACTED_TOKEN, redact_text
 from agents.models import AgentAccount, Escalation, EscalationMessage
 from agents.notify import changes, escalation_topic
+from kernel.privacy import REDACTED_TOKEN, redact_text
 
 MAX_MESSAGE = 2000
 
@@ -22,8 +22,8 @@ class ChatClosed(RuntimeError):
 
 def post_user_message(session: Session, escalation: Escalation, text: str,
                       client_message_id: str | None) -> tuple[EscalationMessage, bool]:
-    """Store a user's message, redacted (one rule with the bot: bot.redaction). A resent message with
-    the same client id is stored once, so a widget replaying its offline queue never doubles it."""
+    """Store a user's message, redacted (kernel.privacy, the assistant's rule too). A resent message
+    with the same client id is stored once, so a widget replaying its offline queue never doubles it."""
     if not escalation.is_open:
         raise ChatClosed(escalation.status)
     if client_message_id:

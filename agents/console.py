@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from agents import accounts, audit, auth, backends, charts, chat, escalations, stats
 from agents.canned import CANNED, canned_for
-from agents.masking import mask_email
-from agents.models import OPEN_STATUSES, AgentAccount, Escalation, as_utc, utcnow
+from agents.models import OPEN_STATUSES, AgentAccount, Escalation
 from gateway import sessions_of, settings_of
+from kernel.clock import as_utc, utcnow
+from kernel.privacy import mask_email
 
 bp = Blueprint("agents_console", __name__, url_prefix="/agents", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -115,24 +116,13 @@ def open_escalations() -> list[Escalation]:
 
 
 def phone_states(items: list[Escalation]) -> dict[str, str]:
-    """What the phone line knows of each phone case's call (ivr/ models, read-only, when mounted)."""
-    sids = [e.conversation_id for e in items if e.channel == "phone"]
-    if not sids:
-        return {}
-    try:
-        from ivr.models import PhoneCall
-    except ImportError:  # the phone line is not mounted
-        return {}
-    states = {}
-    for call in db().scalars(select(PhoneCall).where(PhoneCall.call_sid.in_(sids))):
-        states[call.call_sid] = ("ended" if call.ended_at else "connected" if call.connected_at
-                                 else "queued" if call.enqueued_at else "in_menu")
-    return states
+    """The call state of each phone case, from the events the phone line recorded on it."""
+    return escalations.call_states(db(), [e.id for e in items if e.channel == "phone"])
 
 
 def queue_item(e: Escalation, positions: dict[str, int], calls: dict[str, str] | None = None) -> dict:
     return {
-        "call": (calls or {}).get(e.conversation_id) if e.channel == "phone" else None,
+        "call": (calls or {}).get(e.id) if e.channel == "phone" else None,
         "id": e.id, "reference": e.reference, "channel": e.channel, "language": e.language,
         "reason": e.reason, "tried": e.tried, "status": e.status,
         "claimed_by": e.claimed_by.display_name if e.claimed_by else ("telefonon" if e.status == "claimed" else None),

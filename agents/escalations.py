@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agents import audit
-from agents.models import AgentAccount, Escalation, EscalationMessage
+from agents.models import AgentAccount, AuditEntry, Escalation, EscalationMessage
 from agents.notify import QUEUE, changes, escalation_topic
 from agents.references import new_reference, normalise_reference
 from kernel.clock import utcnow
@@ -200,6 +200,33 @@ def as_status_json(escalation: Escalation, position: int | None = None) -> dict[
     if position is not None:
         body["position"] = position
     return body
+
+
+# The events the phone line records on a case (agents/phone_port.py) and the call state each means;
+# a later state wins over an earlier one, whatever order replayed webhooks arrive in.
+CALL_EVENTS = {"phone_queued": "queued", "phone_connected": "connected", "phone_ended": "ended"}
+_CALL_ORDER = ("in_menu", "queued", "connected", "ended")
+
+
+def call_states(session: Session, escalation_ids: list[str]) -> dict[str, str]:
+    """Each phone case's call state (in_menu | queued | connected | ended) from its events."""
+    states = {escalation_id: "in_menu" for escalation_id in escalation_ids}
+    if not states:
+        return states
+    rows = session.execute(select(AuditEntry.escalation_id, AuditEntry.action).where(
+        AuditEntry.escalation_id.in_(escalation_ids), AuditEntry.action.in_(CALL_EVENTS)))
+    for escalation_id, action in rows:
+        state = CALL_EVENTS[action]
+        if _CALL_ORDER.index(state) > _CALL_ORDER.index(states[escalation_id]):
+            states[escalation_id] = state
+    return states
+
+
+def phone_queued(session: Session, escalation_id: str) -> None:
+    """The phone line put the caller in the Twilio queue (event phone_queued)."""
+    audit.record(session, "phone_queued", actor="service:phone", escalation_id=escalation_id)
+    session.commit()
+    changes.publish(QUEUE)
 
 
 def phone_connected(session: Session, escalation_id: str) -> bool:

@@ -3,30 +3,18 @@ the audit trail and the conversation events used for statistics. Tables are pref
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.db import Base
+from kernel.clock import utcnow
 
-CHANNELS = ("chat", "phone")
-LANGUAGES = ("hu", "en")
 OPEN_STATUSES = ("waiting", "claimed", "callback")
 STATUSES = ("waiting", "claimed", "closed", "handed_back", "callback")
 ROLES = ("agent", "supervisor")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
 
 
 class AgentAccount(Base):

@@ -6,31 +6,24 @@ session of the caller. A caller with pending writes commits them before calling 
 writes (SQLite allows one writer at a time).
 
 The console learns a phone case's call state from the events these functions record on the case
-(:data:`CALL_EVENTS`), and the statistics count phone calls from :func:`record_call_event`.
+(``escalations.CALL_EVENTS``), and the statistics count phone calls from :func:`record_call_event`.
 """
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from contextlib import contextmanager
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from agents import escalations, stats
-from agents.audit import record as audit_record
-from agents.notify import QUEUE, changes
 from gateway import sessions_of
 from kernel.contracts import ContractError
 
 log = logging.getLogger(__name__)
-
-PHONE_ACTOR = "service:phone"
-# The audit actions that tell a phone case's call state, and the state each one means.
-CALL_EVENTS = {"phone_queued": "queued", "phone_connected": "connected", "phone_ended": "ended"}
-
 
 @dataclass(frozen=True)
 class PhoneCase:
@@ -70,9 +63,7 @@ def open_case(*, call_sid: str, language: str, reason: str, transcript: list[dic
 def call_queued(escalation_id: str) -> None:
     """The caller waits in the Twilio queue (event phone_queued)."""
     with _session() as session:
-        audit_record(session, "phone_queued", actor=PHONE_ACTOR, escalation_id=escalation_id)
-        session.commit()
-    changes.publish(QUEUE)
+        escalations.phone_queued(session, escalation_id)
 
 
 def call_connected(escalation_id: str) -> None:

@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from agents import audit, backends, chat, escalations
 from agents.api import contract_error_answer, json_body
-from agents.masking import mask_email
 from agents.models import AgentAccount, Escalation
 from agents.notify import changes, escalation_topic
 from agents.service_auth import bearer_token
 from gateway import sessions_of, settings_of
 from kernel.contracts import ContractError
+from kernel.privacy import mask_email
 
 bp = Blueprint("agents_relay", __name__, url_prefix="/api/v1/chat")
 

@@ -7,13 +7,14 @@ import re
 
 from flask import current_app
 
-from agents.masking import mask_email
+from kernel.privacy import mask_email
 from ivr.blueprint import bp, enter, reprompt, state
 from ivr.calls import TOO_LONG, Step, ivr_step
 from ivr.clients import BackendUnavailable
 from ivr.queueing import escalate
-from ivr.spelling import parse_email, parse_keypad_username, parse_username, spell_out
 from ivr.twiml import Voice
+from kernel.privacy import mask_email
+from kernel.spoken import parse_email, parse_keypad_username, parse_username, spell_out
 
 SPELLING_HINTS = ("a mint Aladár, bé mint Béla, kukac, pont, alulvonás, kötőjel, gmail, freemail, citromail, "
                   "hotmail, outlook, alpha, bravo, at, dot, underscore, dash")

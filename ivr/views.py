@@ -14,12 +14,12 @@ from flask import Response, current_app, request
 from sqlalchemy import select
 
 from agents import escalations
-from agents.masking import mask_phone_number, redact_text
+from kernel.privacy import mask_phone_number, redact_text
 from gateway import sessions_of
 from ivr.blueprint import bp, enter, reprompt, state
 from ivr.calls import TOO_LONG, Step, call_sid_of_request, form_field, ivr_step, twiml
 from ivr.clients import AssistantUnavailable
-from ivr.models import CallbackTicket, PhoneCall, utcnow
+from ivr.models import CallbackTicket, PhoneCall
 from ivr.prompts import catalogue
 from ivr.queueing import escalate
 from ivr.signature import twilio_only

@@ -337,31 +337,28 @@ def test_phone_cases_follow_the_call_connected_and_ended(console_app, client, ag
 
 
 def test_queue_shows_what_the_phone_line_knows_of_the_call(console_app, client, agents_ready):
-    pytest.importorskip("ivr.models")
-    from ivr.models import PhoneCall
-    from agents.models import utcnow
-    from gateway import sessions_of
+    from agents import phone_port
 
-    create_escalation_via_api(client, idempotency_key="phone:CA8", channel="phone", conversation_id="CA8")
-    with sessions_of(console_app)() as s:
-        s.add(PhoneCall(call_sid="CA8", language="hu", enqueued_at=utcnow(), state="queued"))
-        s.commit()
+    with console_app.app_context():
+        case = phone_port.open_case(call_sid="CA8", language="hu", reason="user_asked", transcript=[], tried=[],
+                                    diagnosis=None, caller_number_masked=None)
     anna = other_client(console_app, "anna")
+    (item,) = anna.get("/agents/queue.json").get_json()["items"]
+    assert item["call"] == "in_menu"
+    with console_app.app_context():
+        phone_port.call_queued(case.id)
     (item,) = anna.get("/agents/queue.json").get_json()["items"]
     assert item["call"] == "queued"
     assert "sorban vár" in anna.get("/agents/").get_data(as_text=True)
 
 
 def test_share_solved_by_the_bot_counts_the_phone_lines_calls(console_app, client, agents_ready):
-    pytest.importorskip("ivr.models")
-    from ivr.models import PhoneCall
-    from gateway import sessions_of
+    from agents import phone_port
 
     create_escalation_via_api(client, idempotency_key="phone:CA1", channel="phone", conversation_id="CA1")
-    with sessions_of(console_app)() as s:
+    with console_app.app_context():
         for sid in ("CA1", "CA2", "CA3", "CA4"):
-            s.add(PhoneCall(call_sid=sid, language="hu"))
-        s.commit()
+            phone_port.record_call_event(sid, "hu", "started")
     vera = other_client(console_app, "vera")
     page = vera.get("/agents/stats").get_data(as_text=True)
     assert 'id="solved-phone">75 %' in page

@@ -1,9 +1,11 @@
-"""Nothing the gateway stores holds a secret (S7, S8), a full e-mail address or a full caller number."""
+"""The phone-number mask (kernel.privacy.mask_phone_number) and what the gateway stores of a case:
+no secret (S7, S8), no full e-mail address, no full caller number. Moved from the agent room's
+tests when agents/masking.py gave way to the kernel."""
 from __future__ import annotations
 
 import pytest
 
-from agents.masking import mask_email, mask_phone_number, redact_structure, redact_text
+from kernel.privacy import mask_email, mask_phone_number, redact_structure, redact_text
 
 
 @pytest.mark.parametrize("number, masked", [
@@ -70,9 +72,9 @@ def test_empty_caller_number_stays_empty():
 def test_email_in_text_is_masked():
     text, kinds = redact_text("az e-mailem kiss.pista@gmail.com, kérem")
     assert "kiss.pista@gmail.com" not in text
-    assert "k***@gmail.com" in text
+    assert "ki***@g***.com" in text
     assert "email" in kinds
-    assert mask_email("kiss.pista@gmail.com") == "k***@gmail.com"
+    assert mask_email("kiss.pista@gmail.com") == "ki***@g***.com"
 
 
 def test_diagnosis_strings_are_redacted_but_shape_kept():
