@@ -3,8 +3,8 @@ requests, diagnosis, the e-mail outbox and the audit log (rules S1-S9 of shared/
 from __future__ import annotations
 
 
-def create_app(test_config=None):
+def create_app(test_config=None, **options):
     """The Flask application factory (imported lazily so `import credentials` stays cheap)."""
     from credentials.app import create_app as _create_app
 
-    return _create_app(test_config)
+    return _create_app(test_config, **options)

@@ -65,7 +65,7 @@ def _start_outbox(worker) -> None:
     if backend.settings.outbox_worker:
         from credentials.outbox import OutboxWorker
 
-        _outbox["thread"], _outbox["stop"] = OutboxWorker(backend.session_factory, backend.kit, lock=backend.write_lock).start_thread()
+        _outbox["thread"], _outbox["stop"] = OutboxWorker(backend.uow, backend.kit).start_thread()
 
 
 def _stop_outbox(server, worker) -> None:

@@ -5,6 +5,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 from flask import Flask
 from sqlalchemy.engine import Engine
@@ -12,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 
 from credentials.adapters.db import make_engine, make_session_factory
 from credentials.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from credentials.domain.ports import UnitOfWork
 from credentials.services import Toolkit
 from credentials.settings import CredentialsSettings
 
@@ -25,13 +27,18 @@ class Backend:
     session_factory: sessionmaker
     kit: Toolkit
     write_lock: threading.Lock | None = field(default=None)
+    unit_of_work: Callable[[], UnitOfWork] | None = None
 
-    def uow(self) -> SqlAlchemyUnitOfWork:
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work for one use case."""
+        if self.unit_of_work is not None:
+            return self.unit_of_work()
         return SqlAlchemyUnitOfWork(self.session_factory, self.write_lock)
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Settings come from the environment; ``test_config`` overrides individual variables."""
+def create_app(test_config: dict | None = None, *, unit_of_work: Callable[[], UnitOfWork] | None = None) -> Flask:
+    """Settings come from the environment; ``test_config`` overrides individual variables.
+    ``unit_of_work`` replaces the database (the unit tests pass an in-memory one)."""
     env = dict(os.environ)
     env.update({k: str(v) for k, v in (test_config or {}).items()})
     settings = CredentialsSettings.from_env(env)
@@ -41,7 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["credentials"] = Backend(settings=settings, engine=engine,
                                             session_factory=make_session_factory(engine),
                                             kit=Toolkit.from_settings(settings),
-                                            write_lock=threading.Lock() if engine.dialect.name == "sqlite" else None)
+                                            write_lock=threading.Lock() if engine.dialect.name == "sqlite" else None,
+                                            unit_of_work=unit_of_work)
     from credentials.api.errors import register_error_handlers
     from credentials.api.routes import api, health
     from credentials.cli import office

@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from credentials import services
+from credentials.api.answers import iso
 from credentials.domain.exceptions import AccountNotFound, InvalidField, UsernameTaken
 
 office = AppGroup("office", help="Document office operations (registration, e-mail correction, username disclosure).")
@@ -52,11 +53,10 @@ def register(username: str, legal_name: str, email: str, language: str, send: bo
     from credentials.outbox import OutboxWorker
 
     result = _run(services.register_account, username, legal_name, email, language)
-    click.echo(f"registered {result['username']} (pending); the code is valid until "
-               f"{services._iso(result['code_expires_at'])}")
+    click.echo(f"registered {result.username} (pending); the code is valid until {iso(result.code_expires_at)}")
     if send:
         backend = _backend()
-        OutboxWorker(backend.session_factory, backend.kit, lock=backend.write_lock).run_once()
+        OutboxWorker(backend.uow, backend.kit).run_once()
         click.echo("code mail handed to the outbox")
 
 
@@ -66,7 +66,7 @@ def register(username: str, legal_name: str, email: str, language: str, send: bo
 def correct_email(username: str, email: str) -> None:
     """Correct the e-mail on file (S5); open codes die, the person requests a new one."""
     result = _run(services.correct_email, username, email)
-    click.echo(f"e-mail of {result['username']} is now {result['email_masked']}")
+    click.echo(f"e-mail of {result.username} is now {result.email_masked}")
 
 
 @office.command("disclose-username")

@@ -8,17 +8,14 @@ backoff) and never retried after a permanent refusal (5xx, e.g. 552 mailbox full
 rejected). The outcome and the server's reply are recorded for the diagnosis (S5)."""
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Callable
 
-from sqlalchemy.orm import sessionmaker
-
-from credentials.adapters.repository import ClaimedMail, SqlAlchemyRepository
 from credentials.domain.model import utcnow
+from credentials.domain.ports import ClaimedMail, UnitOfWork
 from credentials.mail import compose, smtp
 from credentials.services import Toolkit
 
@@ -37,31 +34,25 @@ def backoff(attempts: int) -> timedelta:
 
 
 class OutboxWorker:
-    def __init__(self, session_factory: sessionmaker, kit: Toolkit,
+    """Sends due mails; ``uow`` makes a fresh unit of work per transaction (``Backend.uow``)."""
+
+    def __init__(self, uow: Callable[[], UnitOfWork], kit: Toolkit,
                  send: Callable[[EmailMessage, str, smtp.SmtpSettings], smtp.DeliveryOutcome] = smtp.send,
-                 batch: int = 20, lock: threading.Lock | None = None) -> None:
-        self.session_factory = session_factory
+                 batch: int = 20) -> None:
+        self.uow = uow
         self.kit = kit
         self.send = send
         self.batch = batch
-        self.lock = lock  # the app's SQLite write lock (see SqlAlchemyUnitOfWork)
-
-    @contextlib.contextmanager
-    def _session(self):
-        with self.lock if self.lock is not None else contextlib.nullcontext():
-            with self.session_factory() as session:
-                yield session
 
     def run_once(self) -> int:
         """Send every mail that is due now; returns how many were attempted."""
-        with self._session() as session:
-            ids = SqlAlchemyRepository(session).due_mail_ids(utcnow(), self.batch)
-            session.rollback()
+        with self.uow() as uow:
+            ids = uow.outbox.due_ids(utcnow(), self.batch)
         attempted = 0
         for mail_id in ids:
-            with self._session() as session:
-                claimed = SqlAlchemyRepository(session).claim_mail(mail_id, utcnow(), LEASE)
-                session.commit()
+            with self.uow() as uow:
+                claimed = uow.outbox.claim(mail_id, utcnow(), LEASE)
+                uow.commit()
             if claimed is not None:
                 attempted += 1
                 self._deliver(claimed)
@@ -77,19 +68,18 @@ class OutboxWorker:
             subject = str(message.get("Subject", ""))
             outcome = self.send(message, mail.to_address, self.kit.settings.smtp)
         now = utcnow()
-        with self._session() as session:
-            repo = SqlAlchemyRepository(session)
+        with self.uow() as uow:
             if outcome.status == "accepted":
-                repo.finish_mail(mail.id, status="sent", now=now, smtp_code=outcome.smtp_code, detail=outcome.detail,
-                                 subject=subject, wipe_payload=True)
+                uow.outbox.finish(mail.id, status="sent", now=now, smtp_code=outcome.smtp_code, detail=outcome.detail,
+                                  subject=subject, wipe_payload=True)
             elif outcome.status == "refused" or mail.attempts >= MAX_ATTEMPTS:
                 detail = outcome.detail if outcome.status == "refused" else f"gave up after {mail.attempts} attempts: {outcome.detail}"
-                repo.finish_mail(mail.id, status="refused", now=now, smtp_code=outcome.smtp_code, detail=detail,
-                                 subject=subject, wipe_payload=True)
+                uow.outbox.finish(mail.id, status="refused", now=now, smtp_code=outcome.smtp_code, detail=detail,
+                                  subject=subject, wipe_payload=True)
             else:
-                repo.finish_mail(mail.id, status="retrying", now=now, smtp_code=outcome.smtp_code,
-                                 detail=outcome.detail, subject=subject, next_attempt_at=now + backoff(mail.attempts))
-            session.commit()
+                uow.outbox.finish(mail.id, status="retrying", now=now, smtp_code=outcome.smtp_code,
+                                  detail=outcome.detail, subject=subject, next_attempt_at=now + backoff(mail.attempts))
+            uow.commit()
         log.info("outbox mail %s (%s): %s%s", mail.id, mail.kind, outcome.status,
                  f" {outcome.smtp_code}" if outcome.smtp_code else "")
 

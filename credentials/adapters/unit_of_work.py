@@ -1,11 +1,16 @@
-"""The unit of work: one database transaction around a use case (cosmicpython's pattern)."""
+"""The SQLAlchemy unit of work: one database transaction around a use case, with the five
+repositories of credentials.domain.ports on its session."""
 from __future__ import annotations
 
 import threading
 
 from sqlalchemy.orm import sessionmaker
 
-from credentials.adapters.repository import SqlAlchemyRepository
+from credentials.adapters.accounts import SqlAlchemyAccounts
+from credentials.adapters.audit import SqlAlchemyAudit
+from credentials.adapters.codes import SqlAlchemyCodes
+from credentials.adapters.limits import SqlAlchemyLimits
+from credentials.adapters.outbox import SqlAlchemyOutbox
 
 
 class SqlAlchemyUnitOfWork:
@@ -24,7 +29,11 @@ class SqlAlchemyUnitOfWork:
             self.lock.acquire()
         try:
             self.session = self.session_factory()
-            self.accounts = SqlAlchemyRepository(self.session)
+            self.accounts = SqlAlchemyAccounts(self.session)
+            self.codes = SqlAlchemyCodes(self.session)
+            self.outbox = SqlAlchemyOutbox(self.session)
+            self.audit = SqlAlchemyAudit(self.session)
+            self.limits = SqlAlchemyLimits(self.session)
         except BaseException:
             if self.lock is not None:
                 self.lock.release()

@@ -8,8 +8,10 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from credentials import services
+from credentials.api import answers
 from credentials.api.errors import error
 from credentials.api.openapi import OPENAPI
+from credentials.domain.names import validate_channel
 from credentials.security import tokens_equal
 
 api = Blueprint("credentials_api", __name__, url_prefix="/api/v1")
@@ -70,54 +72,56 @@ def office_register():
     b = _body()
     result = _call(services.register_account, b.get("username"), b.get("legal_name"), b.get("email"),
                    b.get("language"))
-    result["code_expires_at"] = services._iso(result["code_expires_at"])
-    return jsonify(result), 201
+    return jsonify(answers.registration(result)), 201
 
 
 @api.post("/office/email-corrections")
 @_require("admin")
 def office_correct_email():
     b = _body()
-    return jsonify(_call(services.correct_email, b.get("username"), b.get("email")))
+    return jsonify(answers.email_correction(_call(services.correct_email, b.get("username"), b.get("email"))))
 
 
 @api.post("/office/username-disclosures")
 @_require("admin")
 def office_disclose_username():
     b = _body()
-    return jsonify(usernames=_call(services.disclose_usernames, b.get("legal_name"), b.get("email")))
+    return jsonify(answers.usernames(_call(services.disclose_usernames, b.get("legal_name"), b.get("email"))))
 
 
 @api.post("/activate")
 @_require("service")
 def activate():
     b = _body()
-    return jsonify(_call(services.activate, b.get("username"), b.get("code"), b.get("new_password"),
-                         channel=_optional_channel(b)))
+    state = _call(services.activate, b.get("username"), b.get("code"), b.get("new_password"),
+                  channel=_optional_channel(b))
+    return jsonify(answers.activated(state))
 
 
 @api.post("/login")
 @_require("service")
 def login():
     b = _body()
-    return jsonify(_call(services.login, b.get("username"), b.get("password"), channel=_optional_channel(b)))
+    _call(services.login, b.get("username"), b.get("password"), channel=_optional_channel(b))
+    return jsonify(answers.logged_in())
 
 
 @api.post("/reset-requests")
 @_require("service")
 def reset_requests():
     b = _body()
-    return jsonify(_call(services.request_new_code, b.get("username"), b.get("email"), b.get("channel"),
-                         b.get("source"))), 202
+    _call(services.request_new_code, b.get("username"), b.get("email"), b.get("channel"), b.get("source"))
+    return jsonify(answers.accepted()), 202
 
 
 @api.post("/diagnose")
 @_require("service")
 def diagnose():
     b = _body()
-    return jsonify(_call(services.diagnose, b.get("username"), b.get("email"), b.get("channel"), b.get("source")))
+    report = _call(services.diagnose, b.get("username"), b.get("email"), b.get("channel"), b.get("source"))
+    return jsonify(answers.diagnosis(report))
 
 
 def _optional_channel(body: dict) -> str:
     value = body.get("channel")
-    return "web" if value in (None, "") else services._channel(value)
+    return "web" if value in (None, "") else validate_channel(value)

@@ -92,6 +92,11 @@ class Account:
         """After 5 wrong entries no code of this account is accepted until the window lapses."""
         return self.wrong_code_count(now) >= WRONG_CODE_LIMIT
 
+    def last_code_lapsed(self, now: datetime) -> bool:
+        """The newest code was never used, replaced or burned, and ran out (S4)."""
+        latest = self.latest_code()
+        return bool(latest and latest.is_open() and latest.is_expired(now))
+
     def code_entry_blocked_until(self, now: datetime) -> datetime | None:
         if not self.code_entry_blocked(now) or self.wrong_code_window_start is None:
             return None

@@ -10,6 +10,8 @@ USERNAME_MIN, USERNAME_MAX = 4, 32
 _USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
 LANGUAGES = ("hu", "en")
+CHANNELS = ("chat", "phone", "agent", "web")  # who may ask over the API; the office uses "office"/"cli"
+MAX_INPUT = 256
 
 
 def _required_text(value: object, field: str) -> str:
@@ -85,3 +87,22 @@ def validate_language(language: object) -> str:
     if language not in LANGUAGES:
         raise InvalidField("language", "must be 'hu' or 'en'")
     return language
+
+
+def required_text(value: object, field: str) -> str:
+    """A required string field of a request, at most MAX_INPUT characters, as given."""
+    if value is None or value == "":
+        raise InvalidField(field, "required", missing=True)
+    if not isinstance(value, str):
+        raise InvalidField(field, "must be a string")
+    if len(value) > MAX_INPUT:
+        raise InvalidField(field, f"must be at most {MAX_INPUT} characters long")
+    return value
+
+
+def validate_channel(channel: object) -> str:
+    """The channel a request came through (one of CHANNELS)."""
+    channel = required_text(channel, "channel")
+    if channel not in CHANNELS:
+        raise InvalidField("channel", "must be one of " + ", ".join(CHANNELS))
+    return channel

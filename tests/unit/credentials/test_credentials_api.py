@@ -115,10 +115,7 @@ def test_generic_failures_do_not_say_which_part_was_wrong(credentials_client):
     assert a.json["error"] == "activation_failed"
 
 
-def test_password_rejection_over_http_names_the_rule(credentials_app):
-    from tests.fixtures.credentials_services import Desk
-
-    desk = Desk(credentials_app)
+def test_password_rejection_over_http_names_the_rule(credentials_app, desk):
     desk.register()
     r = credentials_app.test_client().post("/api/v1/activate", headers=SERVICE, json={
         "username": "kovacsj", "code": desk.mailed_code(), "new_password": "short"})

@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from credentials.domain.codes import generate_code
 from credentials.domain.exceptions import ActivationFailed
-from tests.fixtures.credentials_services import Desk
+from tests.unit.credentials.fake_unit_of_work import FakeDesk
 
 TTL = timedelta(days=5)
 WINDOW = timedelta(hours=24)
@@ -43,7 +43,7 @@ class Model:
         return self.wrong
 
 
-def code_machine(desk: Desk):
+def code_machine(desk: FakeDesk):
     class CodeMachine(RuleBasedStateMachine):
         @initialize()
         def register(self):
@@ -110,9 +110,8 @@ def code_machine(desk: Desk):
         def at_most_one_live_code_and_it_is_the_newest(self):
             if not hasattr(self, "model"):
                 return
-            rows = desk.rows("SELECT c.id, c.expires_at FROM activation_codes c JOIN accounts a ON a.id = c.account_id "
-                             "WHERE a.username_key = :u AND c.used_at IS NULL AND c.superseded_at IS NULL "
-                             "AND c.burned_at IS NULL ORDER BY c.id", u=self.username)
+            account_id = desk.account_id(self.username)
+            rows = [c for c in desk.tables.codes.values() if c.account_id == account_id and c.is_open()]
             assert len(rows) <= 1
             latest = self.model.codes[-1]
             assert bool(rows) == (not latest.used and not latest.burned)
@@ -121,21 +120,19 @@ def code_machine(desk: Desk):
         def wrong_entry_counter_matches_the_model(self):
             if not hasattr(self, "model"):
                 return
-            (row,) = desk.rows("SELECT wrong_code_entries, wrong_code_window_start FROM accounts WHERE username_key = :u",
-                               u=self.username)
+            account = desk.account(self.username)
             now = self.now()
-            stored_start = row["wrong_code_window_start"]
+            start = account.wrong_code_window_start
             live = 0
-            if stored_start is not None:
-                start = datetime.fromisoformat(str(stored_start)).replace(tzinfo=timezone.utc)
-                live = row["wrong_code_entries"] if now - start < WINDOW else 0
+            if start is not None:
+                live = account.wrong_code_entries if now - start < WINDOW else 0
             assert live == self.model.wrong_count(now)
 
     return CodeMachine
 
 
 def test_code_rules_hold_over_any_sequence_of_issue_resend_redeem_and_time(credentials_app_factory):
-    desk = Desk(credentials_app_factory(CREDENTIALS_REQUESTS_PER_HOUR="100"))  # rate limits are tested elsewhere
+    desk = FakeDesk(credentials_app_factory(CREDENTIALS_REQUESTS_PER_HOUR="100"))  # rate limits are tested elsewhere
     machine = code_machine(desk)
     run_state_machine_as_test(machine, settings=settings(max_examples=40, stateful_step_count=20, deadline=None, derandomize=True,
                                                          suppress_health_check=list(HealthCheck)))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.credentials_services import SERVICE_TOKEN, Desk
+from tests.fixtures.credentials_services import SERVICE_TOKEN
+from tests.unit.credentials.fake_unit_of_work import FakeDesk
 
 N = 1000
 AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
@@ -17,7 +18,7 @@ def _answer(response) -> tuple:
 
 @pytest.mark.slow
 def test_reset_and_diagnose_answers_are_identical_for_existing_and_unknown_usernames(credentials_app):
-    desk = Desk(credentials_app)
+    desk = FakeDesk(credentials_app)
     for i in range(N):
         desk.register(f"member{i:04d}", legal_name="Tagja Péter", email=f"member{i:04d}@example.hu")
     client = credentials_app.test_client()
@@ -40,11 +41,11 @@ def test_reset_and_diagnose_answers_are_identical_for_existing_and_unknown_usern
     assert len(diagnose_existing) == 1 and diagnose_existing == diagnose_unknown
     assert next(iter(diagnose_existing))[:2] == (200, b'{"verified":false}\n')
     # and the existing accounts really did get a new code each
-    assert desk.rows("SELECT count(*) AS n FROM activation_codes WHERE reason = 'reset'")[0]["n"] == N
+    assert desk.code_count("reset") == N
 
 
 def test_reset_answer_is_identical_when_rate_limited(credentials_app):
-    desk = Desk(credentials_app)
+    desk = FakeDesk(credentials_app)
     desk.register()
     client = credentials_app.test_client()
     body = {"username": "kovacsj", "email": "janos.kovacs@example.hu", "channel": "phone", "source": "+3612345678"}
@@ -57,7 +58,7 @@ def test_reset_and_diagnose_answers_are_padded_to_the_minimum_duration(credentia
     import time
 
     app = credentials_app_factory(CREDENTIALS_MIN_ANSWER_MS="200")
-    Desk(app).register()
+    FakeDesk(app).register()
     client = app.test_client()
     for path in ("/api/v1/reset-requests", "/api/v1/diagnose"):
         for username, email in (("kovacsj", "janos.kovacs@example.hu"), ("nobody", "nobody@example.hu")):

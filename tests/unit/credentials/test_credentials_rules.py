@@ -1,5 +1,5 @@
-"""Every backend rule of the letter (S1-S9), on the use cases with a real (temporary SQLite) database
-and a frozen clock."""
+"""Every backend rule of the letter (S1-S9), on the use cases with the in-memory unit of work
+(conftest.py) and a frozen clock."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -25,7 +25,8 @@ def reason_of(call) -> str:
 def test_s1_registration_creates_a_pending_account_and_queues_the_first_code_mail(desk):
     result = desk.register()
     assert result["state"] == "pending"
-    mails = desk.rows("SELECT kind, language, to_address, status FROM outbox")
+    mails = [{"kind": m.kind, "language": m.language, "to_address": m.to_address, "status": m.status}
+             for m in desk.mails()]
     assert mails == [{"kind": "activation_code", "language": "hu", "to_address": EMAIL, "status": "queued"}]
 
 
@@ -46,8 +47,7 @@ def test_s1_usernames_are_validated(desk, username):
 def test_s2_code_is_stored_only_as_a_keyed_hash(desk):
     desk.register()
     code = desk.mailed_code()
-    dump = repr(desk.rows("SELECT * FROM activation_codes")) + repr(desk.rows("SELECT * FROM outbox"))
-    dump += repr(desk.rows("SELECT * FROM audit_log"))
+    dump = repr(desk.tables.codes) + repr(desk.tables.outbox) + repr(desk.tables.audit)
     assert code not in dump and code.replace("-", "") not in dump
 
 
@@ -61,9 +61,9 @@ def test_s3_activation_with_username_and_code_sets_the_new_password(desk):
 def test_s3_password_is_hashed_with_argon2id_owasp_parameters(desk):
     desk.register()
     desk.activate("kovacsj", desk.mailed_code(), PASSWORD)
-    (row,) = desk.rows("SELECT password_hash FROM accounts")
-    assert row["password_hash"].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
-    assert PASSWORD not in row["password_hash"]
+    password_hash = desk.account().password_hash
+    assert password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert PASSWORD not in password_hash
 
 
 def test_s3_rejected_password_names_the_rule_and_keeps_the_code(desk):
@@ -134,10 +134,10 @@ def test_s8_new_code_invalidates_older_ones(desk):
 def test_s8_new_code_kills_the_queued_mail_of_the_older_code(desk):
     desk.register()
     desk.reset()
-    statuses = [r["status"] for r in desk.rows("SELECT status FROM outbox WHERE kind='activation_code' ORDER BY id")]
+    statuses = [m.status for m in desk.mails("activation_code")]
     assert statuses == ["cancelled", "queued"]
-    (cancelled,) = desk.rows("SELECT payload FROM outbox WHERE status='cancelled'")
-    assert cancelled["payload"] is None
+    (cancelled,) = desk.mails(status="cancelled")
+    assert cancelled.payload is None
 
 
 def test_five_wrong_entries_burn_the_code(desk):
@@ -168,7 +168,7 @@ def test_wrong_entries_below_the_limit_do_not_burn_and_clear_on_activation(desk)
     for _ in range(4):
         reason_of(lambda: desk.activate("kovacsj", "AAAA-AAAA-AAAA-AAAA", PASSWORD))
     assert desk.activate("kovacsj", desk.mailed_code(), PASSWORD) == {"status": "active"}
-    assert desk.rows("SELECT wrong_code_entries FROM accounts")[0]["wrong_code_entries"] == 0
+    assert desk.account().wrong_code_entries == 0
 
 
 def test_s8_one_time_code_alone_does_not_log_in(desk):
@@ -247,20 +247,28 @@ def test_successful_login_resets_the_failure_count(desk):
 def test_s5_new_code_goes_only_to_the_address_on_file_in_the_account_language(desk):
     desk.register(email="Janos.Kovacs@Example.hu", language="en")
     desk.reset(email="janos.kovacs@example.hu")
-    (mail,) = desk.rows("SELECT to_address, language FROM outbox WHERE kind='activation_code' AND status='queued'")
-    assert mail == {"to_address": "Janos.Kovacs@Example.hu", "language": "en"}
+    (mail,) = desk.mails("activation_code", "queued")
+    assert (mail.to_address, mail.language) == ("Janos.Kovacs@Example.hu", "en")
 
 
 def test_s5_new_code_request_with_a_different_email_sends_nothing(desk):
     desk.register()
-    before = desk.rows("SELECT count(*) AS n FROM outbox")[0]["n"]
+    before = len(desk.mails())
     assert desk.reset(email="attacker@example.com") == {"status": "accepted"}
-    assert desk.rows("SELECT count(*) AS n FROM outbox")[0]["n"] == before
+    assert len(desk.mails()) == before
 
 
-def test_reset_request_answer_is_identical_for_unknown_user(desk):
+def test_reset_request_answer_is_identical_for_unknown_user(desk, credentials_client):
+    from tests.fixtures.credentials_services import SERVICE_TOKEN
+
     desk.register()
-    assert desk.reset() == desk.reset(username="nobody") == desk.reset(email="x@example.com") == {"status": "accepted"}
+
+    def reset(username="kovacsj", email=EMAIL):
+        r = credentials_client.post("/api/v1/reset-requests", headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+                                    json={"username": username, "email": email, "channel": "chat", "source": "s-1"})
+        return r.status_code, r.json
+
+    assert reset() == reset(username="nobody") == reset(email="x@example.com") == (202, {"status": "accepted"})
 
 
 def test_reset_requests_limited_to_five_per_account_per_hour_then_blocked_24h(desk):
@@ -268,32 +276,31 @@ def test_reset_requests_limited_to_five_per_account_per_hour_then_blocked_24h(de
         desk.register()
         for i in range(5):
             desk.reset(source=f"s{i}")
-        codes_after_five = desk.rows("SELECT count(*) AS n FROM activation_codes")[0]["n"]
+        codes_after_five = desk.code_count()
         desk.reset(source="s-six")
-        assert desk.rows("SELECT count(*) AS n FROM activation_codes")[0]["n"] == codes_after_five
+        assert desk.code_count() == codes_after_five
         clock.tick(timedelta(hours=23))
         desk.reset(source="s-later")
-        assert desk.rows("SELECT count(*) AS n FROM activation_codes")[0]["n"] == codes_after_five
+        assert desk.code_count() == codes_after_five
         clock.tick(timedelta(hours=1, seconds=1))
         desk.reset(source="s-next-day")
-        assert desk.rows("SELECT count(*) AS n FROM activation_codes")[0]["n"] == codes_after_five + 1
+        assert desk.code_count() == codes_after_five + 1
 
 
 def test_reset_requests_limited_per_source_too(desk):
     for i in range(7):
         desk.register(f"user{i}", email=f"user{i}@example.hu")
-    codes = lambda: desk.rows("SELECT count(*) AS n FROM activation_codes")[0]["n"]  # noqa: E731
-    before = codes()
+    before = desk.code_count()
     for i in range(7):
         desk.reset(f"user{i}", f"user{i}@example.hu", source="+36301234567")
-    assert codes() == before + 5
-    assert "+36301234567" not in repr(desk.rows("SELECT * FROM rate_limits"))
+    assert desk.code_count() == before + 5
+    assert "+36301234567" not in repr(desk.tables.rate_limits)
 
 
 def test_new_code_request_queues_a_notice_without_secret(desk):
     desk.register()
     desk.reset()
-    kinds = [r["kind"] for r in desk.rows("SELECT kind FROM outbox ORDER BY id")]
+    kinds = [m.kind for m in desk.mails()]
     assert kinds == ["activation_code", "activation_code", "notice_reset"]
 
 
@@ -336,8 +343,8 @@ def test_s5_office_email_correction_kills_open_codes(desk):
     desk.call(services.correct_email, "kovacsj", "new.address@example.hu")
     assert reason_of(lambda: desk.activate("kovacsj", old, PASSWORD)) in ("code_burned", "code_superseded")
     desk.reset(email="new.address@example.hu")
-    (mail,) = desk.rows("SELECT to_address FROM outbox WHERE kind='activation_code' AND status='queued'")
-    assert mail["to_address"] == "new.address@example.hu"
+    (mail,) = desk.mails("activation_code", "queued")
+    assert mail.to_address == "new.address@example.hu"
 
 
 def test_s9_office_discloses_usernames_by_legal_name(desk):
@@ -358,10 +365,10 @@ def test_audit_log_records_every_operation_masked_and_without_secrets(desk):
     desk.login("kovacsj", PASSWORD)
     desk.reset()
     desk.diagnose()
-    rows = desk.rows("SELECT at, operation, channel, outcome, subject, reason FROM audit_log ORDER BY id")
-    assert [r["operation"] for r in rows] == ["office_register", "login", "activate", "login", "reset_request",
-                                              "diagnose"]
+    rows = desk.tables.audit
+    assert [r.operation for r in rows] == ["office_register", "login", "activate", "login", "reset_request",
+                                           "diagnose"]
     dump = repr(rows)
     for secret in (code, code.replace("-", ""), PASSWORD, "kovacsj", EMAIL):
         assert secret not in dump
-    assert rows[1]["reason"] == "code_used_as_password"
+    assert rows[1].reason == "code_used_as_password"

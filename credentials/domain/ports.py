@@ -1,0 +1,141 @@
+"""The ports of the use cases: what a unit of work and its five repositories must do (accounts,
+codes, outbox, audit, limits). SQLAlchemy implements them in credentials/adapters/; the unit tests
+use in-memory ones (tests/unit/credentials/fake_unit_of_work.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from credentials.domain.model import Account, ActivationCode
+
+
+@dataclass(frozen=True)
+class MailRecord:
+    """What the diagnosis tells about a mail (never its address or content)."""
+
+    id: int
+    kind: str
+    status: str
+    attempts: int
+    smtp_code: int | None
+    smtp_detail: str | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ClaimedMail:
+    """A mail one outbox worker has taken for sending."""
+
+    id: int
+    account_id: int
+    kind: str
+    language: str
+    to_address: str
+    payload: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    """The normalised keys an account is found by (credentials.domain.names)."""
+
+    username: str
+    legal_name: str
+    joined: str
+    joined_reversed: str
+
+
+class AccountRepository(Protocol):
+    def add(self, account: Account, keys: NameKeys) -> int:
+        """Store a new account; UsernameTaken when the username key is already used."""
+
+    def username_taken(self, username_key: str) -> bool: ...
+
+    def get_by_username(self, username_key: str, *, for_update: bool = False) -> Account | None:
+        """The account with its most recent codes, or None."""
+
+    def ids_with_legal_name(self, legal_name_key: str, joined: str, limit: int = 5) -> list[int]:
+        """Accounts whose legal name is what was typed: same words in any order, or run together."""
+
+    def usernames_for(self, legal_name_key: str) -> list[tuple[str, str]]:
+        """(username, email) of the accounts with this legal name; office use only (S9)."""
+
+    def set_email(self, account_id: int, email: str) -> None: ...
+
+    def set_password(self, account_id: int, password_hash: str, now: datetime) -> None:
+        """Activation (S3): the new password replaces the code; the account opens (and unlocks)."""
+
+
+class CodeRepository(Protocol):
+    def add(self, code: ActivationCode) -> int:
+        """Store a new code and retire every older open one of its account (S4, S8)."""
+
+    def retire_open(self, account_id: int, now: datetime) -> None: ...
+
+    def claim(self, code_id: int, now: datetime) -> bool:
+        """Single use, atomically: True only for the one claim that finds the code still open (S8)."""
+
+    def burn(self, code_id: int, now: datetime) -> None: ...
+
+
+class OutboxRepository(Protocol):
+    def enqueue(self, *, account_id: int, kind: str, language: str, to_address: str, payload: str | None,
+                now: datetime) -> int: ...
+
+    def due_ids(self, now: datetime, limit: int) -> list[int]: ...
+
+    def claim(self, mail_id: int, now: datetime, lease: timedelta) -> ClaimedMail | None:
+        """Atomically take one due mail for sending; a claim whose lease ran out can be taken again."""
+
+    def finish(self, mail_id: int, *, status: str, now: datetime, smtp_code: int | None, detail: str,
+               subject: str | None, next_attempt_at: datetime | None = None, wipe_payload: bool = False) -> None: ...
+
+    def cancel_code_mails(self, account_id: int) -> None:
+        """A newer code makes every queued code mail pointless: keep no copy of a dead code."""
+
+    def last_code_mail(self, account_id: int) -> MailRecord | None: ...
+
+
+class AuditRepository(Protocol):
+    def record(self, *, at: datetime, operation: str, channel: str, outcome: str, subject: str,
+               reason: str | None = None) -> None:
+        """One audit row; ``subject`` is already masked."""
+
+    def record_login_failure(self, account_id: int | None, at: datetime, reason: str) -> None: ...
+
+    def recent_login_failures(self, account_id: int, since: datetime, limit: int = 10) -> list[tuple[datetime, str]]:
+        """(at, reason) of the account's failed logins since ``since``, newest first."""
+
+
+class LimitRepository(Protocol):
+    def hit(self, key: str, now: datetime, *, limit: int, window: timedelta, block: timedelta) -> bool:
+        """Count one request under ``key``; True when it is over the limit (or the key is blocked)."""
+
+    def count_wrong_code(self, account_id: int, now: datetime) -> int:
+        """One more wrong code entry in the account's 24 h window; returns the new count."""
+
+    def count_login_failure(self, account_id: int, now: datetime, threshold: int) -> bool:
+        """One more failed login; True if the account is locked by it."""
+
+    def reset_login_failures(self, account_id: int) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """``with uow: ...; uow.commit()`` — anything not committed is rolled back on exit."""
+
+    accounts: AccountRepository
+    codes: CodeRepository
+    outbox: OutboxRepository
+    audit: AuditRepository
+    limits: LimitRepository
+
+    def __enter__(self) -> "UnitOfWork": ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
