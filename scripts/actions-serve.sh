@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export SANIC_HOST=127.0.0.1
-exec .venv/engine/bin/rasa run actions --actions actions -p "${ACTION_SERVER_PORT:-5055}"
+exec .venv/engine/bin/python -m ops.rasa_cli run actions --actions actions -p "${ACTION_SERVER_PORT:-5055}"

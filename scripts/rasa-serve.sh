@@ -35,7 +35,7 @@ fi
 # The widget's page comes from the gateway; no other origin may call Rasa from a browser.
 read -r -a cors <<< "${RASA_CORS_ORIGINS:-${GATEWAY_URL:-http://127.0.0.1:8000}}"
 
-exec .venv/engine/bin/rasa run \
+exec .venv/engine/bin/python -m ops.rasa_cli run \
   --enable-api --auth-token "$RASA_TOKEN" \
   -i 127.0.0.1 -p "${RASA_PORT:-5005}" \
   --model "$model" \

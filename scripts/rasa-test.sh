@@ -9,4 +9,4 @@ if ! compgen -G "tests/test_*.yml" >/dev/null; then echo "no Rasa test stories y
 stories_dir="$(mktemp -d)"
 trap 'rm -rf "$stories_dir"' EXIT
 cp tests/test_*.yml "$stories_dir"/
-.venv/engine/bin/rasa test core --model models/helpdesk.tar.gz --stories "$stories_dir" --out results/core --fail-on-prediction-errors --quiet
+.venv/engine/bin/python -m ops.rasa_cli test core --model models/helpdesk.tar.gz --stories "$stories_dir" --out results/core --fail-on-prediction-errors --quiet

@@ -15,7 +15,7 @@ run_pytest() {  # pytest exits 5 when a suite has no tests yet: that is not a fa
 
 if [ -f domain.yml ] && [ -f config.yml ]; then
   echo "== engine env: rasa data validate"
-  .venv/engine/bin/rasa data validate --fail-on-warnings --quiet
+  .venv/engine/bin/python -m ops.rasa_cli data validate --fail-on-warnings --quiet
   echo "== engine env: train (skipped when nothing changed)"
   scripts/train.sh
   echo "== engine env: rasa test (test stories in tests/)"

@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
 mkdir -p models
-.venv/engine/bin/rasa train --quiet --out models --fixed-model-name helpdesk --num-threads 2 "$@"
+.venv/engine/bin/python -m ops.rasa_cli train --quiet --out models --fixed-model-name helpdesk --num-threads 2 "$@"
