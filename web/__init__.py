@@ -1,13 +1,16 @@
-"""Web room of the gateway: the embeddable chat widget (/widget/widget.js), its vendored runtime
-(socket.io client from npm, installed into web/node_modules by `npm ci --prefix web`), and a demo
-help page at / that embeds it like any portal page would."""
+"""Web room of the gateway: the embeddable chat widget (/widget/widget.js, served with its texts from
+web/catalogue/ in place), its vendored runtime (socket.io client from npm, installed into
+web/node_modules by `npm ci --prefix web`), and a demo help page at / that embeds it like any portal
+page would. The facts in both (code lifetime, S11 contacts) come from kernel.facts."""
 from __future__ import annotations
 
 import pathlib
 
-from flask import Blueprint, Flask, abort, render_template, send_from_directory
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, send_from_directory
 
 from gateway import settings_of
+from kernel.facts import text_params
+from web.texts import all_widget_texts, as_script
 
 HERE = pathlib.Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -19,19 +22,33 @@ VENDOR = {
 bp = Blueprint("web", __name__, template_folder="templates")
 
 
+TEXTS_MARKER = "/*WIDGET_TEXTS*/{}"
+
+
 @bp.get("/")
 def demo_page():
-    from flask import current_app
-
     settings = settings_of(current_app)
-    return render_template("web/demo.html", rasa_url=settings.rasa_url)
+    return render_template("web/demo.html", rasa_url=settings.rasa_url, facts=current_app.extensions["web_facts"])
 
 
 @bp.get("/widget/<any('widget.js', 'widget.css'):name>")
 def widget_asset(name: str):
-    response = send_from_directory(STATIC, name, max_age=300)
+    if name == "widget.js":
+        response = Response(current_app.extensions["web_widget_js"], mimetype="application/javascript")
+        response.cache_control.public = True
+        response.cache_control.max_age = 300
+    else:
+        response = send_from_directory(STATIC, name, max_age=300)
     response.headers["Access-Control-Allow-Origin"] = "*"  # embeddable on other sites
     return response
+
+
+def widget_script(env=None) -> str:
+    """widget.js with every language's texts (facts filled in from ``env``, default os.environ) in place."""
+    source = (STATIC / "widget.js").read_text(encoding="utf-8")
+    if source.count(TEXTS_MARKER) != 1:
+        raise RuntimeError(f"web/static/widget.js must hold the marker {TEXTS_MARKER} exactly once")
+    return source.replace(TEXTS_MARKER, as_script(all_widget_texts(env)))
 
 
 @bp.get("/widget/vendor/<name>")
@@ -45,4 +62,7 @@ def vendor_asset(name: str):
 
 
 def init_app(app: Flask) -> None:
+    """Mount the widget and the demo page; the texts are built (and a bad CODE_TTL_DAYS refused) here, at start."""
+    app.extensions["web_widget_js"] = widget_script()
+    app.extensions["web_facts"] = text_params("hu")
     app.register_blueprint(bp)

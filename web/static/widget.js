@@ -26,48 +26,9 @@
   var storageKey = data.storageKey || "hdw-state-v1";
   var MAX_HISTORY = 200;
 
-  var TEXT = {
-    hu: {
-      launcher: "Segítség – csevegés", title: "Ügyfélkapu segítség", other: "English", otherLabel: "Switch to English",
-      close: "Bezárás", closeLabel: "Csevegés bezárása", input: "Üzenet", placeholder: "Írja ide a kérdését…", send: "Küldés",
-      you: "Ön", bot: "Asszisztens", agent: "Ügyintéző", log: "Beszélgetés",
-      connecting: "Kapcsolódás…", withBot: "Az asszisztenssel beszél.",
-      offline: "Nincs kapcsolat. Az üzeneteit elküldjük, amint helyreáll.",
-      waiting: function (ref, pos) { return "Ügyintézőre vár (ügyszám: " + ref + ")" + (pos ? ", sorszám: " + pos : "") + "."; },
-      joined: function (name) { return "Ügyintéző csatlakozott: " + name + "."; },
-      withAgent: function (name) { return "Ügyintézővel beszél: " + name + "."; },
-      back: "Ismét az asszisztenssel beszél.",
-      typing: "Az asszisztens ír…",
-      intro: "Üdvözöljük! Írja le röviden, miben segíthetünk (például: „nem jött meg az aktiváló kód”).",
-      warn: "Ez jelszónak vagy aktiváló kódnak tűnik. Jelszót és kódot soha ne írjon be a csevegésbe – sem az asszisztensnek, sem ügyintézőnek. Elküldi mégis?",
-      sendAnyway: "Mégis elküldöm", edit: "Javítom",
-      formIntro: "Az ügyintéző új kódot kér Önnek. Adja meg a felhasználónevét és a regisztrációkor megadott e-mail-címét – ezeket az ügyintéző nem látja. A kód csak a nyilvántartott címre megy.",
-      username: "Felhasználónév", email: "E-mail-cím", requestCode: "Új kód kérése",
-      codeRequested: "Köszönjük. Ha az adatok egyeznek, az új kódot elküldtük a nyilvántartott e-mail-címre; 5 napig érvényes.",
-      unavailable: "A csevegés most nem érhető el. Hívja az ügyfélvonalat: 189 (külföldről +36 1 371 9300).",
-      pending: "küldésre vár", sent: "elküldve"
-    },
-    en: {
-      launcher: "Help – chat", title: "Ügyfélkapu help", other: "Magyar", otherLabel: "Váltás magyarra",
-      close: "Close", closeLabel: "Close the chat", input: "Message", placeholder: "Type your question…", send: "Send",
-      you: "You", bot: "Assistant", agent: "Agent", log: "Conversation",
-      connecting: "Connecting…", withBot: "You are talking to the assistant.",
-      offline: "No connection. Your messages will be sent as soon as it is back.",
-      waiting: function (ref, pos) { return "Waiting for an agent (case " + ref + ")" + (pos ? ", position " + pos : "") + "."; },
-      joined: function (name) { return "An agent has joined: " + name + "."; },
-      withAgent: function (name) { return "You are talking to an agent: " + name + "."; },
-      back: "You are talking to the assistant again.",
-      typing: "The assistant is typing…",
-      intro: "Welcome! Tell us briefly how we can help (for example: \"my activation code never arrived\").",
-      warn: "This looks like a password or an activation code. Never type a password or code into the chat – not to the assistant, not to an agent. Send it anyway?",
-      sendAnyway: "Send anyway", edit: "Edit",
-      formIntro: "The agent is requesting a new code for you. Enter your username and the e-mail address you gave at registration – the agent cannot see them. The code only goes to the address on file.",
-      username: "Username", email: "E-mail address", requestCode: "Request a new code",
-      codeRequested: "Thank you. If the details match, a new code has been sent to the address on file; it is valid for 5 days.",
-      unavailable: "The chat is not available right now. Call the customer line: 189 (from abroad +36 1 371 9300).",
-      pending: "waiting to be sent", sent: "sent"
-    }
-  };
+  // The texts of every language (web/catalogue/*.yml with the facts of the letter filled in): the
+  // gateway puts them in place of the marker when it serves this file.
+  var TEXT = /*WIDGET_TEXTS*/{};
 
   // --- state (persisted) ------------------------------------------------------------------------
   function newId() {
@@ -83,7 +44,11 @@
     if (state.history.length > MAX_HISTORY) state.history = state.history.slice(-MAX_HISTORY);
     try { localStorage.setItem(storageKey, JSON.stringify(state)); } catch (e) { /* private mode: keep in memory */ }
   }
-  function t(key) { return TEXT[state.lang][key]; }
+  function t(key, values) {  // the text `key` in the chat's language, {placeholders} filled from values
+    return String(TEXT[state.lang][key]).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && values[name] !== undefined && values[name] !== null ? String(values[name]) : all;
+    });
+  }
 
   // --- DOM ----------------------------------------------------------------------------------------
   var css = document.createElement("link");
@@ -203,8 +168,8 @@
   var connection = "connecting";
   function renderState() {
     var h = state.handoff, text, agentMode = false;
-    if (h && h.agent) { text = t("withAgent")(h.agent); agentMode = true; }
-    else if (h) text = t("waiting")(h.reference, h.position);
+    if (h && h.agent) { text = t("withAgent", { name: h.agent }); agentMode = true; }
+    else if (h) text = t(h.position ? "waitingAt" : "waiting", { reference: h.reference, position: h.position });
     else if (connection === "up") text = t("withBot");
     else if (connection === "offline") text = t("offline");
     else if (connection === "failed") text = t("unavailable");
@@ -379,7 +344,7 @@
       if (ev.status === "closed" || ev.status === "handed_back") return endHandoff();
       h.agent = ev.status === "claimed" ? ev.agent : null; h.position = ev.position; h.reference = ev.reference;
     } else if (name === "agent_joined") {
-      h.agent = ev.text || ev.agent; add({ kind: "system", text: t("joined")(h.agent) });
+      h.agent = ev.text || ev.agent; add({ kind: "system", text: t("joined", { name: h.agent }) });
     } else if (name === "message" && ev.sender === "agent") {
       add({ kind: "agent", text: ev.text, name: ev.agent, at: ev.at });
     } else if (name === "message" && ev.sender === "user") {
