@@ -3,7 +3,6 @@ check, says ready with the addresses a person needs, then stays up (honcho stops
 any process exits)."""
 from __future__ import annotations
 
-import os
 import pathlib
 import signal
 import socket
@@ -12,25 +11,24 @@ import time
 
 import httpx
 
+from kernel.settings import EnvReader, SettingsError
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name) or default
-
-
-def health_checks() -> dict[str, str]:
+def health_checks(read: EnvReader) -> dict[str, str]:
     """Process name -> health URL (http://...) or tcp://host:port, for the processes we know."""
     return {
-        "mail": f"tcp://127.0.0.1:{_env('SMTP_PORT', '1025')}",
-        "credentials": f"http://{_env('CREDENTIALS_HOST', '127.0.0.1')}:{_env('CREDENTIALS_PORT', '8001')}/healthz",
-        "rasa": f"http://127.0.0.1:{_env('RASA_PORT', '5005')}/",
-        "actions": f"http://127.0.0.1:{_env('ACTION_SERVER_PORT', '5055')}/health",
-        "gateway": f"http://{_env('GATEWAY_HOST', '127.0.0.1')}:{_env('GATEWAY_PORT', '8000')}/healthz",
+        "mail": f"tcp://127.0.0.1:{read.port('SMTP_PORT', 1025)}",
+        "credentials": f"http://{read.host('CREDENTIALS_HOST', '127.0.0.1')}:{read.port('CREDENTIALS_PORT', 8001)}/healthz",
+        "rasa": f"http://127.0.0.1:{read.port('RASA_PORT', 5005)}/",
+        "actions": f"http://127.0.0.1:{read.port('ACTION_SERVER_PORT', 5055)}/health",
+        "gateway": f"http://{read.host('GATEWAY_HOST', '127.0.0.1')}:{read.port('GATEWAY_PORT', 8000)}/healthz",
     }
 
 
 def procfile_names(path: pathlib.Path = ROOT / "Procfile") -> list[str]:
+    """The process names of the Procfile."""
     names = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if ":" in line and not line.lstrip().startswith("#"):
@@ -39,6 +37,7 @@ def procfile_names(path: pathlib.Path = ROOT / "Procfile") -> list[str]:
 
 
 def answers(target: str) -> bool:
+    """Whether ``target`` (http(s) URL or tcp://host:port) answers its health check now."""
     if target.startswith("tcp://"):
         host, port = target[6:].rsplit(":", 1)
         try:
@@ -52,8 +51,18 @@ def answers(target: str) -> bool:
         return False
 
 
-def main(timeout: float = float(os.environ.get("READY_TIMEOUT_SECONDS", "300"))) -> int:
-    checks = {n: u for n, u in health_checks().items() if n in procfile_names()}
+def main() -> int:
+    """Wait for every process, print ready and the addresses, then stay up; 1 when one never answers."""
+    read = EnvReader()
+    timeout = read.number("READY_TIMEOUT_SECONDS", 300.0, 1.0, 3600.0)
+    checks = {n: u for n, u in health_checks(read).items() if n in procfile_names()}
+    mail_dir = read.get("MAIL_SINK_DIR", "var/mail")
+    try:
+        read.raise_errors(SettingsError, "bad settings")
+    except SettingsError as exc:
+        print(f"NOT READY: {exc}", flush=True)
+        return 1
+    gateway_port = read.port("GATEWAY_PORT", 8000)  # read above without complaint
     pending = dict(checks)
     deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
@@ -65,11 +74,11 @@ def main(timeout: float = float(os.environ.get("READY_TIMEOUT_SECONDS", "300")))
     if pending:
         print(f"NOT READY after {timeout:.0f}s: {', '.join(sorted(pending))}", flush=True)
         return 1
-    gw = f"http://127.0.0.1:{_env('GATEWAY_PORT', '8000')}"
+    gw = f"http://127.0.0.1:{gateway_port}"
     print("ready: " + ", ".join(sorted(checks)), flush=True)
     if "gateway" in checks:
         print(f"  web chat demo: {gw}/   agent console: {gw}/agents/   phone line: {gw}/voice/incoming", flush=True)
-    print(f"  mail sink: {_env('MAIL_SINK_DIR', 'var/mail')}/*.eml   stop everything: Ctrl-C", flush=True)
+    print(f"  mail sink: {mail_dir}/*.eml   stop everything: Ctrl-C", flush=True)
     signal.pause() if hasattr(signal, "pause") else time.sleep(10**9)
     return 0
 

@@ -32,6 +32,7 @@ import httpx
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.benchdoc import write_section  # noqa: E402 (needs ROOT on sys.path)
 from tests.fixtures.ports import free_port, wait_for_http  # noqa: E402
 
 SECTION = "Agent replies"
@@ -178,9 +179,8 @@ def widget_latencies(url: str, client: httpx.Client, csrf: str, esc: dict, conve
     return out
 
 
-def write_section(results: dict, n: int) -> None:
-    path = ROOT / "docs" / "BENCHMARKS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+def section_of(results: dict, n: int) -> str:
+    """The "## Agent replies" section of docs/BENCHMARKS.md for ``results``."""
     rows = "\n".join(
         f"| {name} | {len(values)} | {percentile(values, 50):.1f} | {percentile(values, 99):.1f} | {max(values):.1f} |"
         for name, values in results.items())
@@ -193,9 +193,7 @@ def write_section(results: dict, n: int) -> None:
         f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')} (machine shared with other work).\n\n"
         "| path | replies | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|\n" + rows + "\n"
     )
-    pattern = re.compile(rf"^## {re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    return section
 
 
 def main() -> int:
@@ -208,7 +206,7 @@ def main() -> int:
     for name, values in results.items():
         print(f"{name}: n={len(values)} p50={percentile(values, 50):.1f} ms p99={percentile(values, 99):.1f} ms")
     if not args.no_write:
-        write_section(results, args.n)
+        write_section(ROOT / "docs" / "BENCHMARKS.md", SECTION, section_of(results, args.n))
     return 0
 
 

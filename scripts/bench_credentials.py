@@ -32,6 +32,9 @@ import httpx
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts.benchdoc import write_section  # noqa: E402 (needs ROOT on sys.path)
+
 SERVICE = "bench-service-token-0123456789abcdef"
 ADMIN = "bench-office-token-0123456789abcdef"
 PASSWORD = "a long benchmark passphrase"
@@ -199,7 +202,7 @@ def main() -> int:
     table = render(rows, n, args.database_url)
     print(table)
     if args.write:
-        write_section(args.write, table)
+        write_section(args.write, "Credentials backend", table)
         print(f"written to {args.write}")
     return 0
 
@@ -232,18 +235,6 @@ def render(rows: list[tuple], n: int, database_url: str | None) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def write_section(path: pathlib.Path, section: str) -> None:
-    """Replace (or append) only the "## Credentials backend" section of the file."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(r"^## Credentials backend\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

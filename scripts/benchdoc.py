@@ -1,5 +1,5 @@
-"""Writing one ``## section`` of docs/BENCHMARKS.md, shared by the benchmark scripts
-(scripts/bench_bot.py, scripts/bench_ivr.py, scripts/nlu_crossval.py)."""
+"""Writing one ``## section`` of docs/BENCHMARKS.md, shared by every benchmark script (scripts/bench_*.py,
+scripts/nlu_crossval.py)."""
 from __future__ import annotations
 
 import datetime as dt
