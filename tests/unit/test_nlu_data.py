@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import pathlib
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import pytest
 import yaml
+
+from kernel.fields import fold_accents
 
 NLU_DIR = pathlib.Path(__file__).resolve().parents[2] / "data" / "nlu"
 
@@ -55,14 +56,9 @@ class Example:
     text: str
 
 
-def strip_accents(text: str) -> str:
-    """Drop diacritics: 'jelszó' -> 'jelszo'."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
 def normalise(text: str) -> str:
-    """Lowercase, no accents, punctuation and whitespace collapsed: the duplicate key."""
-    return " ".join(re.sub(r"[\W_]+", " ", strip_accents(text.lower())).split())
+    """Lowercase, no accents (the kernel's folding), punctuation and whitespace collapsed: the duplicate key."""
+    return " ".join(re.sub(r"[\W_]+", " ", fold_accents(text)).split())
 
 
 def plain_text(raw: str) -> str:
