@@ -11,7 +11,7 @@ Measures, on this machine:
   English), each conversation four turns long;
 - RSS (VmRSS and peak VmHWM from /proc/<pid>/status) of the Rasa and action server processes.
 Writes the section "Assistant" of docs/BENCHMARKS.md (other sections are kept).
-Targets (issue 3): p50 ≤ 50 ms and p99 ≤ 150 ms on this 2-core machine.
+Targets: p50 ≤ 50 ms and p99 ≤ 150 ms on a 2-core machine.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Checks on the NLU training data in data/nlu/*.yml (issue 3, bot-contract.md).
+"""Checks on the NLU training data (data/nlu/*.yml): shape, annotations, both languages, no duplicates.
 
 Language of an example: the `metadata: {language: hu|en}` of its intent block when given (Rasa 3
 allows several blocks of one intent, each with its own metadata); otherwise `guess_language`, a
