@@ -6,7 +6,6 @@ a daemon thread inside the gunicorn worker process (started in its ``post_worker
 office CLI (same as ``flask --app credentials office ...``)."""
 from __future__ import annotations
 
-import os
 import sys
 
 from credentials.settings import CredentialsSettings, SettingsError
@@ -34,14 +33,13 @@ def serve(settings: CredentialsSettings) -> int:
 
     if not migrate(settings):
         return 1
-    threads = int(os.environ.get("CREDENTIALS_THREADS", "16"))
 
     class _Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{settings.host}:{settings.port}")
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("workers", 1)
-            self.cfg.set("threads", threads)
+            self.cfg.set("threads", settings.threads)
             self.cfg.set("timeout", 60)
             self.cfg.set("accesslog", "-")
             self.cfg.set("post_worker_init", _start_outbox)

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Callable
 
-from credentials.domain.model import utcnow
 from credentials.domain.ports import ClaimedMail, UnitOfWork
 from credentials.mail import compose, smtp
 from credentials.services import Toolkit
+from kernel.clock import utcnow
 
 log = logging.getLogger("credentials.outbox")
 

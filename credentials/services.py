@@ -17,8 +17,7 @@ from credentials.domain import login as login_rules
 from credentials.domain import model
 from credentials.domain.codes import canonical_code, generate_code
 from credentials.domain.exceptions import AccountNotFound, ActivationFailed, LoginFailed, PasswordRejected, UsernameTaken
-from credentials.domain.masking import mask_email, mask_username
-from credentials.domain.model import Account, ActivationCode, code_lifetime, utcnow
+from credentials.domain.model import Account, ActivationCode, code_lifetime
 from credentials.domain.names import (email_key, joined_name_keys, name_key, required_text, username_key,
                                       validate_channel, validate_email, validate_language, validate_legal_name,
                                       validate_username)
@@ -26,6 +25,8 @@ from credentials.domain.passwords import PasswordPolicy
 from credentials.domain.ports import MailRecord, NameKeys, UnitOfWork
 from credentials.security import CodeHasher, OutboxCipher, PasswordHasher
 from credentials.settings import CredentialsSettings
+from kernel.clock import utcnow
+from kernel.privacy import mask_email, mask_username
 
 RECENT_FAILURES_WINDOW = timedelta(days=30)
 RATE_WINDOW = timedelta(hours=1)

@@ -10,18 +10,18 @@ import secrets
 from dataclasses import dataclass
 from typing import Mapping
 
-from kernel.settings import EnvReader
 from credentials.mail.smtp import SmtpSettings, SmtpSettingsError
+from kernel.facts import CODE_TTL_DAYS_DEFAULT, CODE_TTL_DAYS_RANGE
+from kernel.settings import EnvReader, SettingsError
 
-
-class SettingsError(ValueError):
-    """One or more settings are bad; the message names each one."""
+__all__ = ["CredentialsSettings", "SettingsError"]
 
 
 @dataclass(frozen=True)
 class CredentialsSettings:
     host: str
     port: int
+    threads: int
     database_url: str
     service_token: str
     admin_token: str
@@ -58,10 +58,11 @@ class CredentialsSettings:
         settings = cls(
             host=read.get("CREDENTIALS_HOST", "127.0.0.1"),
             port=read.port("CREDENTIALS_PORT", 8001),
+            threads=read.integer("CREDENTIALS_THREADS", 16, 1, 256),
             database_url=database_url,
             service_token=service_token,
             admin_token=admin_token,
-            code_ttl_days=read.integer("CODE_TTL_DAYS", 5, 1, 90),
+            code_ttl_days=read.integer("CODE_TTL_DAYS", CODE_TTL_DAYS_DEFAULT, *CODE_TTL_DAYS_RANGE),
             # NIST SP 800-63B: never below 8; and 64 must always be accepted.
             password_min_length=read.integer("PASSWORD_MIN_LENGTH", 15, 8, 64),
             login_lockout_threshold=read.integer("CREDENTIALS_LOCKOUT_THRESHOLD", 10, 3, 100),

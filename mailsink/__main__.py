@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 
-from mailsink.masking import AddressMaskingFilter
+from kernel.privacy import MaskingLogFilter
 from mailsink.reader import list_lines, show_text
 from mailsink.server import serve
 from mailsink.settings import SettingsError, SinkSettings
@@ -16,7 +16,7 @@ from mailsink.store import MailStore
 def _configure_logging() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(AddressMaskingFilter())
+    handler.addFilter(MaskingLogFilter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     # aiosmtpd logs every command line (addresses included) at INFO: keep only its warnings.
     logging.getLogger("mail.log").setLevel(logging.WARNING)

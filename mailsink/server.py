@@ -8,8 +8,8 @@ import uuid
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from kernel.privacy import mask_email
 from mailsink.faults import RefusalRule, refusal_for
-from mailsink.masking import mask_address
 from mailsink.settings import SinkSettings
 from mailsink.store import MailStore
 
@@ -27,7 +27,7 @@ class SinkHandler:
                           address: str, rcpt_options: list[str]) -> str:
         rule = refusal_for(self.refusals, address, "rcpt")
         if rule is not None:
-            log.info("refused recipient %s at RCPT with %d (fault rule)", mask_address(address), rule.code)
+            log.info("refused recipient %s at RCPT with %d (fault rule)", mask_email(address), rule.code)
             return rule.reply(address)
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -36,7 +36,7 @@ class SinkHandler:
         for recipient in envelope.rcpt_tos:
             rule = refusal_for(self.refusals, recipient, "data")
             if rule is not None:
-                log.info("refused message to %s after DATA with %d (fault rule)", mask_address(recipient), rule.code)
+                log.info("refused message to %s after DATA with %d (fault rule)", mask_email(recipient), rule.code)
                 return rule.reply(recipient)
         raw = envelope.original_content or b""
         mail_from = envelope.mail_from or ""
@@ -49,7 +49,7 @@ class SinkHandler:
             log.error("could not store message %s: %s", queue_id, exc.strerror or type(exc).__name__)
             return "451 4.3.0 Could not store the message, try again later"
         for rcpt, path in zip(envelope.rcpt_tos, paths):
-            log.info("stored message %s for %s (%d bytes) as %s", queue_id, mask_address(rcpt), len(raw), path.name)
+            log.info("stored message %s for %s (%d bytes) as %s", queue_id, mask_email(rcpt), len(raw), path.name)
         return f"250 2.0.0 OK queued as {queue_id}"
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 import pathlib
 from dataclasses import dataclass
 
-from kernel.settings import EnvReader
+from kernel.settings import EnvReader, SettingsError
 from mailsink.faults import FaultRuleError, RefusalRule, parse_refusal_rules
 
-
-class SettingsError(ValueError):
-    """One or more settings are bad; the message names each one."""
+__all__ = ["SettingsError", "SinkSettings"]
 
 
 @dataclass(frozen=True)

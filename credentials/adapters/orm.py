@@ -99,7 +99,7 @@ class AuditRow(Base):
 
 
 class OutboxRow(Base):
-    """A mail waiting to be sent. ``to_address`` is the one place an address is stored in full (it is
+    """A mail waiting to be sent. ``to_address`` is the address it was queued for, in full (it is
     needed to send); ``payload`` holds what a code mail needs, the code included, encrypted, and is
     wiped once the mail has been handed over or refused for good."""
 

@@ -1,19 +1,15 @@
 """Domain exceptions; the HTTP layer maps each to one status code (credentials/api/errors.py)."""
 from __future__ import annotations
 
+from kernel.fields import FieldError
+
 
 class CredentialsError(Exception):
     """Base of every domain refusal."""
 
 
-class InvalidField(CredentialsError):
-    """A request field is missing or malformed; ``field`` names it."""
-
-    def __init__(self, field: str, message: str, *, missing: bool = False) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-        self.missing = missing
+class InvalidField(CredentialsError, FieldError):
+    """A request field is missing or malformed (a kernel.fields rule or the backend's own); ``field`` names it."""
 
 
 class UsernameTaken(CredentialsError):

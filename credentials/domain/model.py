@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 PENDING, ACTIVE, LOCKED = "pending", "active", "locked"
 WRONG_CODE_LIMIT = 5
@@ -18,10 +18,6 @@ WRONG_PASSWORD = "wrong_password"
 LOCKED_REASON = "locked"
 LOGIN_REASONS = (UNKNOWN_USERNAME, USERNAME_LOOKS_LIKE_LEGAL_NAME, CODE_USED_AS_PASSWORD, NOT_ACTIVATED,
                  CODE_EXPIRED, WRONG_PASSWORD, LOCKED_REASON)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """The shape of one language's mail texts; the texts themselves live in texts_hu.py and texts_en.py.
 
 Every text is plain text with ``string.Template`` placeholders ($legal_name, $expiry, ...); compose.py
-fills them and escapes the result for the HTML part, so no text here may contain markup.
+fills them and escapes the result for the HTML part, so no text here may contain markup. Facts of the
+letter come from kernel.facts.text_params: $days (CODE_TTL_DAYS) and the S11 contacts ($phone,
+$phone_abroad, $contact_email, $contact_web).
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ class MailTexts:
     never_password: str
     not_you_code: str
     help_title: str
-    help_lines: tuple[str, ...]
+    help_lines: tuple[Template, ...]  # $phone $phone_abroad $contact_email $contact_web
     footer: str
     notice_subject: dict[str, str]   # kind -> subject
     notice_body: dict[str, tuple[str, ...]]

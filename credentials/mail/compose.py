@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from credentials.mail import texts_en, texts_hu
 from credentials.mail.catalogue import MailTexts
-from credentials.mail.masking import mask_username
+from kernel.facts import text_params
+from kernel.privacy import mask_username
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
 CATALOGUES: dict[str, MailTexts] = {"hu": texts_hu.TEXTS, "en": texts_en.TEXTS}
@@ -58,14 +59,16 @@ def display_code(code: str) -> str:
 
 
 def code_mail(*, language: str, legal_name: str, username_hint: str | None, code: str,
-              expires_at: datetime, reason: Reason, valid_days: int = 5, now: datetime | None = None,
+              expires_at: datetime, reason: Reason, valid_days: int | None = None, now: datetime | None = None,
               message_id: str | None = None, message_id_domain: str = "ugyfelkapu.example") -> EmailMessage:
     """The e-mail carrying a one-time activation code (S2), for a registration or a reset (S8).
 
-    Pass a stable ``message_id`` (e.g. from the outbox row) so a retried send keeps the same
-    Message-ID and receiving systems can drop a duplicate.
+    ``valid_days``: the code lifetime; by default the CODE_TTL_DAYS setting (kernel.facts). Pass a
+    stable ``message_id`` (e.g. from the outbox row) so a retried send keeps the same Message-ID and
+    receiving systems can drop a duplicate.
     """
     texts = texts_for(language)
+    facts = text_params(language, days=valid_days)
     if reason not in texts.code_subject:
         raise ValueError(f"reason must be one of {sorted(texts.code_subject)}, got {reason!r}")
     expiry = format_expiry(expires_at, language)
@@ -78,7 +81,7 @@ def code_mail(*, language: str, legal_name: str, username_hint: str | None, code
         ("para", texts.code_intro[reason]),
         ("para", texts.code_label),
         ("code", shown_code),
-        ("strong", texts.code_validity.substitute(days=valid_days, expiry=expiry)),
+        ("strong", texts.code_validity.substitute(days=facts["days"], expiry=expiry)),
         ("heading", texts.steps_title),
         ("steps", steps),
         *[("para", rule) for rule in texts.code_rules],
@@ -86,7 +89,7 @@ def code_mail(*, language: str, legal_name: str, username_hint: str | None, code
         ("para", texts.keep_username),
         ("para", f"{texts.never_password} {texts.not_you_code}"),
         ("heading", texts.help_title),
-        ("list", list(texts.help_lines)),
+        ("list", _help_lines(texts, facts)),
         ("small", texts.footer),
     ]
     return _message(texts, texts.code_subject[reason], body, now, message_id or make_msgid(domain=message_id_domain))
@@ -96,6 +99,7 @@ def notice_mail(*, language: str, legal_name: str, kind: NoticeKind, now: dateti
                 message_id: str | None = None, message_id_domain: str = "ugyfelkapu.example") -> EmailMessage:
     """A notice after an activation or a reset request: no secret, says what to do if it was not them."""
     texts = texts_for(language)
+    facts = text_params(language, days=0)  # a notice names no code lifetime
     if kind not in texts.notice_subject:
         raise ValueError(f"kind must be one of {sorted(texts.notice_subject)}, got {kind!r}")
     body: list[tuple[str, object]] = [
@@ -105,10 +109,15 @@ def notice_mail(*, language: str, legal_name: str, kind: NoticeKind, now: dateti
         ("list", list(texts.notice_not_you[kind])),
         ("para", texts.never_password),
         ("heading", texts.help_title),
-        ("list", list(texts.help_lines)),
+        ("list", _help_lines(texts, facts)),
         ("small", texts.footer),
     ]
     return _message(texts, texts.notice_subject[kind], body, now, message_id or make_msgid(domain=message_id_domain))
+
+
+def _help_lines(texts: MailTexts, facts: dict[str, str]) -> list[str]:
+    """The S11 contacts, from kernel.facts."""
+    return [line.substitute(facts) for line in texts.help_lines]
 
 
 def _message(texts: MailTexts, subject: str, body: list[tuple[str, object]], now: datetime | None,

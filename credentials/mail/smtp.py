@@ -19,8 +19,8 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Literal
 
+from kernel.privacy import mask_email, mask_emails_in
 from kernel.settings import EnvReader
-from credentials.mail.masking import mask_email, scrub_addresses
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ def _detail(summary: str, reply: bytes | str, to: str) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     text = " ".join(text.split())
     detail = f"{summary}: {text}" if text else summary
-    return scrub_addresses(detail, to)[:_DETAIL_MAX]
+    return mask_emails_in(detail, to)[:_DETAIL_MAX]
 
 
 def _is_address(address: str) -> bool:

@@ -50,10 +50,10 @@ TEXTS = MailTexts(
     not_you_code="If you did not ask for this code, do not use it, and let the help line know.",
     help_title="Help, 24 hours a day, from the government help line:",
     help_lines=(
-        "phone: 189 (free of charge within Hungary)",
-        "from abroad: +36 1 371 9300",
-        "e-mail: 189@ugyfelvonal.hu",
-        "web: www.ugyfelvonal.hu",
+        Template("phone: $phone (free of charge within Hungary)"),
+        Template("from abroad: $phone_abroad"),
+        Template("e-mail: $contact_email"),
+        Template("web: $contact_web"),
     ),
     footer="This message was sent automatically; please do not reply to it.",
     notice_subject={

@@ -49,10 +49,10 @@ TEXTS = MailTexts(
     not_you_code="Ha nem Ön kérte ezt a kódot, ne használja fel, és jelezze az ügyfélvonalon.",
     help_title="Segítség a nap 24 órájában – kormányzati ügyfélvonal:",
     help_lines=(
-        "telefon: 189 (belföldről ingyenes)",
-        "külföldről: +36 1 371 9300",
-        "e-mail: 189@ugyfelvonal.hu",
-        "honlap: www.ugyfelvonal.hu",
+        Template("telefon: $phone (belföldről ingyenes)"),
+        Template("külföldről: $phone_abroad"),
+        Template("e-mail: $contact_email"),
+        Template("honlap: $contact_web"),
     ),
     footer="Ezt a levelet automatikusan küldtük, kérjük, ne válaszoljon rá.",
     notice_subject={

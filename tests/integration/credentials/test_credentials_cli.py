@@ -70,3 +70,11 @@ def test_serve_refuses_bad_settings_naming_each_one(tmp_path):
     done = run([sys.executable, "-m", "credentials", "serve"], env)
     assert done.returncode == 2
     assert "CREDENTIALS_PORT:" in done.stderr and "CODE_TTL_DAYS:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_serve_with_a_bad_thread_count_says_so_in_one_line_and_exits_2(tmp_path):
+    env = credentials_env("sqlite:///x.db", tmp_path, CREDENTIALS_THREADS="many")
+    done = run([sys.executable, "-m", "credentials", "serve"], env)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "CREDENTIALS_THREADS" in line]
+    assert line.strip() == "CREDENTIALS_THREADS: must be a whole number 1-256, got 'many'"

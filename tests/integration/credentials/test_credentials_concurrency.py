@@ -70,7 +70,7 @@ def race_outbox_workers(app, sink) -> None:
         desk.register(f"mailee{n}", email=f"mailee{n}@example.hu")
     backend = app.extensions["credentials"]
     kit = replace(backend.kit, settings=replace(backend.kit.settings, smtp=replace(backend.kit.settings.smtp, port=sink.port)))
-    workers = [OutboxWorker(backend.session_factory, kit) for _ in range(2)]
+    workers = [OutboxWorker(backend.uow, kit) for _ in range(2)]
     barrier = threading.Barrier(2)
     attempted = []
 

@@ -17,7 +17,7 @@ from tests.fixtures.ports import free_port
 def worker_for(app, port: int) -> OutboxWorker:
     backend = app.extensions["credentials"]
     smtp = replace(backend.kit.settings.smtp, port=port, timeout_seconds=2.0)
-    return OutboxWorker(backend.session_factory, replace(backend.kit, settings=replace(backend.kit.settings, smtp=smtp)))
+    return OutboxWorker(backend.uow, replace(backend.kit, settings=replace(backend.kit.settings, smtp=smtp)))
 
 
 def test_code_mail_is_sent_and_its_code_wiped_from_the_outbox(credentials_app, smtp_sink):

@@ -1,7 +1,7 @@
 """The credentials unit tests run on the in-memory unit of work (fake_unit_of_work.py), never on a
-database: ``credentials_app_factory``, ``credentials_app``, ``credentials_client`` and ``desk``
-here replace the database-backed fixtures of tests/fixtures/credentials_services.py, which
-tests/integration/credentials keeps using."""
+database: ``credentials_app_factory`` and ``desk`` here replace the database-backed fixtures of
+tests/fixtures/credentials_services.py (whose ``credentials_app`` and ``credentials_client`` are
+then built by this factory); tests/integration/credentials keeps the database."""
 from __future__ import annotations
 
 import pathlib
@@ -27,17 +27,6 @@ def credentials_app_factory(tmp_path: pathlib.Path):
         return app
 
     return make
-
-
-@pytest.fixture
-def credentials_app(credentials_app_factory):
-    """The backend in-process on an in-memory store (no outbox thread)."""
-    return credentials_app_factory()
-
-
-@pytest.fixture
-def credentials_client(credentials_app):
-    return credentials_app.test_client()
 
 
 @pytest.fixture
