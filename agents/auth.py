@@ -32,8 +32,12 @@ def check_csrf() -> None:
         abort(400, description="Missing or wrong CSRF token; reload the page and try again.")
 
 
-def log_in(account: AgentAccount) -> None:
-    session.clear()  # a fresh session on login: no fixation of a pre-login cookie
+def log_in(account: AgentAccount, keep: tuple[str, ...] = ()) -> None:
+    """A fresh session for ``account`` (no fixation of a pre-login cookie); ``keep`` names harmless
+    keys carried over (the console's language)."""
+    kept = {key: session[key] for key in keep if key in session}
+    session.clear()
+    session.update(kept)
     session["agent_id"] = account.id
     session["seen"] = time.time()
     csrf_token()

@@ -1,5 +1,10 @@
-"""Canned answers of the console, one catalogue per language, for the letter's topics (S3–S11)."""
+"""Canned answers of the console, one catalogue per language, for the letter's topics (S3–S11).
+Facts are placeholders filled from kernel.facts: ``{days}`` (CODE_TTL_DAYS), ``{forum_url}`` (S10),
+``{phone}``, ``{phone_abroad}``, ``{contact_email}``, ``{contact_web}`` (S11)."""
 from __future__ import annotations
+
+from kernel.facts import text_params
+from kernel.fields import LANGUAGES
 
 CANNED: dict[str, dict[str, tuple[str, str]]] = {
     # id: {language: (title, text)}
@@ -15,9 +20,9 @@ CANNED: dict[str, dict[str, tuple[str, str]]] = {
     },
     "code_expired": {
         "hu": ("Lejárt kód (S4)",
-               "Az aktiváló kód 5 napig érvényes. Ha lejárt, bármikor kérhet újat az „Elfelejtett jelszó” menüpontban."),
+               "Az aktiváló kód {days} napig érvényes. Ha lejárt, bármikor kérhet újat az „Elfelejtett jelszó” menüpontban."),
         "en": ("Expired code (S4)",
-               "The activation code is valid for 5 days. If it has lapsed, you can request a new one at any time "
+               "The activation code is valid for {days} days. If it has lapsed, you can request a new one at any time "
                "under the \"Elfelejtett jelszó\" (Forgotten password) menu."),
     },
     "code_not_received": {
@@ -47,10 +52,10 @@ CANNED: dict[str, dict[str, tuple[str, str]]] = {
     },
     "forgot_password": {
         "hu": ("Elfelejtett jelszó (S8)",
-               "Az „Elfelejtett jelszó” menüben új kódot kérhet; e-mailben érkezik, 5 napig érvényes, és ugyanúgy "
+               "Az „Elfelejtett jelszó” menüben új kódot kérhet; e-mailben érkezik, {days} napig érvényes, és ugyanúgy "
                "aktiválni kell, mint az első kódot. A kód önmagában nem ad belépést a portálra."),
         "en": ("Forgotten password (S8)",
-               "Under \"Elfelejtett jelszó\" you can request a new code; it arrives by e-mail, is valid for 5 days "
+               "Under \"Elfelejtett jelszó\" you can request a new code; it arrives by e-mail, is valid for {days} days "
                "and must be activated like the first one. The code alone does not give access to the portal."),
     },
     "forgot_username": {
@@ -70,23 +75,29 @@ CANNED: dict[str, dict[str, tuple[str, str]]] = {
     "forum": {
         "hu": ("Fórum (S10)",
                "Regisztrált felhasználóként használhatja a portál névvel ellátott fórumát (párbeszéd a "
-               "minisztériumokkal és hivatalokkal, nyilvános vita). Súgó: www.magyarorszag.hu/segitseg."),
+               "minisztériumokkal és hivatalokkal, nyilvános vita). Súgó: {forum_url}."),
         "en": ("Forum (S10)",
                "As a registered user you may use the portal's named forum (dialogue with ministries and offices, "
-               "public debate). Help: www.magyarorszag.hu/segitseg."),
+               "public debate). Help: {forum_url}."),
     },
     "contact": {
         "hu": ("Ügyfélvonal (S11)",
-               "A Kormányzati Ügyfélvonal a nap 24 órájában segít: ingyenesen a 189-es számon, külföldről a "
-               "+36 1 371 9300-as számon, e-mailben a 189@ugyfelvonal.hu címen, a weben: www.ugyfelvonal.hu."),
+               "A Kormányzati Ügyfélvonal a nap 24 órájában segít: ingyenesen a {phone}-es számon, külföldről a "
+               "{phone_abroad}-as számon, e-mailben a {contact_email} címen, a weben: {contact_web}."),
         "en": ("Customer line (S11)",
-               "The government customer information centre helps 24 hours a day: toll-free 189, from abroad "
-               "+36 1 371 9300, e-mail 189@ugyfelvonal.hu, web www.ugyfelvonal.hu."),
+               "The government customer information centre helps 24 hours a day: toll-free {phone}, from abroad "
+               "{phone_abroad}, e-mail {contact_email}, web {contact_web}."),
     },
 }
 
 
+def canned_text(canned_id: str, language: str) -> str:
+    """The text of a canned answer in ``language`` (falling back to Hungarian), facts filled in."""
+    lang = language if language in LANGUAGES else "hu"
+    return CANNED[canned_id][lang][1].format(**text_params(lang))
+
+
 def canned_for(language: str) -> list[tuple[str, str, str]]:
     """(id, title, text) in ``language``, falling back to Hungarian."""
-    lang = language if language in ("hu", "en") else "hu"
-    return [(key, texts[lang][0], texts[lang][1]) for key, texts in CANNED.items()]
+    lang = language if language in LANGUAGES else "hu"
+    return [(key, texts[lang][0], canned_text(key, lang)) for key, texts in CANNED.items()]

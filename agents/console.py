@@ -1,29 +1,30 @@
 """The agent console at /agents/: login, the live queue of chat and phone escalations, a claimed
-chat (reply, canned answers, new code, close, hand back), phone call-backs, search, statistics.
-Every agent action writes an AuditEntry."""
+case (reply, canned answers, new code, close, hand back), phone call-backs, search, statistics.
+The operations are use cases (agents/casework.py); views map their results to pages or JSON, in
+the agent's language (agents/texts.py)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import (Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template,
                    request, url_for)
+from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.exceptions import BadRequest, Conflict
 
-from agents import accounts, audit, auth, backends, charts, chat, escalations, stats
-from agents.canned import CANNED, canned_for
+from agents import accounts, audit, auth, casework, charts, chat, escalations, rasa_api, stats, texts
+from agents.canned import canned_for
 from agents.models import OPEN_STATUSES, AgentAccount, Escalation
-from gateway import sessions_of, settings_of
+from gateway import credentials_of, sessions_of, settings_of
 from kernel.clock import as_utc, utcnow
 from kernel.privacy import mask_email
 
 bp = Blueprint("agents_console", __name__, url_prefix="/agents", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
-OUTCOMES = ("solved", "new_code_sent", "referred_to_office", "no_response", "other")
-CALL_LABELS = {"queued": "sorban vár", "connected": "ügyintézővel beszél", "ended": "letette", "in_menu": "a menüben"}
-KIND_LABELS = {"agent_joined": "átvette:", "handed_back": "visszaadva az asszisztensnek:", "closed": "lezárva:",
-               "new_code_form": "új kód űrlap a felhasználónak", "new_code_requested": "a felhasználó új kódot kért",
-               "callback_done": "visszahívás kész:"}
+# The texts the console's script shows itself (agents/static/console.js).
+SCRIPT_TEXTS = ("status_", "call_", "who_", "kind_", "channel_", "claim_button", "open_link", "queue_empty",
+                "queue_waiting_count", "error_generic")
 
 
 @bp.before_request
@@ -58,10 +59,21 @@ def db():
 bp.add_app_template_global(auth.csrf_token, "csrf_token")
 
 
+bp.add_app_template_global(texts.text, "t")
+
+
+@bp.app_template_global()
+def script_texts() -> dict[str, str]:
+    return texts.script_texts(SCRIPT_TEXTS)
+
+
+@bp.app_template_global()
+def console_language() -> str:
+    return texts.agent_language()
+
+
 @bp.app_template_global()
 def csrf_field():
-    from markupsafe import Markup
-
     return Markup(f'<input type="hidden" name="csrf_token" value="{auth.csrf_token()}">')
 
 
@@ -70,7 +82,9 @@ def wait_filter(since: datetime | None) -> str:
     if since is None:
         return ""
     seconds = int((utcnow() - as_utc(since)).total_seconds())
-    return f"{seconds // 60} perc {seconds % 60:02d} mp" if seconds >= 60 else f"{seconds} mp"
+    if seconds >= 60:
+        return texts.text("wait_minutes", minutes=seconds // 60, seconds=f"{seconds % 60:02d}")
+    return texts.text("wait_seconds", seconds=seconds)
 
 
 @bp.app_template_filter("display")
@@ -89,9 +103,9 @@ def login():
             # same words for a wrong name and a wrong password
             audit.record(db(), "login_failed", actor="anonymous")
             db().commit()
-            error = "Hibás felhasználónév vagy jelszó."
+            error = texts.text("login_failed")
         else:
-            auth.log_in(account)
+            auth.log_in(account, keep=(texts.SESSION_KEY,))
             audit.record(db(), "login", agent=account)
             db().commit()
             target = request.args.get("next", "")
@@ -125,7 +139,7 @@ def queue_item(e: Escalation, positions: dict[str, int], calls: dict[str, str] |
         "call": (calls or {}).get(e.id) if e.channel == "phone" else None,
         "id": e.id, "reference": e.reference, "channel": e.channel, "language": e.language,
         "reason": e.reason, "tried": e.tried, "status": e.status,
-        "claimed_by": e.claimed_by.display_name if e.claimed_by else ("telefonon" if e.status == "claimed" else None),
+        "claimed_by": e.claimed_by.display_name if e.claimed_by else (texts.text("claimed_by_phone") if e.status == "claimed" else None),
         "mine": e.claimed_by_id == g.agent.id,
         "waiting_seconds": int((utcnow() - as_utc(e.created_at)).total_seconds()),
         "position": positions.get(e.id), "caller": e.caller_number_masked,
@@ -152,7 +166,7 @@ def positions_of(items: list[Escalation]) -> dict[str, int]:
 def queue():
     items = open_escalations()
     positions, calls = positions_of(items), phone_states(items)
-    return render_template("agents/queue.html", call_labels=CALL_LABELS, items=[queue_item(e, positions, calls) for e in items])
+    return render_template("agents/queue.html", items=[queue_item(e, positions, calls) for e in items])
 
 
 @bp.get("/queue.json")
@@ -166,18 +180,16 @@ def queue_json():
 @bp.post("/escalations/<escalation_id>/claim")
 @auth.login_required
 def claim(escalation_id: str):
-    load(escalation_id)
-    won = escalations.claim(db(), escalation_id, g.agent)
-    wants_json = request.accept_mimetypes.best == "application/json"
-    if not won:
-        message = "Ezt az ügyet közben egy másik ügyintéző vette át."
-        if wants_json:
-            return jsonify(error="already_claimed", message=message), 409
-        flash(message, "error")
+    result = casework.claim(db(), load(escalation_id), g.agent)
+    url = url_for("agents_console.escalation", escalation_id=escalation_id)
+    if request.accept_mimetypes.best == "application/json":
+        if result.ok:
+            return jsonify(status="claimed", url=url)
+        return jsonify(message=texts.text(result.key), **result.extra), result.status
+    if not result.ok:
+        flash(texts.text(result.key), "error")
         return redirect(url_for("agents_console.queue"))
-    if wants_json:
-        return jsonify(status="claimed", url=url_for("agents_console.escalation", escalation_id=escalation_id))
-    return redirect(url_for("agents_console.escalation", escalation_id=escalation_id))
+    return redirect(url)
 
 
 # --- one escalation ----------------------------------------------------------------------------
@@ -187,14 +199,6 @@ def load(escalation_id: str) -> Escalation:
     if escalation is None:
         abort(404, description="No such escalation.")
     return escalation
-
-
-def require_mine(escalation: Escalation) -> None:
-    """Only the agent who claimed an open case may act in it (supervisors too: they claim first)."""
-    if escalation.claimed_by_id != g.agent.id or escalation.status != "claimed":
-        audit.record(db(), "refused", agent=g.agent, escalation_id=escalation.id, endpoint=request.endpoint)
-        db().commit()
-        abort(403, description="This case is not claimed by you.")
 
 
 @bp.get("/escalations/<escalation_id>")
@@ -209,7 +213,7 @@ def escalation(escalation_id: str):
     return render_template(
         "agents/escalation.html", e=e, mine=mine, position=escalations.queue_position(db(), e),
         messages=[chat.message_json(m, names.get(m.agent_id)) for m in messages],
-        canned=canned_for(e.language), outcomes=OUTCOMES, kind_labels=KIND_LABELS,
+        canned=canned_for(e.language), outcomes=casework.OUTCOMES,
         verified=bool((e.diagnosis or {}).get("verified")),
     )
 
@@ -224,106 +228,77 @@ def messages_json(escalation_id: str):
     return jsonify(status=e.status, messages=[chat.message_json(m, names.get(m.agent_id)) for m in items])
 
 
-def done(message: str, escalation_id: str, status: int = 200, **extra):
+def done(result: casework.CaseResult, escalation_id: str):
+    """The one mapping of an operation's result to an answer: JSON for the script, else flash + redirect."""
+    message = texts.text(result.key, **result.params)
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(message=message, **extra), status
-    flash(message, "info" if status < 400 else "error")
+        if result.ok:
+            return jsonify(message=message, **result.extra), result.status
+        return jsonify(message=message, **{"error": result.key, **result.extra}), result.status
+    flash(message, "info" if result.ok else "error")
     return redirect(url_for("agents_console.escalation", escalation_id=escalation_id))
+
+
+def mine(escalation_id: str) -> Escalation:
+    """The case, if the current agent holds it (else 403, audited)."""
+    e = load(escalation_id)
+    try:
+        casework.require_mine(db(), e, g.agent, request.endpoint)
+    except casework.NotYours:
+        abort(403, description="This case is not claimed by you.")
+    return e
+
+
+def resume(conversation_id: str) -> None:
+    rasa_api.resume_conversation(settings_of(current_app), conversation_id)
+
+
+@bp.errorhandler(casework.WrongChannel)
+def wrong_channel(exc: casework.WrongChannel):
+    return current_app.handle_http_exception(BadRequest(description=str(exc)))
+
+
+@bp.errorhandler(casework.NotACallback)
+def not_a_callback(exc: casework.NotACallback):
+    return current_app.handle_http_exception(Conflict(description=str(exc)))
 
 
 @bp.post("/escalations/<escalation_id>/reply")
 @auth.login_required
 def reply(escalation_id: str):
-    e = load(escalation_id)
-    require_mine(e)
-    if e.channel != "chat":
-        abort(400, description="Phone cases have no chat.")
-    canned_id = request.form.get("canned") or None
-    text = (request.form.get("text") or "").strip()
-    if canned_id:
-        if canned_id not in CANNED:
-            abort(400, description="Unknown canned answer.")
-        text = text or CANNED[canned_id][e.language][1]
-    if not text:
-        return done("Üres üzenetet nem küldünk.", e.id, 400)
-    message = chat.post_agent_message(db(), e, g.agent, text, canned_id)
-    return done("Elküldve.", e.id, 200, id=message.id)
+    e = mine(escalation_id)
+    result = casework.reply(db(), e, g.agent, request.form.get("text") or "", request.form.get("canned") or None)
+    return done(result, e.id)
 
 
 @bp.post("/escalations/<escalation_id>/new-code")
 @auth.login_required
 def new_code(escalation_id: str):
-    """Chat: ask the user's widget for username + e-mail (the agent never sees them). Phone: the agent
-    types what the caller says; the backend sends the code only to the address on file (S5, S8)."""
-    e = load(escalation_id)
-    require_mine(e)
-    if e.channel == "chat":
-        chat.add_event(db(), e, "new_code_form", agent=g.agent)
-        audit.record(db(), "new_code_form_sent", agent=g.agent, escalation_id=e.id)
-        db().commit()
-        return done("A felhasználó űrlapot kapott az új kód kéréséhez.", e.id)
-    username = (request.form.get("username") or "").strip()
-    email = (request.form.get("email") or "").strip()
-    if not username or "@" not in email:
-        return done("Adja meg a felhasználónevet és az e-mail-címet, ahogy a hívó mondja.", e.id, 400)
-    try:
-        backends.request_new_code(settings_of(current_app), username, email, source=f"agent:{e.reference}")
-    except backends.BackendUnavailable:
-        audit.record(db(), "new_code_failed", agent=g.agent, escalation_id=e.id)
-        db().commit()
-        return done("A háttérrendszer most nem érhető el, próbálja újra.", e.id, 503)
-    except ValueError as exc:
-        return done(f"Hibás adat: {exc}.", e.id, 400)
-    audit.record(db(), "new_code_requested", agent=g.agent, escalation_id=e.id, email=mask_email(email))
-    db().commit()
-    return done("Ha az adatok egyeznek, az új kód a nyilvántartott címre megy (5 napig érvényes).", e.id, 202)
+    e = mine(escalation_id)
+    result = casework.send_new_code(db(), e, g.agent, request.form.get("username") or "",
+                                    request.form.get("email") or "", credentials_of(current_app))
+    return done(result, e.id)
 
 
 @bp.post("/escalations/<escalation_id>/close")
 @auth.login_required
 def close(escalation_id: str):
-    e = load(escalation_id)
-    require_mine(e)
-    outcome = request.form.get("outcome", "")
-    if outcome not in OUTCOMES:
-        return done("Válasszon eredményt.", e.id, 400)
-    resumed = True
-    if e.channel == "chat":
-        # The Rasa conversation was paused for the agent; closing must not leave the user with a mute bot.
-        try:
-            backends.resume_conversation(settings_of(current_app), e.conversation_id)
-        except backends.BackendUnavailable:
-            resumed = False
-    escalations.finish(db(), e, g.agent, status="closed", outcome=outcome, kind="closed")
-    return done("Lezárva." if resumed else "Lezárva, de az asszisztenst nem sikerült újraindítani.", e.id)
+    e = mine(escalation_id)
+    return done(casework.close(db(), e, g.agent, request.form.get("outcome", ""), resume), e.id)
 
 
 @bp.post("/escalations/<escalation_id>/hand-back")
 @auth.login_required
 def hand_back(escalation_id: str):
-    e = load(escalation_id)
-    require_mine(e)
-    if e.channel != "chat":
-        abort(400, description="Only chats go back to the assistant.")
-    try:
-        backends.resume_conversation(settings_of(current_app), e.conversation_id)
-    except backends.BackendUnavailable as exc:
-        audit.record(db(), "hand_back_failed", agent=g.agent, escalation_id=e.id, error=str(exc))
-        db().commit()
-        return done("Az asszisztens most nem érhető el; próbálja újra, vagy zárja le az ügyet.", e.id, 503)
-    escalations.finish(db(), e, g.agent, status="handed_back", outcome="handed_back", kind="handed_back")
-    return done("Visszaadva az asszisztensnek.", e.id)
+    e = mine(escalation_id)
+    return done(casework.hand_back(db(), e, g.agent, resume), e.id)
 
 
 @bp.post("/escalations/<escalation_id>/callback-done")
 @auth.login_required
 def callback_done(escalation_id: str):
     e = load(escalation_id)
-    if e.status != "callback":
-        abort(409, description="Not a call-back ticket.")
-    ok = escalations.finish(db(), e, g.agent, status="closed", outcome=request.form.get("outcome") or "called_back",
-                            kind="callback_done")
-    return done("Visszahívás kész." if ok else "Már lezárták.", e.id, 200 if ok else 409)
+    return done(casework.callback_done(db(), e, g.agent, request.form.get("outcome")), e.id)
 
 
 @bp.get("/search")
@@ -334,7 +309,7 @@ def search():
     audit.record(db(), "search", agent=g.agent, query=text[:32], found=bool(found))
     db().commit()
     if found is None:
-        flash("Nincs ilyen ügyszám.", "error")
+        flash(texts.text("reference_not_found"), "error")
         return redirect(url_for("agents_console.queue"))
     return redirect(url_for("agents_console.escalation", escalation_id=found.id))
 
@@ -350,6 +325,14 @@ def statistics():
     db().commit()
     return render_template("agents/stats.html", s=s, charts=charts, hours=[f"{h:02d}" for h in range(24)],
                            mistakes=[(f"{rule} {name}", n) for rule, name, n in s.mistakes])
+
+
+@bp.post("/language")
+def language():
+    """The agent chooses the console's language (kept for this console session)."""
+    texts.choose_language(request.form.get("language", ""))
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/agents/") else url_for("agents_console.queue"))
 
 
 def init_app(app: Flask) -> None:

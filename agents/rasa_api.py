@@ -1,5 +1,5 @@
-"""Typed clients of the services the console calls: the credentials backend (new code, same rules as
-the bot) and Rasa's HTTP API (resume a paused conversation). Every call has a short deadline."""
+"""Rasa's HTTP API as the console needs it: resume a conversation paused for an agent. Every call
+has a short deadline."""
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -11,34 +11,8 @@ from gateway.settings import GatewaySettings
 TIMEOUT = httpx.Timeout(3.0, connect=2.0)
 
 
-class BackendUnavailable(RuntimeError):
-    """The other service did not answer as agreed in time; the console tells the agent to retry."""
-
-
-def request_new_code(settings: GatewaySettings, username: str, email: str, source: str) -> None:
-    """POST /api/v1/reset-requests with channel "agent". The backend answers 202 whatever the account
-    (no enumeration) and sends the code only to the address on file (S4, S5, S8)."""
-    try:
-        r = httpx.post(
-            f"{settings.credentials_url}/api/v1/reset-requests",
-            json={"username": username, "email": email, "channel": "agent", "source": source},
-            headers={"Authorization": f"Bearer {settings.credentials_service_token}"},
-            timeout=TIMEOUT,
-        )
-    except httpx.HTTPError as exc:
-        raise BackendUnavailable(f"credentials backend unreachable: {type(exc).__name__}") from None
-    if r.status_code == 422 or r.status_code == 400:
-        field = _field_of(r)
-        raise ValueError(field or "request")
-    if r.status_code != 202:
-        raise BackendUnavailable(f"credentials backend answered {r.status_code}")
-
-
-def _field_of(r: httpx.Response) -> str | None:
-    try:
-        return r.json().get("field")
-    except ValueError:
-        return None
+class RasaUnavailable(RuntimeError):
+    """Rasa did not answer as agreed in time; the console tells the agent to retry."""
 
 
 HAND_BACK_ACTION = "action_agent_handed_back"
@@ -64,6 +38,6 @@ def _post_to_rasa(url: str, params: dict, body: object) -> None:
     try:
         r = httpx.post(url, params=params, json=body, timeout=TIMEOUT)
     except httpx.HTTPError as exc:
-        raise BackendUnavailable(f"Rasa unreachable: {type(exc).__name__}") from None
+        raise RasaUnavailable(f"Rasa unreachable: {type(exc).__name__}") from None
     if r.status_code != 200:
-        raise BackendUnavailable(f"Rasa answered {r.status_code}")
+        raise RasaUnavailable(f"Rasa answered {r.status_code}")

@@ -16,13 +16,13 @@ import time
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, stream_with_context
 from sqlalchemy import select
 
-from agents import audit, backends, chat, escalations
+from agents import audit, chat, escalations
 from agents.api import contract_error_answer, json_body
 from agents.models import AgentAccount, Escalation
 from agents.notify import changes, escalation_topic
 from agents.service_auth import bearer_token
-from gateway import sessions_of, settings_of
-from kernel.contracts import ContractError
+from gateway import credentials_of, sessions_of, settings_of
+from kernel.contracts import ContractError, NewCodeRequest, Rejected, Unavailable
 from kernel.privacy import mask_email
 
 bp = Blueprint("agents_relay", __name__, url_prefix="/api/v1/chat")
@@ -111,14 +111,16 @@ def new_code(conversation_id: str):
             raise ContractError("'username' is required.", "username")
         if not isinstance(email, str) or "@" not in email or len(email) > 254:
             raise ContractError("'email' must be an e-mail address.", "email")
+        asked = NewCodeRequest(username=username.strip(), email=email.strip(), channel="agent",
+                               source=f"agent-chat:{escalation.reference}")
         try:
-            backends.request_new_code(settings_of(current_app), username.strip(), email.strip(),
-                                      source=f"agent-chat:{escalation.reference}")
-        except backends.BackendUnavailable:
+            credentials_of(current_app).request_new_code(asked)
+        except Unavailable:
             return jsonify(error="backend_unavailable",
                            message="The service is not available right now; please try again shortly."), 503
-        except ValueError as exc:
-            raise ContractError(f"'{exc}' is not valid.", str(exc)) from None
+        except Rejected as exc:
+            field = exc.field or "request"
+            raise ContractError(f"'{field}' is not valid.", field) from None
         audit.record(session, "new_code_requested", actor="user", escalation_id=escalation.id,
                      email=mask_email(email), via="widget")
         chat.add_event(session, escalation, "new_code_requested")

@@ -9,12 +9,13 @@ from typing import Any
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from gateway.credentials_client import CredentialsClient
 from gateway.db import make_engine, make_session_factory
 from gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 
-# Each room exposes ``init_app(app)`` in its package; missing rooms are skipped while they are built.
+# Each room exposes ``init_app(app)`` in its package; a room that cannot be imported is an error.
 ROOMS = ("agents", "ivr", "web")
 
 MAX_BODY_BYTES = 256 * 1024
@@ -38,6 +39,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     app.extensions["gateway_engine"] = engine
     app.extensions["gateway_sessions"] = make_session_factory(engine)
+    app.extensions["gateway_credentials"] = CredentialsClient(settings.credentials_url,
+                                                              settings.credentials_service_token)
 
     @app.get("/healthz")
     def healthz():
@@ -55,14 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return jsonify(error="internal_error", message="Something went wrong on our side."), 500
 
     for room in ROOMS:
-        try:
-            module = importlib.import_module(room)
-        except ModuleNotFoundError as exc:
-            if exc.name != room:
-                raise
-            continue
-        if hasattr(module, "init_app"):
-            module.init_app(app)
+        importlib.import_module(room).init_app(app)
     return app
 
 
@@ -73,3 +69,8 @@ def settings_of(app: Flask) -> GatewaySettings:
 def sessions_of(app: Flask):
     """The sessionmaker bound to this app's database."""
     return app.extensions["gateway_sessions"]
+
+
+def credentials_of(app: Flask) -> CredentialsClient:
+    """This app's client of the credentials backend's new-code call (gateway/credentials_client.py)."""
+    return app.extensions["gateway_credentials"]

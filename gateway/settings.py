@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kernel.settings import EnvReader
+from kernel.settings import EnvReader, SettingsError
 
-
-class SettingsError(ValueError):
-    """One or more settings are bad; the message names each one."""
+__all__ = ["GatewaySettings", "SettingsError"]
 
 
 @dataclass(frozen=True)

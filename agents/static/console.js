@@ -3,11 +3,13 @@
 (function () {
   "use strict";
   var csrf = document.body.getAttribute("data-csrf") || "";
-  var STATUS = { waiting: "várakozik", claimed: "átvette: ", callback: "visszahívás" };
-  var CALL = { queued: "sorban vár", connected: "ügyintézővel beszél", ended: "letette", in_menu: "a menüben" };
-  var WHO = { user: "Felhasználó", system: "—" };
-  var KIND = { agent_joined: "átvette:", handed_back: "visszaadva az asszisztensnek:", closed: "lezárva:",
-    new_code_form: "új kód űrlap a felhasználónak", new_code_requested: "a felhasználó új kódot kért", callback_done: "visszahívás kész:" };
+  // The console's texts in the agent's language (agents/texts/<language>.yml, sent by the page).
+  var TEXTS = JSON.parse(document.body.getAttribute("data-texts") || "{}");
+  function t(key, values) {
+    return (TEXTS[key] || key).replace(/\{(\w+)\}/g, function (_, name) {
+      return values && values[name] !== undefined ? String(values[name]) : "";
+    });
+  }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -24,7 +26,7 @@
   function claimForm(item) {
     var form = el("form", { method: "post", action: item.claim_url, class: "inline" });
     form.appendChild(el("input", { type: "hidden", name: "csrf_token", value: csrf }));
-    form.appendChild(el("button", { type: "submit" }, "Átveszem"));
+    form.appendChild(el("button", { type: "submit" }, t("claim_button")));
     return form;
   }
   function renderQueue(table, items) {
@@ -32,25 +34,25 @@
     var rows = items.map(function (it) {
       var tr = el("tr", { "data-id": it.id });
       var ref = el("td"); ref.appendChild(el("a", { href: it.url }, it.reference)); tr.appendChild(ref);
-      tr.appendChild(el("td", {}, (it.channel === "phone" ? "telefon" : "chat") + (it.caller ? " " + it.caller : "") + (it.call ? " (" + (CALL[it.call] || it.call) + ")" : "")));
+      tr.appendChild(el("td", {}, t("channel_" + it.channel) + (it.caller ? " " + it.caller : "") + (it.call ? " (" + t("call_" + it.call) + ")" : "")));
       tr.appendChild(el("td", {}, it.language));
       var s = it.waiting_seconds; tr.appendChild(el("td", {}, Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2)));
       tr.appendChild(el("td", {}, it.position ? String(it.position) : ""));
       tr.appendChild(el("td", {}, it.reason));
       tr.appendChild(el("td", {}, (it.tried || []).join(", ")));
-      tr.appendChild(el("td", {}, STATUS[it.status] + (it.status === "claimed" ? it.claimed_by || "" : "")));
+      tr.appendChild(el("td", {}, t("status_" + it.status, { name: it.claimed_by || "" })));
       var act = el("td");
-      if (it.status === "waiting") act.appendChild(claimForm(it)); else act.appendChild(el("a", { href: it.url }, "Megnyitás"));
+      if (it.status === "waiting") act.appendChild(claimForm(it)); else act.appendChild(el("a", { href: it.url }, t("open_link")));
       tr.appendChild(act);
       return tr;
     });
-    if (!rows.length) { var tr = el("tr", { class: "empty" }); tr.appendChild(el("td", { colspan: "9" }, "Nincs nyitott ügy.")); rows.push(tr); }
+    if (!rows.length) { var tr = el("tr", { class: "empty" }); tr.appendChild(el("td", { colspan: "9" }, t("queue_empty"))); rows.push(tr); }
     // keep keyboard focus if it sits inside the table
     var focusedId = document.activeElement && document.activeElement.closest("tr") && document.activeElement.closest("tr").getAttribute("data-id");
     body.replaceChildren.apply(body, rows);
     if (focusedId) { var again = body.querySelector('tr[data-id="' + focusedId + '"] button, tr[data-id="' + focusedId + '"] a'); if (again) again.focus(); }
     var status = document.getElementById("queue-status");
-    if (status) { var waiting = items.filter(function (i) { return i.status === "waiting"; }).length; status.textContent = waiting + " várakozó ügy"; }
+    if (status) { var waiting = items.filter(function (i) { return i.status === "waiting"; }).length; status.textContent = t("queue_waiting_count", { count: waiting }); }
   }
   function pollQueue(table) {
     getJSON(table.getAttribute("data-source")).then(function (data) { renderQueue(table, data.items); })
@@ -58,8 +60,8 @@
   }
   function appendMessage(list, m) {
     var li = el("li", { class: m.sender + " " + m.kind, "data-id": String(m.id) });
-    li.appendChild(el("span", { class: "who" }, m.sender === "agent" ? (m.agent || "Ügyintéző") : WHO[m.sender] || ""));
-    li.appendChild(document.createTextNode(" " + (m.kind === "message" ? m.text : (KIND[m.kind] || m.kind) + " " + m.text)));
+    li.appendChild(el("span", { class: "who" }, m.sender === "agent" ? (m.agent || t("who_agent")) : m.sender === "user" ? t("who_user") : "—"));
+    li.appendChild(document.createTextNode(" " + (m.kind === "message" ? m.text : (TEXTS["kind_" + m.kind] || m.kind) + " " + m.text)));
     list.appendChild(li);
   }
   function pollMessages(list) {
@@ -79,7 +81,7 @@
       fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
         headers: { Accept: "application/json", "X-CSRF-Token": csrf } })
         .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
-        .then(function (res) { if (!res.ok) alert(res.body.message || "Hiba"); else if (after) after(); })
+        .then(function (res) { if (!res.ok) alert(res.body.message || t("error_generic")); else if (after) after(); })
         .catch(function () { form.submit(); });
     });
   }
