@@ -73,7 +73,7 @@ def test_sink_log_never_contains_full_address_or_body(smtp_sink_factory):
     sink.wait_for_mail("kiss.pista@")
     sink.stop()
     log = sink.log_text()
-    assert "k***@g***.com" in log and "m***@g***.com" in log
+    assert "ki***@g***.com" in log and "ma***@g***.com" in log
     assert "kiss.pista" not in log and "mailbox.full" not in log and "gmail.com" not in log
     assert "titkos-tartalom-123" not in log
 
