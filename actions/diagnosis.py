@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import conversation_events
+from actions import conversation_events, email_address
 from actions.credentials_client import BackendRejected, BackendUnavailable, CredentialsClient, Diagnosis
 from actions.gateway_client import GatewayClient
 from actions.new_code import backend_channel
@@ -107,8 +107,7 @@ class ActionDiagnose(HelpdeskAction):
             return offer_handoff(dispatcher, "backend_down")
         except BackendRejected:
             dispatcher.utter_message(response="utter_details_rejected")
-            return [SlotSet("username", None), SlotSet("email", None), SlotSet("email_masked", None),
-                    SlotSet("email_confirmed", None)]
+            return [SlotSet("username", None)] + email_address.forget_email()
         said, offer = explain(diagnosis, tracker.get_slot("language") or "hu")
         for response, values in said:
             dispatcher.utter_message(response=response, **values)

@@ -1,22 +1,23 @@
 """Handing the conversation to a person: the offer, the escalation, and the not-understood counter.
 
 A person is offered on request (human_handoff), after two failed understandings in a row, and when
-the backend is down; on yes, action_escalate creates the escalation through the gateway's API
-(docs/ARCHITECTURE.md) and pauses the bot while an agent has the conversation.
+the backend is down. On yes, action_escalate pauses the bot while an agent has the conversation: in
+chat it creates the escalation through the gateway's API (docs/ARCHITECTURE.md); in a phone call it
+hands a :class:`kernel.contracts.HandoffRequest` back to the phone line, which creates the case itself.
 """
 from __future__ import annotations
 
-import re
-from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import email_address
-from actions.gateway_client import Escalation, EscalationRequest, GatewayClient, GatewayUnavailable, TranscriptTurn
+from actions.gateway_client import GatewayClient, GatewayUnavailable
 from actions.safety import HelpdeskAction, offer_handoff
+from kernel.contracts import EscalationRequest, EscalationTicket, HandoffRequest, TranscriptTurn, parse_time
+from kernel.privacy import mask_emails_in
 
 TRANSCRIPT_TURNS = 30
 # What was already tried, in the agent console's words
@@ -29,27 +30,22 @@ TRIED = {
     "action_diagnose": "diagnose",
 }
 _NOT_TOPICS = ("utter_ask_", "utter_offer_", "utter_default", "utter_please_rephrase", "utter_invalid_")
-_TYPED_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 
 
-def _at(timestamp: Any) -> Optional[str]:
+def _at(timestamp: Any) -> Any:
+    """A Rasa event timestamp as ISO 8601 UTC with a ``Z``; None when there is none."""
     if not isinstance(timestamp, (int, float)):
         return None
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def mask_emails(text: str) -> str:
-    """Full e-mail addresses never leave the bot: the agent sees them masked."""
-    return _TYPED_EMAIL.sub(lambda m: email_address.mask(m.group(0).lower()), text)
+    return parse_time(timestamp).replace("+00:00", "Z")
 
 
 def transcript(tracker: Tracker, turns: int = TRANSCRIPT_TURNS) -> List[TranscriptTurn]:
-    """The last user and bot texts (secrets were redacted by bot/ before Rasa stored them)."""
+    """The last user and bot texts, addresses masked (secrets were redacted by bot/ before Rasa stored them)."""
     out = []
     for event in tracker.events:
         kind = event.get("event")
         if kind in ("user", "bot") and event.get("text"):
-            out.append(TranscriptTurn(role=kind, text=mask_emails(str(event["text"])), at=_at(event.get("timestamp"))))
+            out.append(TranscriptTurn(role=kind, text=mask_emails_in(str(event["text"])), at=_at(event.get("timestamp"))))
     return out[-turns:]
 
 
@@ -68,10 +64,8 @@ def tried(tracker: Tracker) -> List[str]:
     return seen
 
 
-def idempotency_key(tracker: Tracker, channel: str) -> str:
-    """Same key for a retried call of the same turn (bot-contract.md / ARCHITECTURE.md)."""
-    if channel == "phone":
-        return f"phone:{tracker.sender_id}"
+def idempotency_key(tracker: Tracker) -> str:
+    """Same key for a retried call of the same chat turn (docs/ARCHITECTURE.md)."""
     turn = sum(1 for e in tracker.events if e.get("event") == "user")
     return f"chat:{tracker.sender_id}:{turn}"
 
@@ -96,8 +90,7 @@ class ActionDeclineOffer(HelpdeskAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_anything_else")
-        return [SlotSet("offer", None), SlotSet("email", None), SlotSet("email_masked", None),
-                SlotSet("email_confirmed", None)]
+        return [SlotSet("offer", None)] + email_address.forget_email()
 
 
 NOT_UNDERSTOOD_ACTIONS = ("action_handle_not_understood", "action_default_fallback")
@@ -158,21 +151,20 @@ class ActionDefaultFallback(ActionHandleNotUnderstood):
 SOCKETIO_INPUT_CHANNELS = ("helpdesk_socketio", "socketio")
 
 
-def handoff_payload(escalation: Escalation) -> Dict[str, str]:
-    """What the widget needs to switch to the gateway's relay (docs/agents.md); the phone line reads it too."""
+def handoff_payload(escalation: EscalationTicket) -> Dict[str, str]:
+    """What the widget needs to switch to the gateway's relay (docs/agents.md)."""
     handoff = {"reference": escalation.reference, "escalation_id": escalation.id}
     if escalation.chat_token:
         handoff["chat_token"] = escalation.chat_token
     return handoff
 
 
-def handoff_message(tracker: Tracker, escalation: Escalation) -> Dict[str, Any]:
-    """The custom payload (`json_message`) carrying the handoff, shaped for the channel that answers.
+def handoff_message(tracker: Tracker, escalation: EscalationTicket) -> Dict[str, Any]:
+    """The custom payload (`json_message`) carrying the handoff, shaped for the chat channel that answers.
 
     Rasa's socket.io output passes a custom payload's keys to python-socketio's ``emit`` as keyword
     arguments, so there it must be ``{"data": {...}}`` (the widget receives ``{"handoff": ...}``);
-    the REST channels (phone line, other chat clients) return it verbatim as ``custom``, where
-    ivr/speech.py reads ``custom["handoff"]``.
+    the REST channel (other chat clients) returns it verbatim as ``custom``.
     """
     handoff = {"handoff": handoff_payload(escalation)}
     if tracker.get_latest_input_channel() in SOCKETIO_INPUT_CHANNELS:
@@ -180,8 +172,23 @@ def handoff_message(tracker: Tracker, escalation: Escalation) -> Dict[str, Any]:
     return handoff
 
 
+def diagnosis_of(tracker: Tracker) -> Dict[str, Any]:
+    """What the agent should know of the account: the login mistake and the backend's summary."""
+    diagnosis: Dict[str, Any] = {}
+    if tracker.get_slot("login_mistake"):
+        diagnosis["login_mistake"] = tracker.get_slot("login_mistake")
+    if isinstance(tracker.get_slot("diagnosis"), dict):
+        diagnosis["backend"] = tracker.get_slot("diagnosis")
+    return diagnosis
+
+
 class ActionEscalate(HelpdeskAction):
-    """Creates the escalation and pauses the bot; on failure gives the help line's contacts (S11)."""
+    """Hands the conversation to a person and pauses the bot; on failure gives the help line's contacts (S11).
+
+    Chat: the escalation is created through the gateway's API and the widget told its reference.
+    Phone: the phone line creates the case itself from the :class:`HandoffRequest` in the answer
+    (with its own transcript of the call) and announces the reference, so the data goes one way.
+    """
 
     def __init__(self, client_factory: Callable[[], GatewayClient] = GatewayClient.from_env) -> None:
         self._client_factory = client_factory
@@ -191,22 +198,21 @@ class ActionEscalate(HelpdeskAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
-        channel = "phone" if tracker.get_slot("channel") == "phone" else "chat"
-        language = "en" if tracker.get_slot("language") == "en" else "hu"
-        diagnosis: Dict[str, Any] = {}
-        if tracker.get_slot("login_mistake"):
-            diagnosis["login_mistake"] = tracker.get_slot("login_mistake")
-        if isinstance(tracker.get_slot("diagnosis"), dict):
-            diagnosis["backend"] = tracker.get_slot("diagnosis")
+        reason = tracker.get_slot("handoff_reason") or "user_asked"
+        diagnosis = diagnosis_of(tracker) or None
+        if tracker.get_slot("channel") == "phone":
+            dispatcher.utter_message(response="utter_handoff_phone")
+            dispatcher.utter_message(json_message=HandoffRequest(reason, tried(tracker), diagnosis).as_payload())
+            return [SlotSet("offer", None), SlotSet("with_agent", True), ConversationPaused()]
         request = EscalationRequest(
-            idempotency_key=idempotency_key(tracker, channel),
-            channel=channel,
+            idempotency_key=idempotency_key(tracker),
+            channel="chat",
             conversation_id=tracker.sender_id,
-            language=language,
-            reason=tracker.get_slot("handoff_reason") or "user_asked",
+            language="en" if tracker.get_slot("language") == "en" else "hu",
+            reason=reason,
             transcript=transcript(tracker),
             tried=tried(tracker),
-            diagnosis=diagnosis or None,
+            diagnosis=diagnosis,
         )
         try:
             escalation = await self._client_factory().create_escalation(request)

@@ -19,6 +19,7 @@ from actions import email_address
 from actions.credentials_client import BackendRejected, BackendUnavailable, CredentialsClient
 from actions.safety import HelpdeskAction, log_failure, offer_handoff
 from actions.usernames import UsernameVerdict, judge
+from kernel.privacy import mask_email
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +73,10 @@ class ValidateNewCodeForm(FormValidationAction):
         """Typed or spoken address, syntax only; a new address always needs a fresh confirmation."""
         # The slot may hold only the part of a spoken address that NLU tagged ("kiss pista"); the
         # whole message is the better source then ("kiss pista kukac gmail pont com").
-        address = email_address.normalise(str(value or "")) or email_address.normalise(latest_text(tracker))
+        address = email_address.address_in(str(value or ""), latest_text(tracker))
         if address is None:
             dispatcher.utter_message(response="utter_invalid_email")
-            return {"email": None, "email_masked": None, "email_confirmed": None}
-        return {"email": address, "email_masked": masked_for(address, tracker), "email_confirmed": None}
+        return {"email": address, **email_address.masked_slots(address), "email_confirmed": None}
 
     def validate_email_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: Dict[str, Any]) -> Dict[str, Any]:
@@ -86,7 +86,7 @@ class ValidateNewCodeForm(FormValidationAction):
         if "email" in tracker.slots_to_validate() and tracker.get_slot("email"):
             # "no, it is anna.k@freemail.hu": the new address was just validated; read it back again.
             return {"email_confirmed": None}
-        return {"email_confirmed": None, "email": None, "email_masked": None}
+        return {"email_confirmed": None, "email": None, **email_address.masked_slots(None)}
 
 
 class ValidateAccountCheckForm(ValidateNewCodeForm):
@@ -94,13 +94,6 @@ class ValidateAccountCheckForm(ValidateNewCodeForm):
 
     def name(self) -> str:
         return "validate_account_check_form"
-
-
-def masked_for(address: str, tracker: Tracker) -> str:
-    """The masked address as the user will read or hear it."""
-    if tracker.get_slot("channel") == "phone":
-        return email_address.mask_spoken(address, tracker.get_slot("language") or "hu")
-    return email_address.mask(address)
 
 
 class ActionRequestNewCode(HelpdeskAction):
@@ -116,7 +109,7 @@ class ActionRequestNewCode(HelpdeskAction):
                   domain: Dict[str, Any]) -> List[EventType]:
         username: Optional[str] = tracker.get_slot("username")
         email: Optional[str] = tracker.get_slot("email")
-        forget = [SlotSet("email", None), SlotSet("email_masked", None), SlotSet("email_confirmed", None)]
+        forget = email_address.forget_email()
         if not username or not email:
             dispatcher.utter_message(response="utter_default")
             return forget
@@ -130,7 +123,7 @@ class ActionRequestNewCode(HelpdeskAction):
             logger.info("reset request rejected: %s (%s)", exc.error, exc.field)
             dispatcher.utter_message(response="utter_details_rejected")
             return forget + [SlotSet("username", None)]
-        logger.info("new code requested for %s", email_address.mask(email))
+        logger.info("new code requested for %s", mask_email(email))
         dispatcher.utter_message(response="utter_new_code_requested")
         # The e-mail is forgotten once used; the username stays for a possible escalation's context.
         return forget

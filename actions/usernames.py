@@ -2,13 +2,16 @@
 
 The Username field takes the username chosen at the document office, not the person's own name
 (S6). A reply that looks like a name — two or more capitalised words, or what NLU tagged as
-`person_name` — is explained and asked again; the backend alone decides whether a username exists.
+`person_name` — is explained and asked again. What can be a username at all is the backend's rule
+(:func:`kernel.fields.is_username`, S1); the backend alone decides whether a username exists.
 """
 from __future__ import annotations
 
 import re
 from enum import Enum
 from typing import Iterable, Optional
+
+from kernel.fields import is_username
 
 _FILLER = {
     "a", "az", "felhasználónevem", "felhasznalonevem", "felhasználónév", "felhasznalonev", "felhasználói",
@@ -20,7 +23,6 @@ _FILLER = {
 _NOT_A_USERNAME = {"igen", "nem", "yes", "no", "ok", "oké", "oke", "nemtudom", "redactedsecret", "jó", "jo", "szia",
                    "hello", "helló", "hi", "köszönöm", "koszonom", "köszi", "koszi", "thanks", "persze", "sure"}
 _NAME_WORD = re.compile(r"^(?:[Dd]r\.?|[Ii]fj\.?|[Ii]d\.?|[A-ZÁÉÍÓÖŐÚÜŰ][a-záéíóöőúüű]+(?:-[A-ZÁÉÍÓÖŐÚÜŰ][a-záéíóöőúüű]+)?(?:né)?\.?)$")
-_USERNAME = re.compile(r"^[\w.@+-]{2,64}$", re.UNICODE)
 
 
 class UsernameVerdict(str, Enum):
@@ -50,7 +52,7 @@ def judge(value: str, person_names: Iterable[str] = ()) -> tuple[UsernameVerdict
     kept = [t for t in tokens if t and t.lower() not in _FILLER]
     if len(kept) == 1:
         candidate = kept[0].strip(".")
-        if "@" in candidate or candidate.lower() in _NOT_A_USERNAME or not _USERNAME.match(candidate):
+        if candidate.lower() in _NOT_A_USERNAME or not is_username(candidate):
             return UsernameVerdict.INVALID, None
         return UsernameVerdict.USERNAME, candidate
     if len(kept) >= 2 and all(t.isalpha() for t in kept) and looks_like_person_name(" ".join(kept)):

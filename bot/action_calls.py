@@ -1,8 +1,9 @@
 """How Rasa calls the action server: a short timeout, and a response check that is not redone.
 
 Both are module-level behaviour of Rasa 3.6 that no configuration file reaches; the input channels
-in bot/channels.py are the one piece of our code Rasa loads at start-up, so they apply them when
-they are constructed (once per process; applying twice changes nothing).
+in bot/channels.py are the one piece of our code Rasa loads at start-up, so their
+``tune_rasa_process`` applies them when Rasa builds them from credentials.yml (applying twice
+changes nothing).
 
 * Timeout: Rasa posts to the action server with ``timeout=DEFAULT_REQUEST_TIMEOUT`` (300 s), a
   constant read at call time in ``rasa.core.actions.action``; neither ``endpoints.yml`` nor a CLI

@@ -3,7 +3,8 @@
 Every user text passes :func:`kernel.redaction.redact` *before* it becomes a ``UserMessage``, so the
 tracker store, Rasa's logs and the agent console only ever see ``REDACTEDSECRET`` (S7, S8). The
 channels also put ``channel`` ("phone" | "chat"), ``language`` and ``redacted`` into the message
-metadata (docs/ARCHITECTURE.md, brief/bot-contract.md) and never decide anything about the dialogue.
+metadata (docs/ARCHITECTURE.md) and never decide anything about the dialogue. Building a channel
+from credentials.yml is Rasa's start-up, so that is where :func:`tune_rasa_process` is called.
 
 credentials.yml::
 
@@ -35,16 +36,16 @@ from socketio import AsyncServer
 
 from bot.action_calls import (
     DEFAULT_ACTION_TIMEOUT_SECONDS,
+    MAX_ACTION_TIMEOUT_SECONDS,
     apply_action_timeout,
     apply_checked_once_response_schema,
 )
-from kernel.redaction import redact
 from bot.sqlite_tuning import apply_sqlite_tuning
+from kernel.fields import CHANNELS, LANGUAGES
+from kernel.redaction import redact
 
 logger = logging.getLogger(__name__)
 
-CHANNELS = ("chat", "phone")
-LANGUAGES = ("hu", "en")
 MAX_MESSAGE_LENGTH = 5000
 MAX_SENDER_LENGTH = 128
 
@@ -94,7 +95,7 @@ def _check_keys(channel: str, credentials: Dict[str, Any], allowed: set[str]) ->
 
 @dataclass(frozen=True)
 class MessagePolicy:
-    """What every help-desk channel accepts; checked once, at construction."""
+    """What every help-desk channel accepts; checked once, at construction (no side effects)."""
 
     max_message_length: int = MAX_MESSAGE_LENGTH
     default_channel: str = "chat"
@@ -114,12 +115,11 @@ class MessagePolicy:
             raise ChannelConfigError(
                 f"default_channel: must be one of {', '.join(CHANNELS)}, got {self.default_channel!r}"
             )
-        try:
-            apply_action_timeout(float(self.action_timeout_seconds))
-        except (TypeError, ValueError) as exc:
-            raise ChannelConfigError(str(exc)) from exc
-        apply_checked_once_response_schema()
-        apply_sqlite_tuning()
+        seconds = self.action_timeout_seconds
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 < seconds <= MAX_ACTION_TIMEOUT_SECONDS:
+            raise ChannelConfigError(
+                f"action_timeout_seconds must be > 0 and <= {MAX_ACTION_TIMEOUT_SECONDS}, got {seconds!r}"
+            )
 
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any]) -> "MessagePolicy":
@@ -130,6 +130,18 @@ class MessagePolicy:
                 credentials, "action_timeout_seconds", float, DEFAULT_ACTION_TIMEOUT_SECONDS
             ),
         )
+
+
+def tune_rasa_process(policy: MessagePolicy) -> None:
+    """Rasa's process-wide settings no configuration file reaches, applied by the channels at start-up.
+
+    The action server's request timeout and the once-checked response schema (bot/action_calls.py),
+    and WAL + synchronous=NORMAL for the SQLite tracker store (bot/sqlite_tuning.py). Applying them
+    again changes nothing but the timeout, which follows the last channel built.
+    """
+    apply_action_timeout(float(policy.action_timeout_seconds))
+    apply_checked_once_response_schema()
+    apply_sqlite_tuning()
 
 
 # --- one incoming message ----------------------------------------------------------------------
@@ -218,7 +230,9 @@ class HelpdeskRestInput(RestInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
         _check_keys(cls.name(), credentials, MessagePolicy.KEYS)
-        return cls(MessagePolicy.from_credentials(credentials))
+        policy = MessagePolicy.from_credentials(credentials)
+        tune_rasa_process(policy)
+        return cls(policy)
 
     def __init__(self, policy: Optional[MessagePolicy] = None) -> None:
         self.policy = policy or MessagePolicy()
@@ -302,7 +316,14 @@ class HelpdeskSocketIOInput(SocketIOInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
         _check_keys(cls.name(), credentials, _SOCKETIO_KEYS)
-        return cls(
+        policy = MessagePolicy(
+            max_message_length=_setting(credentials, "max_message_length", int, MAX_MESSAGE_LENGTH),
+            default_channel="chat",
+            action_timeout_seconds=_setting(
+                credentials, "action_timeout_seconds", float, DEFAULT_ACTION_TIMEOUT_SECONDS
+            ),
+        )
+        channel = cls(
             user_message_evt=_setting(credentials, "user_message_evt", str, "user_uttered"),
             bot_message_evt=_setting(credentials, "bot_message_evt", str, "bot_uttered"),
             namespace=_setting(credentials, "namespace", str, None),
@@ -311,14 +332,10 @@ class HelpdeskSocketIOInput(SocketIOInput):
             jwt_key=_setting(credentials, "jwt_key", str, None),
             jwt_method=_setting(credentials, "jwt_method", str, "HS256"),
             metadata_key=_setting(credentials, "metadata_key", str, "metadata"),
-            policy=MessagePolicy(
-                max_message_length=_setting(credentials, "max_message_length", int, MAX_MESSAGE_LENGTH),
-                default_channel="chat",
-                action_timeout_seconds=_setting(
-                    credentials, "action_timeout_seconds", float, DEFAULT_ACTION_TIMEOUT_SECONDS
-                ),
-            ),
+            policy=policy,
         )
+        tune_rasa_process(policy)
+        return channel
 
     def __init__(self, *args: Any, policy: Optional[MessagePolicy] = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

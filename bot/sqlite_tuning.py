@@ -6,8 +6,8 @@ each commit waits for several fsyncs, a large share of a turn's time (docs/BENCH
 for this: a crash of Rasa loses nothing; only a power cut may lose the last turns. Rasa's
 SQLTrackerStore takes no connection options, so this listens for every new SQLite connection made
 through SQLAlchemy in the Rasa process (the tracker store is the only SQLite user there). PostgreSQL
-(the production tracker store) is untouched. Applied by the input channels at start-up, like
-bot/action_calls.py; applying twice changes nothing.
+(the production tracker store) is untouched. Applied by the input channels at start-up
+(bot/channels.py ``tune_rasa_process``); applying twice changes nothing.
 """
 from __future__ import annotations
 

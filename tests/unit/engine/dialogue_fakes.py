@@ -13,8 +13,9 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.credentials_client import BackendUnavailable, Diagnosis
-from actions.gateway_client import Escalation, EscalationRequest, GatewayUnavailable
+from actions.credentials_client import BackendRejected, BackendUnavailable
+from actions.gateway_client import GatewayUnavailable
+from kernel.contracts import Diagnosis, EscalationRequest, EscalationTicket
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 DOMAIN: Dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -58,31 +59,45 @@ def slot_values(events: List[dict]) -> Dict[str, Any]:
 
 
 class FakeCredentials:
-    """In-memory stand-in for the credentials backend, keeping its no-enumeration contract."""
+    """In-memory stand-in for the credentials backend, keeping its no-enumeration contract.
+
+    ``outcomes`` records how the fake told each call apart (``sent``, ``no_match``, ``rejected``,
+    ``down``), so a test can prove the action had different paths to tell apart and still answered
+    as it must. ``rejects``: the field a 4xx names for every call (BackendRejected).
+    """
 
     def __init__(self, accounts: Optional[Dict[str, str]] = None, diagnosis: Optional[Diagnosis] = None,
-                 down: bool = False, broken: bool = False) -> None:
+                 down: bool = False, broken: bool = False, rejects: Optional[str] = None) -> None:
         self.accounts = accounts or {}
         self.diagnosis_for_match = diagnosis or Diagnosis(verified=True, state="active")
         self.down = down
         self.broken = broken
+        self.rejects = rejects
         self.calls: List[tuple] = []
         self.codes_sent: List[str] = []
+        self.outcomes: List[str] = []
 
     def __call__(self) -> "FakeCredentials":  # used as the action's client factory
         return self
 
     def _check(self) -> None:
         if self.down:
+            self.outcomes.append("down")
             raise BackendUnavailable("timeout")
         if self.broken:
             raise RuntimeError("unexpected")
+        if self.rejects:
+            self.outcomes.append("rejected")
+            raise BackendRejected("invalid_field", self.rejects)
 
     async def request_new_code(self, username: str, email: str, channel: str, source: str) -> None:
         self.calls.append(("reset", username, email, channel, source))
         self._check()
         if self.accounts.get(username) == email:
             self.codes_sent.append(username)
+            self.outcomes.append("sent")
+        else:
+            self.outcomes.append("no_match")
 
     async def diagnose(self, username: str, email: str, channel: str, source: str) -> Diagnosis:
         self.calls.append(("diagnose", username, email, channel, source))
@@ -98,16 +113,25 @@ class FakeGateway:
     def __init__(self, down: bool = False) -> None:
         self.down = down
         self.requests: List[EscalationRequest] = []
-        self._by_key: Dict[str, Escalation] = {}
+        self._by_key: Dict[str, EscalationTicket] = {}
 
     def __call__(self) -> "FakeGateway":
         return self
 
-    async def create_escalation(self, request: EscalationRequest) -> Escalation:
+    async def create_escalation(self, request: EscalationRequest) -> EscalationTicket:
         self.requests.append(request)
         if self.down:
             raise GatewayUnavailable("HTTP 503")
         if request.idempotency_key not in self._by_key:
             n = len(self._by_key) + 1
-            self._by_key[request.idempotency_key] = Escalation(id=str(n), reference=f"K-{n:03d}", status="waiting")
+            self._by_key[request.idempotency_key] = EscalationTicket(id=str(n), reference=f"K-{n:03d}", status="waiting")
         return self._by_key[request.idempotency_key]
+
+
+def rendered(response: str, **slots: Any) -> str:
+    """The text Rasa's own NLG renders for ``response`` of domain.yml with these slot values."""
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+
+    filled = {**DEFAULT_SLOTS, **slots}
+    message = TemplatedNaturalLanguageGenerator(DOMAIN["responses"]).generate_from_slots(response, filled, "")
+    return message["text"]

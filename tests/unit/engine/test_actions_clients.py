@@ -1,5 +1,5 @@
-"""The typed clients of the credentials backend and the gateway: wire JSON in, typed objects out,
-one BackendUnavailable / GatewayUnavailable for every way the other side can fail."""
+"""The clients of the credentials backend and the gateway: wire JSON in, kernel.contracts objects out,
+one BackendUnavailable / GatewayUnavailable for every way the other side can fail (kernel.contracts.outcome_of)."""
 from __future__ import annotations
 
 import asyncio
@@ -10,10 +10,9 @@ import threading
 import httpx
 import pytest
 
-from actions.credentials_client import (TIMEOUT_SECONDS, BackendRejected, BackendUnavailable, CredentialsClient,
-                                        Diagnosis)
-from actions.gateway_client import (ConversationEvent, EscalationRequest, GatewayClient, GatewayUnavailable,
-                                    TranscriptTurn)
+from actions.credentials_client import TIMEOUT_SECONDS, BackendRejected, BackendUnavailable, CredentialsClient
+from actions.gateway_client import GatewayClient, GatewayUnavailable
+from kernel.contracts import ConversationEvent, Diagnosis, EscalationRequest, Rejected, TranscriptTurn, Unavailable
 
 
 def answering(status, body, seen=None):

@@ -10,9 +10,10 @@ from dialogue_fakes import FakeCredentials, slot_values, tracker, user_event
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation_events
-from actions.credentials_client import Diagnosis, LiveCode, LoginFailure
+from kernel.contracts import Diagnosis, LiveCode, LoginFailure
 from actions.diagnosis import ActionDiagnose
-from actions.gateway_client import ConversationEvent, GatewayUnavailable
+from actions.gateway_client import GatewayUnavailable
+from kernel.contracts import ConversationEvent
 from actions.login_help import ActionExplainLogin
 from actions.slot_mappings import ValidateSlotMappings
 from dialogue_fakes import DOMAIN

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from dialogue_fakes import FakeCredentials, run, slot_values, tracker
 
-from actions.credentials_client import CodeMail, Diagnosis, LiveCode, LoginFailure
+from kernel.contracts import CodeMail, Diagnosis, LiveCode, LoginFailure
 from actions.diagnosis import ActionDiagnose
 
 USER, MAIL = "kisspista77", "kiss.pista@gmail.com"

@@ -1,4 +1,5 @@
-"""Handoff: the offer, two misunderstandings in a row, and the escalation through the gateway."""
+"""Handoff: the offer, two misunderstandings in a row, the chat escalation through the gateway, and the
+phone call handed back to the phone line as a HandoffRequest (the phone line creates the case itself)."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,6 +9,7 @@ from dialogue_fakes import FakeGateway, run, slot_values, tracker, user_event
 
 from actions.handoff import (ActionDeclineOffer, ActionDefaultFallback, ActionEscalate, ActionHandleNotUnderstood, ActionOfferHandoff,
                              idempotency_key, transcript)
+from kernel.contracts import HandoffRequest
 
 HISTORY = [
     user_event("nem kaptam meg a kódot", "code_not_received", timestamp=1_790_000_000.0),
@@ -88,24 +90,39 @@ def test_socketio_widget_gets_the_handoff_as_emit_data():
     assert messages[0]["response"] == "utter_handoff_created"  # the text comes first, the switch after it
 
 
-@pytest.mark.parametrize("input_channel,channel", [("helpdesk", "phone"), ("helpdesk", "chat"), ("rest", "chat")])
-def test_rest_channels_get_the_handoff_where_the_phone_line_reads_it(input_channel, channel):
-    _, _, messages = escalate(ChatTokenGateway(), input_channel=input_channel, channel=channel)
+@pytest.mark.parametrize("input_channel", ["helpdesk", "rest"])
+def test_rest_chat_clients_get_the_handoff_as_custom(input_channel):
+    _, _, messages = escalate(ChatTokenGateway(), input_channel=input_channel, channel="chat")
     custom = [m["custom"] for m in messages if m.get("custom")][0]
     assert custom["handoff"]["reference"] == "K-001" and custom["handoff"]["escalation_id"] == "1"
     assert set(custom) == {"handoff"}
 
 
-def test_phone_handoff_without_chat_token_still_names_the_case():
-    _, _, messages = escalate(ChatTokenGateway(), input_channel="helpdesk", channel="phone")
-    custom = [m["custom"] for m in messages if m.get("custom")][0]
-    assert custom == {"handoff": {"reference": "K-001", "escalation_id": "1"}}
+def test_phone_handoff_does_not_call_the_gateway_but_asks_the_phone_line():
+    """The data goes one way: the phone line creates the case from the HandoffRequest in the answer."""
+    gateway = FakeGateway()
+    events, responses, messages = escalate(gateway, input_channel="helpdesk", channel="phone",
+                                           login_mistake="code_as_password", diagnosis={"verified": False})
+    assert gateway.requests == []
+    assert responses[0] == "utter_handoff_phone" and "escalation_reference" not in messages[0]
+    (custom,) = [m["custom"] for m in messages if m.get("custom")]
+    request = HandoffRequest.from_payload(custom)
+    assert request == HandoffRequest("backend_down", ["code_not_received", "new_code_form", "request_new_code"],
+                                     {"login_mistake": "code_as_password", "backend": {"verified": False}})
+    assert set(custom) == {"handoff_request"}
+
+
+def test_phone_handoff_pauses_the_bot_while_the_caller_waits_for_a_person():
+    events, _, _ = escalate(FakeGateway(down=True), input_channel="helpdesk", channel="phone")
+    slots = slot_values(events)
+    assert slots["with_agent"] is True and slots["offer"] is None
+    assert "escalation_reference" not in slots  # the phone line announces the reference
+    assert events[-1]["event"] == "pause"
 
 
 def test_the_same_turn_gives_the_same_idempotency_key():
     trk = tracker(text="igen", events=HISTORY, sender_id="web-7")
-    assert idempotency_key(trk, "chat") == idempotency_key(trk, "chat") == "chat:web-7:4"
-    assert idempotency_key(trk, "phone") == "phone:web-7"
+    assert idempotency_key(trk) == idempotency_key(trk) == "chat:web-7:4"
 
 
 def test_retried_escalation_returns_the_same_case():

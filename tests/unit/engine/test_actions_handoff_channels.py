@@ -1,5 +1,5 @@
 """The handoff payload of action_escalate through the REAL channels: python-socketio for the widget,
-the helpdesk REST channel for the phone line (docs/agents.md, brief/bot-contract.md Addendum).
+the helpdesk REST channel for the phone line (docs/agents.md; kernel.contracts.HandoffRequest).
 
 Rasa's socket.io output calls ``sio.emit(event, **custom)``: a payload shaped wrongly raises inside
 Rasa and the widget never hears of the handoff. Here the action's messages take Rasa's own path
@@ -25,6 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import ActionEscalate
 from bot.channels import HelpdeskRestInput, HelpdeskSocketIOInput
 from dialogue_fakes import FakeGateway
+from kernel.contracts import HandoffRequest
 from test_channels import serve
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -86,7 +87,7 @@ def test_widget_receives_the_handoff_over_socketio_after_the_text():
     assert widget_handoff(payload) == {"reference": "K-001", "escalation_id": "1", "chat_token": "relay-token-1"}
 
 
-def test_phone_line_reads_the_handoff_from_the_rest_channels_custom():
+def test_phone_line_reads_the_handoff_request_from_the_rest_channels_custom():
     channel = HelpdeskRestInput.from_credentials({})
 
     async def scenario() -> List[Dict[str, Any]]:
@@ -99,7 +100,7 @@ def test_phone_line_reads_the_handoff_from_the_rest_channels_custom():
         return answer.json()
 
     messages = asyncio.run(scenario())
-    assert any("K-001" in (m.get("text") or "") for m in messages)
-    # ivr/speech.py VoiceFormatter: custom["handoff"] of any message
-    handoffs = [m["custom"]["handoff"] for m in messages if isinstance(m.get("custom"), dict) and "handoff" in m["custom"]]
-    assert handoffs == [{"reference": "K-001", "escalation_id": "1"}]
+    assert messages[0]["text"] == "Átadom egy munkatársnak, kérem, tartsa a vonalat."  # no reference yet
+    # ivr/speech.py: HandoffRequest.from_payload(custom) of any message; the phone line opens the case
+    requests = [HandoffRequest.from_payload(m.get("custom")) for m in messages if m.get("custom")]
+    assert requests == [HandoffRequest("user_asked", [], None)]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from dialogue_fakes import rendered
+
 from actions import email_address, language
 
 
@@ -34,16 +36,17 @@ def test_only_a_whole_sentence_switches_the_conversation_language():
     ("My e-mail is John.Smith@Example.com.", "john.smith@example.com"),
 ])
 def test_spoken_and_typed_email_addresses_are_normalised(said, address):
-    assert email_address.normalise(said) == address
+    assert email_address.address_in(said) == address
 
 
 @pytest.mark.parametrize("said", ["nem tudom", "kiss pista gmail", "a@b", "kiss..pista@gmail.com", "x at y"])
 def test_what_is_no_email_address_is_refused(said):
-    assert email_address.normalise(said) is None
+    assert email_address.address_in(said) is None
 
 
 def test_masked_email_shows_only_first_letters_and_the_top_level_domain():
-    assert email_address.mask("kiss.pista@gmail.com") == "ki***@g***.com"
-    assert email_address.mask("ab@freemail.hu") == "a***@f***.hu"
-    spoken = email_address.mask_spoken("kiss.pista@gmail.com", "en")
+    assert email_address.masked_slots("kiss.pista@gmail.com")["email_masked"] == "ki***@g***.com"
+    assert email_address.masked_slots("ab@freemail.hu")["email_masked"] == "a***@f***.hu"
+    slots = email_address.masked_slots("kiss.pista@gmail.com")
+    spoken = rendered("utter_ask_email_confirmed", language="en", channel="phone", **slots)
     assert "K I" in spoken and "gmail" not in spoken and "pista" not in spoken

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from dialogue_fakes import FakeCredentials, run, slot_values, tracker
+from dialogue_fakes import FakeCredentials, rendered, run, slot_values, tracker
 
 from actions.new_code import ActionRequestNewCode, ValidateAccountCheckForm, ValidateNewCodeForm
 
@@ -26,10 +26,26 @@ def test_new_code_answer_is_identical_for_unknown_account():
     known = run(ActionRequestNewCode(backend), ready())
     unknown = run(ActionRequestNewCode(backend), ready(username="nincsilyen99"))
     wrong_mail = run(ActionRequestNewCode(backend), ready(email="mas@example.com"))
-    assert backend.codes_sent == ["kisspista77"]  # the fake did tell them apart...
+    assert backend.outcomes == ["sent", "no_match", "no_match"]  # the fake did tell them apart...
+    assert backend.codes_sent == ["kisspista77"]
     assert known[0] == unknown[0] == wrong_mail[0]  # ...the user cannot
     assert known[2] == unknown[2] == wrong_mail[2]
     assert known[1] == ["utter_new_code_requested"]
+
+
+def test_new_code_answer_follows_the_backends_outcome_not_a_fixed_text():
+    """Sent, refused (4xx) and down are three paths: an action that ignored the outcome would say one thing."""
+    answers = {}
+    for name, backend in {"sent": FakeCredentials(accounts={"kisspista77": "kiss.pista@gmail.com"}),
+                          "rejected": FakeCredentials(rejects="username"),
+                          "down": FakeCredentials(down=True)}.items():
+        events, responses, _ = run(ActionRequestNewCode(backend), ready())
+        assert backend.outcomes == [name] and len(backend.calls) == 1
+        answers[name] = (responses, slot_values(events))
+    assert answers["sent"][0] == ["utter_new_code_requested"]
+    assert answers["rejected"][0] == ["utter_details_rejected"]
+    assert answers["rejected"][1]["username"] is None  # the refused details are asked again
+    assert answers["down"][0] == ["utter_backend_down", "utter_offer_handoff"]
 
 
 def test_new_code_request_carries_chat_channel_and_conversation_as_source():
@@ -123,7 +139,7 @@ def test_phone_caller_hears_the_masked_email_as_a_sentence():
     said = "kiss pista kukac gmail pont com"
     events, _, _ = run(ValidateNewCodeForm(), form_tracker({"email": said}, text=said, requested="email",
                                                            slots={"channel": "phone"}))
-    masked = slot_values(events)["email_masked"]
+    masked = rendered("utter_ask_email_confirmed", language="hu", channel="phone", **slot_values(events))
     assert "kukac" in masked and "gmail" not in masked and "*" not in masked
 
 
