@@ -10,8 +10,9 @@ from typing import Callable, Protocol
 
 from flask import Blueprint
 
+from gateway.credentials_client import CredentialsClient
 from ivr.calls import Step
-from ivr.clients import Assistant, CredentialsService
+from ivr.clients import Assistant
 from ivr.config import IvrConfig
 from ivr.sealing import Sealer
 from ivr.twiml import Voice
@@ -44,7 +45,7 @@ class PhoneRoom:
 
     config: IvrConfig
     assistant: Assistant
-    credentials: CredentialsService
+    credentials: CredentialsClient
     sealer: Sealer
 
     def render_state(self, ctx: Step, voice: Voice) -> Voice:

@@ -1,22 +1,21 @@
-"""One webhook = one step of one call: load the call by CallSid, run the state's handler once, store
-its TwiML under (CallSid, step) so a replayed webhook gets the same answer and no second side effect."""
+"""The step handler: one webhook = one step of one call. It checks the signature (ivr.signature), looks
+the step up in the replay store (ivr.replay), loads the call by CallSid, runs the state's handler once
+and stores its TwiML; each route declares whether its handler waits on another service."""
 from __future__ import annotations
 
 import functools
 import logging
 import re
-import time
 import uuid
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Literal
 
 from flask import Response, abort, current_app, request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway import sessions_of
-from ivr.models import PhoneCall, PhoneTurn
+from ivr import replay
+from ivr.models import PhoneCall
 from ivr.prompts import Catalogue, catalogue
 from ivr.signature import twilio_only
 from ivr.twiml import Voice, public_url
@@ -24,10 +23,12 @@ from ivr.twiml import Voice, public_url
 log = logging.getLogger(__name__)
 
 CALL_SID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
-REPLAY_WAIT_SECONDS = 2.0
-# Steps that may call another service even without speech: the claim is committed before they run.
-CALLS_OUT = {"ivr.newcode_email_confirm", "ivr.converse"}
 MAX_FIELD = 200
+TOO_LONG = "\u2026too-long\u2026"  # the speech a handler gets when the caller said more than it takes
+# When a step's handler waits on another service (the assistant, the credentials backend): "always",
+# "on_speech" (speech goes to the assistant) or "never". Before it waits, the claim and the call are
+# committed, so the database is not locked meanwhile (SQLite allows one writer at a time).
+CallsOut = Literal["never", "on_speech", "always"]
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Step:
     digits: str
     speech: str
     form: dict[str, str]
+    new_call: bool = False  # the call was not known before this step
 
     @property
     def cat(self) -> Catalogue:
@@ -69,73 +71,48 @@ def form_field(name: str, limit: int = MAX_FIELD) -> str:
     return (request.form.get(name) or "").strip()[:limit]
 
 
-def _stored_answer(session: Session, sid: str, step: str) -> tuple[bool, str | None]:
-    """(seen, TwiML) of this step; waits briefly while a concurrent duplicate is being answered."""
-    deadline = time.monotonic() + REPLAY_WAIT_SECONDS
-    while True:
-        response = session.execute(
-            select(PhoneTurn.response).where(PhoneTurn.call_sid == sid, PhoneTurn.step == step)).first()
-        if response is None:
-            return False, None
-        if response[0] is not None or time.monotonic() >= deadline:
-            return True, response[0]
-        session.rollback()  # end the read snapshot so the other worker's commit becomes visible
-        time.sleep(0.05)
-
-
-def ivr_step(states: tuple[str, ...] | None = None, on_unknown_call: str = "restart"):
+def ivr_step(states: tuple[str, ...] | None = None, on_unknown_call: str = "restart", calls_out: CallsOut = "never"):
     """Decorator of a state's route. ``states``: the call states this route answers; a call in another
     state (a stale or forged action URL) hears its current prompt again instead.
     ``on_unknown_call``: "restart" (apologise, start over) or "create" (Twilio posts about a call we do
-    not know, e.g. one the fallback URL answered)."""
+    not know, e.g. one the fallback URL answered). ``calls_out``: see :data:`CallsOut`."""
 
-    def decorate(handler: Callable[[Step], Voice | str]):
+    def decorate(handler: Callable[..., Voice | str]):
         @functools.wraps(handler)
         @twilio_only
         def view(**kwargs):
             sid = call_sid_of_request()
-            step = (request.args.get("step") or "").strip()[:40] or request.endpoint.rsplit(".", 1)[-1]
-            key = f"{request.endpoint.rsplit('.', 1)[-1]}:{step}"
+            name = request.endpoint.rsplit(".", 1)[-1]
+            key = f"{name}:{(request.args.get('step') or '').strip()[:40] or name}"
             with sessions_of(current_app)() as session:
-                seen, answered = _stored_answer(session, sid, key)
-                if answered is not None:
-                    log.info("replayed webhook %s for call %s: stored answer", key, sid[-6:])
-                    return twiml(answered)
-                if seen:  # a duplicate still being answered by another worker
-                    return twiml(str(_hold_on(session, sid)))
+                kept = replay.stored(session, sid, key)
+                if kept.seen:
+                    log.info("replayed webhook %s for call %s: %s", key, sid[-6:],
+                             "stored answer" if kept.answer is not None else "still being answered")
+                    return twiml(kept.answer if kept.answer is not None else str(_hold_on(session, sid)))
                 call = session.get(PhoneCall, sid)
+                new_call = call is None
                 if call is None:
                     if on_unknown_call == "restart":
                         return twiml(str(_restart(sid)))
                     call = PhoneCall(call_sid=sid)
                     session.add(call)
                     session.flush()
-                # Claim the step first: a concurrent duplicate now finds it and waits for the answer.
-                turn = PhoneTurn(call_sid=sid, step=key)
-                session.add(turn)
-                try:
-                    session.flush()
-                except IntegrityError:
-                    session.rollback()
-                    _, answered = _stored_answer(session, sid, key)
-                    return twiml(answered if answered is not None else str(_hold_on(session, sid)))
+                turn = replay.claim(session, sid, key)
+                if turn is None:
+                    kept = replay.stored(session, sid, key)
+                    return twiml(kept.answer if kept.answer is not None else str(_hold_on(session, sid)))
                 call.turn = (call.turn or 0) + 1
-                room = current_app.extensions["ivr"]
-                limit = room.config.max_speech_chars
-                raw_speech = (request.form.get("SpeechResult") or "").strip()
-                if raw_speech or request.endpoint in CALLS_OUT:
-                    # Release the write lock before the handler waits on Rasa or the backend (SQLite).
+                ctx = _step(call, session, new_call)
+                if calls_out == "always" or (calls_out == "on_speech" and ctx.speech):
                     session.commit()
-                ctx = Step(call=call, session=session, digits=form_field("Digits", 40),
-                           speech=raw_speech if len(raw_speech) <= limit else TOO_LONG,
-                           form={k: v[:MAX_FIELD] for k, v in request.form.items() if k != "SpeechResult"})
                 if states is not None and call.state not in states:
                     log.info("call %s is in state %s, not %s: prompting again", sid[-6:], call.state, states)
-                    result = room.render_state(ctx, ctx.voice())
+                    result = current_app.extensions["ivr"].render_state(ctx, ctx.voice())
                 else:
                     result = handler(ctx, **kwargs)
                 body = str(result)
-                turn.response = body
+                replay.keep(turn, body)
                 session.commit()
                 return twiml(body)
 
@@ -144,7 +121,14 @@ def ivr_step(states: tuple[str, ...] | None = None, on_unknown_call: str = "rest
     return decorate
 
 
-TOO_LONG = "\u2026too-long\u2026"
+def _step(call: PhoneCall, session: Session, new_call: bool) -> Step:
+    """The handler's view of this webhook: the caller's keys and speech, overlong speech marked."""
+    limit = current_app.extensions["ivr"].config.max_speech_chars
+    speech = (request.form.get("SpeechResult") or "").strip()
+    return Step(call=call, session=session, digits=form_field("Digits", 40),
+                speech=speech if len(speech) <= limit else TOO_LONG,
+                form={k: v[:MAX_FIELD] for k, v in request.form.items() if k != "SpeechResult"}, new_call=new_call)
+
 
 
 def _hold_on(session: Session, sid: str) -> Voice:

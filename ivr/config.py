@@ -6,6 +6,16 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from gateway.settings import SettingsError
+from kernel.settings import EnvReader
+
+ENV = {
+    "rasa_timeout": "IVR_RASA_TIMEOUT_SECONDS",
+    "backend_timeout": "IVR_BACKEND_TIMEOUT_SECONDS",
+    "queue_message_after": "IVR_QUEUE_MESSAGE_AFTER_SECONDS",
+    "queue_pause": "IVR_QUEUE_PAUSE_SECONDS",
+    "max_speech_chars": "IVR_MAX_SPEECH_CHARS",
+    "agent_numbers": "IVR_AGENT_NUMBERS",
+}
 
 
 @dataclass(frozen=True)
@@ -19,41 +29,28 @@ class IvrConfig:
     max_speech_chars: int = 500
     agent_numbers: tuple[str, ...] = ()
 
-    ENV = {
-        "rasa_timeout": "IVR_RASA_TIMEOUT_SECONDS",
-        "backend_timeout": "IVR_BACKEND_TIMEOUT_SECONDS",
-        "queue_message_after": "IVR_QUEUE_MESSAGE_AFTER_SECONDS",
-        "queue_pause": "IVR_QUEUE_PAUSE_SECONDS",
-        "max_speech_chars": "IVR_MAX_SPEECH_CHARS",
-        "agent_numbers": "IVR_AGENT_NUMBERS",
-    }
-
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> "IvrConfig":
-        """Values from ``overrides`` (app.config["IVR"]), else the environment, else the defaults."""
-        overrides = dict(overrides or {})
-        env = os.environ if env is None else env
-        errors: list[str] = []
-        values: dict[str, Any] = {}
-        limits = {"rasa_timeout": (0.1, 10.0), "backend_timeout": (0.1, 10.0), "queue_message_after": (10, 3600),
-                  "queue_pause": (1, 120), "max_speech_chars": (50, 5000)}
-        for name, env_name in cls.ENV.items():
-            raw = overrides.get(name, env.get(env_name, ""))
-            if raw in ("", None):
-                continue
-            if name == "agent_numbers":
-                items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
-                values[name] = tuple(n.strip().replace(" ", "") for n in items if n.strip())
-                continue
-            kind = float if name.endswith("timeout") else int
-            low, high = limits[name]
-            try:
-                value = kind(raw)
-                if not low <= value <= high:
-                    raise ValueError
-                values[name] = value
-            except (TypeError, ValueError):
-                errors.append(f"{env_name}: must be a number from {low} to {high}, got {raw!r}")
-        if errors:
-            raise SettingsError("bad phone line settings:\n  " + "\n  ".join(errors))
-        return cls(**values)
+        """Values from ``overrides`` (app.config["IVR"]), else the environment, else the defaults;
+        raises SettingsError naming every bad value."""
+        read = EnvReader(_with_overrides(env, overrides or {}))
+        config = cls(
+            rasa_timeout=read.number(ENV["rasa_timeout"], cls.rasa_timeout, 0.1, 10.0),
+            backend_timeout=read.number(ENV["backend_timeout"], cls.backend_timeout, 0.1, 10.0),
+            queue_message_after=read.integer(ENV["queue_message_after"], cls.queue_message_after, 10, 3600),
+            queue_pause=read.integer(ENV["queue_pause"], cls.queue_pause, 1, 120),
+            max_speech_chars=read.integer(ENV["max_speech_chars"], cls.max_speech_chars, 50, 5000),
+            agent_numbers=tuple(n.strip().replace(" ", "") for n in read.get(ENV["agent_numbers"], "").split(",")
+                                if n.strip()),
+        )
+        read.raise_errors(SettingsError, "bad phone line settings")
+        return config
+
+
+def _with_overrides(env: Mapping[str, str] | None, overrides: Mapping[str, Any]) -> dict[str, str]:
+    """The environment with ``overrides`` (by field name) written over it under their variable names."""
+    merged = dict(os.environ if env is None else env)
+    for name, value in overrides.items():
+        if name in ENV and value not in ("", None):
+            merged[ENV[name]] = ",".join(value) if isinstance(value, (list, tuple)) else str(value)
+    return merged

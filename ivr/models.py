@@ -3,26 +3,16 @@ number), the answered steps of each call (replayed webhooks get the stored answe
 effect) and the call-back tickets of callers who left a message. Tables are prefixed ``ivr_``."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
+from kernel.clock import utcnow
 
 OUTCOMES = ("solved_by_bot", "escalated", "left_message", "hung_up")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
 
 
 class PhoneCall(Base):

@@ -7,12 +7,11 @@ import re
 
 from flask import current_app
 
-from kernel.privacy import mask_email
 from ivr.blueprint import bp, enter, reprompt, state
 from ivr.calls import TOO_LONG, Step, ivr_step
-from ivr.clients import BackendUnavailable
 from ivr.queueing import escalate
 from ivr.twiml import Voice
+from kernel.contracts import NewCodeRequest, Rejected, Unavailable
 from kernel.privacy import mask_email
 from kernel.spoken import parse_email, parse_keypad_username, parse_username, spell_out
 
@@ -205,7 +204,7 @@ def newcode_email(ctx: Step) -> Voice:
 
 
 @bp.post("/new-code/email-confirm")
-@ivr_step(states=("nc_email_confirm",))
+@ivr_step(states=("nc_email_confirm",), calls_out="always")
 def newcode_email_confirm(ctx: Step) -> Voice:
     answer = _common_keys(ctx)
     if answer is not None:
@@ -229,8 +228,11 @@ def request_new_code(ctx: Step) -> Voice:
         return enter(ctx, "nc_username", voice)
     if not call.reset_requested:
         try:
-            room.credentials.request_new_code(username, email, source=call.caller_number_masked or call.call_sid)
-        except BackendUnavailable:
+            room.credentials.request_new_code(NewCodeRequest(
+                username=username, email=email, channel="phone", source=call.caller_number_masked or call.call_sid))
+        except Rejected:
+            pass  # a malformed username or address hears what an unknown account hears (no enumeration)
+        except Unavailable:
             call.hear("bot", "[new-code service unavailable]")
             call.mark_tried("request_new_code")
             call.escalation_reason = "backend_down"

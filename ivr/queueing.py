@@ -1,24 +1,23 @@
-"""A person: the escalation (agents' service, in-process), the queue of the caller's language, what a
-waiting caller hears, the message they may leave (a call-back ticket), and the agent's line."""
+"""A person: the call's case (through the port to the escalations, ivr.cases), the queue of the
+caller's language, what a waiting caller hears, the message they may leave (a call-back ticket), and
+the agent's line."""
 from __future__ import annotations
 
-import logging
 import math
-from typing import Any
 
 from flask import Response, current_app, request
 from sqlalchemy import select
 
-from agents import escalations
 from gateway import sessions_of
+from ivr import cases
 from ivr.blueprint import bp, enter, reprompt, state
 from ivr.calls import Step, call_sid_of_request, form_field, ivr_step, twiml
-from ivr.models import CallbackTicket, PhoneCall, utcnow
+from ivr.models import CallbackTicket, PhoneCall
 from ivr.prompts import LANGUAGES, catalogue
 from ivr.signature import twilio_only
 from ivr.twiml import Voice, public_url, reference_for_speech
-
-log = logging.getLogger(__name__)
+from kernel.clock import utcnow
+from kernel.contracts import HandoffRequest
 
 RECORD_MAX_SECONDS = 120
 
@@ -27,46 +26,19 @@ def _config():
     return current_app.extensions["ivr"].config
 
 
-def escalate(ctx: Step, reason: str, voice: Voice | None = None, handoff: dict[str, Any] | None = None) -> Voice:
-    """Create the escalation once per call (idempotency key phone:<CallSid>) and queue the caller."""
+def escalate(ctx: Step, reason: str, voice: Voice | None = None, handoff: HandoffRequest | None = None) -> Voice:
+    """The call's case (once per call), its reference read out, and the caller queued; ``handoff``:
+    the assistant asked for a person (its reason, what it tried, its diagnosis go on the case)."""
     call = ctx.call
     voice = voice or ctx.voice()
     call.escalation_reason = call.escalation_reason or reason
     call.mark_tried("person")
-    if call.escalation_id is None:
-        if handoff and handoff.get("escalation_id") and handoff.get("reference"):
-            # The assistant already created it through the escalation API: the same case, not a second.
-            call.escalation_id = str(handoff["escalation_id"])[:32]
-            call.escalation_reference = str(handoff["reference"])[:16]
-        else:
-            _create_escalation(ctx, reason)
-    if handoff is not None and voice.response.verbs:
-        pass  # the assistant has just told the caller (and the reference); no second announcement
-    elif call.escalation_reference:
+    cases.open_case(ctx, reason, handoff)
+    if call.escalation_reference:
         voice.say_key("escalate_connecting", reference=reference_for_speech(call.escalation_reference))
     else:
         voice.say_key("escalate_connecting_plain")
     return _enqueue(ctx, voice)
-
-
-def _create_escalation(ctx: Step, reason: str) -> None:
-    call = ctx.call
-    payload = {
-        "idempotency_key": f"phone:{call.call_sid}", "channel": "phone", "conversation_id": call.call_sid,
-        "language": call.language, "reason": reason, "transcript": call.transcript[-100:],
-        "tried": [t for t in call.tried if t != "person"], "diagnosis": None,
-        "caller_number_masked": call.caller_number_masked,
-    }
-    # The service commits its own transaction: make ours durable first so its rollback cannot touch it.
-    ctx.session.commit()
-    try:
-        escalation, _ = escalations.create_or_get_escalation(ctx.session, payload)
-    except Exception:  # the caller is queued all the same; the agent sees them in the Twilio queue
-        log.exception("could not create the escalation of call %s", call.call_sid[-6:])
-        ctx.session.rollback()
-        return
-    call.escalation_id = escalation.id
-    call.escalation_reference = escalation.reference
 
 
 def _enqueue(ctx: Step, voice: Voice) -> Voice:
@@ -77,6 +49,7 @@ def _enqueue(ctx: Step, voice: Voice) -> Voice:
     call.connected_at = None
     voice.response.enqueue(ctx.cat.queue, wait_url=public_url("ivr.queue_wait", lang=call.language),
                            wait_url_method="POST", action=ctx.next_url("ivr.queue_done"), method="POST")
+    cases.queued(ctx)
     return voice
 
 
@@ -116,6 +89,7 @@ def _number(text: str) -> int | None:
 @ivr_step(on_unknown_call="create")
 def queue_done(ctx: Step) -> Voice:
     """The Enqueue action: the caller left the queue — served, hung up, or nobody came in time."""
+    cases.call_started(ctx)
     result = form_field("QueueResult", 32).lower()
     voice = ctx.voice()
     if result == "bridged":
@@ -170,9 +144,9 @@ def render_record(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Vo
 def recorded(ctx: Step) -> Voice:
     """The Record action: a call-back ticket (and the escalation marked "callback"), so nothing is lost."""
     call = ctx.call
+    cases.call_started(ctx)
     recording_url = _recording_url(form_field("RecordingUrl", 500))
-    if call.escalation_id is None:
-        _create_escalation(ctx, call.escalation_reason or "left_message")
+    cases.open_case(ctx, call.escalation_reason or "left_message")
     ticket = ctx.session.scalar(select(CallbackTicket).where(CallbackTicket.call_sid == call.call_sid))
     if ticket is None:
         ticket = CallbackTicket(call_sid=call.call_sid, language=call.language,
@@ -187,13 +161,7 @@ def recorded(ctx: Step) -> Voice:
     ticket.recording_seconds = ticket.recording_seconds or duration
     call.hear("user", "[voice message left]" if recording_url else "[no voice message]")
     call.state = "done"
-    if call.escalation_id:
-        ctx.session.commit()
-        try:
-            escalations.request_callback(ctx.session, call.escalation_id, ticket.recording_url)
-        except Exception:  # the ticket above is the record that counts
-            log.exception("could not mark escalation of call %s for call-back", call.call_sid[-6:])
-            ctx.session.rollback()
+    cases.callback_requested(ctx.session, call.escalation_id, ticket.recording_url)
     voice = ctx.voice()
     if call.escalation_reference:
         voice.say_key("record_thanks", reference=reference_for_speech(call.escalation_reference))
@@ -220,11 +188,7 @@ def recording_status() -> Response:
             ticket.recording_url = url
             ticket.recording_sid = form_field("RecordingSid", 64) or None
             session.commit()
-            if ticket.escalation_id:
-                try:
-                    escalations.request_callback(session, ticket.escalation_id, url)
-                except Exception:
-                    log.exception("could not attach the recording to escalation %s", ticket.escalation_id)
+            cases.callback_requested(session, ticket.escalation_id, url)
     return Response(status=204)
 
 
@@ -291,11 +255,7 @@ def agent_connect() -> Response:
             call.connected_at = utcnow()
             call.agent_call_sid = form_field("DequeingCallSid", 64) or form_field("DequeueingCallSid", 64) or None
             session.commit()
-            if call.escalation_id:
-                try:  # the case leaves the console's waiting line: an agent has it on the phone
-                    escalations.phone_connected(session, call.escalation_id)
-                except Exception:
-                    log.exception("could not mark escalation %s as connected", call.escalation_id)
+            cases.connected(session, call.escalation_id)
     voice = Voice(catalogue(language))
     voice.say_key("caller_connecting")
     return twiml(str(voice))

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivr.prompts import Catalogue
+from kernel.contracts import HandoffRequest
+from kernel.fields import is_email
+from kernel.privacy import REDACTED_TOKEN
 
-REDACTED_TOKEN = "REDACTEDSECRET"  # bot/redaction.py's token; never spoken
 MAX_CHUNK = 280
 MAX_OPTIONS = 9
 
@@ -23,7 +25,8 @@ _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.MULTILINE)
 _HEADING = re.compile(r"^\s*#{1,6}\s*", re.MULTILINE)
 _URL = re.compile(r"\b(?:https?://)?((?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:hu|com|org|net|eu|gov)(?:/[^\s]*)?)",
                   re.IGNORECASE)
-_EMAIL = re.compile(r"\b([a-z0-9._%+-]+)@([a-z0-9-]+(?:\.[a-z0-9-]+)+)\b", re.IGNORECASE)
+_WORD = re.compile(r"\S+")
+_AROUND_A_WORD = "([{<\"'.,;:!?)]}>"
 _CASE_REFERENCE = re.compile(r"\bHD-([0-9A-Z]{4,6})\b")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,!?:;])")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
@@ -44,7 +47,7 @@ class SpokenReply:
 
     chunks: list[str] = field(default_factory=list)
     options: list[SpokenOption] = field(default_factory=list)
-    handoff: dict[str, Any] | None = None
+    handoff: HandoffRequest | None = None  # the assistant asks for a person
 
 
 class VoiceFormatter:
@@ -72,9 +75,7 @@ class VoiceFormatter:
                 payload = str(button.get("payload") or button.get("title") or "")
                 if title and payload:
                     reply.options.append(SpokenOption(str(len(reply.options) + 1), title, payload))
-            custom = message.get("custom")
-            if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
-                reply.handoff = custom["handoff"]
+            reply.handoff = HandoffRequest.from_payload(message.get("custom")) or reply.handoff
         if reply.options:
             sentences.append(self.catalogue.text("options_intro"))
             sentences.extend(self.catalogue.text("option", digit=o.digit, title=o.title) for o in reply.options)
@@ -91,7 +92,7 @@ class VoiceFormatter:
         text = _EMPHASIS.sub(lambda m: m.group(2), text)
         text = text.replace(REDACTED_TOKEN, "")
         text = _CASE_REFERENCE.sub(lambda m: "H D, " + " ".join(m.group(1)), text)  # read out, not as a word
-        text = _EMAIL.sub(self._say_email, text)
+        text = _WORD.sub(self._say_email, text)
         text = _URL.sub(self._say_url, text)
         text = "".join(ch for ch in text if not _is_symbol(ch))
         return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
@@ -140,8 +141,16 @@ class VoiceFormatter:
         return pieces
 
     def _say_email(self, match: re.Match) -> str:
+        """A word that is an e-mail address (kernel.fields' rule) said with the words for "@" and "."."""
+        word = match.group(0)
+        address = word.strip(_AROUND_A_WORD)
+        if not is_email(address):
+            return word
+        local, _, domain = address.partition("@")
         dot = f" {self.catalogue.text('spell_dot')} "
-        return f"{match.group(1)} {self.catalogue.text('spell_at')} {match.group(2).replace('.', dot)}"
+        spoken = f"{local} {self.catalogue.text('spell_at')} {domain.replace('.', dot)}"
+        start = word.index(address)
+        return word[:start] + spoken + word[start + len(address):]
 
     def _say_url(self, match: re.Match) -> str:
         dot = f" {self.catalogue.text('spell_dot')} "

@@ -13,9 +13,8 @@ from typing import Callable
 from flask import Response, current_app, request
 from sqlalchemy import select
 
-from agents import escalations
-from kernel.privacy import mask_phone_number, redact_text
 from gateway import sessions_of
+from ivr import cases
 from ivr.blueprint import bp, enter, reprompt, state
 from ivr.calls import TOO_LONG, Step, call_sid_of_request, form_field, ivr_step, twiml
 from ivr.clients import AssistantUnavailable
@@ -25,6 +24,8 @@ from ivr.queueing import escalate
 from ivr.signature import twilio_only
 from ivr.speech import VoiceFormatter
 from ivr.twiml import Voice, public_url
+from kernel.clock import utcnow
+from kernel.privacy import mask_phone_number, redact_text
 
 log = logging.getLogger(__name__)
 
@@ -195,9 +196,7 @@ def assistant_turn(ctx: Step, message: str) -> Voice:
     call.mark_tried("assistant")
     for chunk in reply.chunks:
         call.hear("bot", chunk)
-    if reply.handoff is None and call.escalation_id is None:
-        reply.handoff = _escalation_made_by_assistant(ctx)
-    if reply.handoff is not None:
+    if reply.handoff is not None:  # the assistant asks for a person: the phone line opens the case
         for chunk in reply.chunks:
             voice.say(chunk)
         return escalate(ctx, "bot_handoff", voice, handoff=reply.handoff)
@@ -209,15 +208,6 @@ def assistant_turn(ctx: Step, message: str) -> Voice:
     return enter(ctx, "converse", voice, intro=reply.chunks)
 
 
-def _escalation_made_by_assistant(ctx: Step) -> dict | None:
-    """The assistant's action_escalate may have created this call's case (key phone:<CallSid>) without
-    a handoff payload reaching us: the caller must still be put through, to that same case."""
-    escalation = escalations.by_idempotency_key(ctx.session, f"phone:{ctx.call.call_sid}")
-    if escalation is None or not escalation.is_open:
-        return None
-    return {"escalation_id": escalation.id, "reference": escalation.reference}
-
-
 # --- routes -------------------------------------------------------------------------------------
 
 @bp.post("/incoming")
@@ -227,17 +217,18 @@ def incoming(ctx: Step) -> Voice:
     call = ctx.call
     if call.caller_number_masked is None:
         call.caller_number_masked = mask_phone_number(form_field("From", 32)) or None
+    cases.call_started(ctx)
     return greet(ctx)
 
 
 @bp.post("/menu")
-@ivr_step(states=("menu",))
+@ivr_step(states=("menu",), calls_out="on_speech")
 def menu(ctx: Step) -> Voice:
     return dispatch(ctx, MENU_KEYS)
 
 
 @bp.post("/converse")
-@ivr_step(states=("converse",))
+@ivr_step(states=("converse",), calls_out="always")
 def converse(ctx: Step) -> Voice:
     options = {o["digit"]: o for o in ctx.call.options or []}
     if ctx.digits in options:
@@ -248,7 +239,7 @@ def converse(ctx: Step) -> Voice:
 
 
 @bp.post("/offer-person")
-@ivr_step(states=("offer_person",))
+@ivr_step(states=("offer_person",), calls_out="on_speech")
 def offer_person(ctx: Step) -> Voice:
     if ctx.digits in ("", "0"):
         return escalate(ctx, ctx.call.escalation_reason or "not_understood")
@@ -289,19 +280,11 @@ def status() -> Response:
             call.outcome = ("left_message" if has_ticket else "escalated" if call.escalation_id or call.enqueued_at
                             else "solved_by_bot" if call.helped else "hung_up")
             call.sealed_username = call.sealed_email = None
-            session.commit()
-            if call.escalation_id and not has_ticket:
-                _close_phone_case(session, call)
+            cases.call_event(session, sid, call.language, "ended")
+            if not has_ticket:  # a call-back ticket keeps its case open
+                cases.ended(session, call.escalation_id,
+                            "phone_call_completed" if call.connected_at else "caller_hung_up_waiting")
     return Response(status=204)
-
-
-def _close_phone_case(session, call: PhoneCall) -> None:
-    """The call is over: its case leaves the console's open list (a call-back ticket stays open)."""
-    outcome = "phone_call_completed" if call.connected_at else "caller_hung_up_waiting"
-    try:
-        escalations.phone_ended(session, call.escalation_id, outcome)
-    except Exception:
-        log.exception("could not close escalation %s", call.escalation_id)
 
 
 @bp.post("/fallback")

@@ -1,15 +1,21 @@
-"""The prompt catalogues of the phone line: one YAML file per language, loaded and checked once."""
+"""The prompt catalogues of the phone line: one YAML file per language, loaded and checked once, with
+the facts of the letter (code lifetime from CODE_TTL_DAYS, the S11 contacts) from kernel.facts."""
 from __future__ import annotations
 
 import functools
 import pathlib
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import yaml
 
-LANGUAGES = ("hu", "en")
+from kernel.facts import text_params
+from kernel.fields import LANGUAGES
+
 _DIR = pathlib.Path(__file__).resolve().parent
+# Placeholders the phone line fills when it says a prompt; every other one must be a fact.
+SPOKEN_VALUES = frozenset({"digit", "title", "spelled", "reference", "position", "minutes", "language", "reason",
+                           "tried", "last"})
 
 
 class CatalogueError(ValueError):
@@ -22,6 +28,7 @@ class Catalogue:
 
     language: str
     entries: dict[str, str]
+    facts: dict[str, str] = field(default_factory=dict)  # kernel.facts.text_params of the language
 
     @property
     def voice(self) -> str:
@@ -41,9 +48,8 @@ class Catalogue:
         return self.entries["hints"]
 
     def text(self, name: str, **values: object) -> str:
-        """The prompt ``name`` with its {placeholders} filled in."""
-        template = self.entries[name]
-        return template.format(**values) if values else template
+        """The prompt ``name`` with its {placeholders} filled in: the facts, then ``values``."""
+        return self.entries[name].format(**{**self.facts, **values})
 
 
 def _placeholders(template: str) -> set[str]:
@@ -59,8 +65,11 @@ def _load(language: str) -> dict[str, str]:
 
 @functools.cache
 def catalogues() -> dict[str, Catalogue]:
-    """Both catalogues, checked to have the same keys and the same placeholders per key."""
+    """Both catalogues, checked to have the same keys and the same placeholders per key, each one a
+    fact or a value the phone line fills; the facts are read from the environment (a bad
+    CODE_TTL_DAYS raises kernel.settings.SettingsError)."""
     loaded = {lang: _load(lang) for lang in LANGUAGES}
+    facts = {lang: text_params(lang) for lang in LANGUAGES}
     reference = loaded[LANGUAGES[0]]
     for lang, entries in loaded.items():
         missing = set(reference) ^ set(entries)
@@ -69,7 +78,10 @@ def catalogues() -> dict[str, Catalogue]:
         for key, template in entries.items():
             if _placeholders(template) != _placeholders(reference[key]):
                 raise CatalogueError(f"{lang}.yml: placeholders of {key!r} differ from {LANGUAGES[0]}.yml")
-    return {lang: Catalogue(lang, entries) for lang, entries in loaded.items()}
+            unknown = _placeholders(template) - SPOKEN_VALUES - set(facts[lang])
+            if unknown:
+                raise CatalogueError(f"{lang}.yml: {key!r} has placeholders nobody fills: {sorted(unknown)}")
+    return {lang: Catalogue(lang, entries, facts[lang]) for lang, entries in loaded.items()}
 
 
 def catalogue(language: str | None) -> Catalogue:

@@ -1,11 +1,14 @@
-"""Speech turns through the assistant (Rasa's REST channel, channel phone) and what happens when it
-is slow, broken or stopped mid-call: the keypad menu with recorded answers keeps serving (issue 4)."""
+"""Speech turns through the assistant (Rasa's REST channel, channel phone), the assistant's request for
+a person (the phone line opens the case itself), and what happens when the assistant is slow, broken
+or stopped mid-call: the keypad menu with recorded answers keeps serving."""
 from __future__ import annotations
 
 import time
 
 import pytest
 from sqlalchemy import select
+
+from kernel.contracts import HandoffRequest
 
 
 def _bot(text, **extra):
@@ -46,36 +49,48 @@ def test_assistant_buttons_are_chosen_by_key_and_sent_as_their_payload(phone_app
     assert "Rendben." in call.says
 
 
-def test_bot_handoff_queues_the_caller_on_the_same_escalation(phone_app_factory, call_phone, rasa_stand_in,
-                                                            phone_db):
+def _handoff(text, **request):
+    """The assistant's answer when it hands a phone call to a person: its words (no reference) and
+    the handoff request (kernel.contracts.HandoffRequest) as a custom payload."""
+    return [{"recipient_id": "x", "text": text},
+            {"recipient_id": "x", "custom": HandoffRequest(**{"reason": "user_asked", **request}).as_payload()}]
+
+
+def test_bot_handoff_queues_the_caller_on_a_case_the_phone_line_opens(phone_app_factory, call_phone, rasa_stand_in,
+                                                                    phone_db):
     from agents.models import Escalation
 
     app = phone_app_factory(rasa_url=rasa_stand_in.url)
-    rasa_stand_in.reply = lambda body: [{"recipient_id": "x", "text": "Átadom egy munkatársnak. Az ügy azonosítója: HD-7K3R."},
-                                        {"recipient_id": "x", "custom": {"handoff": {"reference": "HD-7K3R",
-                                                                                     "escalation_id": "e" * 32}}}]
+    rasa_stand_in.reply = lambda body: _handoff("Átadom egy munkatársnak.", reason="user_asked",
+                                                tried=["request_new_code"], diagnosis={"code": "expired"})
     call = call_phone(app=app)
     call.dial()
     call.say("ügyintézőt kérek")
     assert call.enqueue.text == "helpdesk-hu"
     assert "Átadom egy munkatársnak." in call.text()
-    assert call.text().count("H D, 7 K 3 R") == 1 and "HD-7K3R" not in call.text()  # read out, said once
     with phone_db(app) as session:
-        assert session.scalars(select(Escalation)).all() == []  # the assistant's escalation is used
+        [escalation] = session.scalars(select(Escalation)).all()
+    assert (escalation.idempotency_key, escalation.channel, escalation.reason) == (
+        f"phone:{call.call_sid}", "phone", "user_asked")
+    assert "request_new_code" in escalation.tried and "assistant" in escalation.tried
+    assert escalation.diagnosis == {"code": "expired"}
+    assert [t["text"] for t in escalation.transcript if t["role"] == "user"] == ["ügyintézőt kérek"]
+    reference = ", ".join(" ".join(part) for part in escalation.reference.split("-"))
+    assert call.text().count(reference) == 1 and escalation.reference not in call.text()  # read out, said once
 
 
-def test_bot_handoff_without_an_escalation_creates_one_with_the_transcript(phone_app_factory, call_phone,
-                                                                         rasa_stand_in, phone_db):
+def test_bot_handoff_creates_the_case_with_the_redacted_transcript(phone_app_factory, call_phone,
+                                                                   rasa_stand_in, phone_db):
     from agents.models import Escalation
 
     app = phone_app_factory(rasa_url=rasa_stand_in.url)
-    rasa_stand_in.reply = lambda body: [{"recipient_id": "x", "text": "Kapcsolom.", "custom": {"handoff": {}}}]
+    rasa_stand_in.reply = lambda body: _handoff("Kapcsolom.")
     call = call_phone(app=app)
     call.dial()
     call.say("a jelszavam Titok123456 és nem enged be, kiss.pista@gmail.com")
     with phone_db(app) as session:
         escalation = session.scalar(select(Escalation))
-    assert escalation.reason == "bot_handoff" and escalation.idempotency_key == f"phone:{call.call_sid}"
+    assert escalation.reason == "user_asked" and escalation.idempotency_key == f"phone:{call.call_sid}"
     user_text = " ".join(t["text"] for t in escalation.transcript if t["role"] == "user")
     assert "Titok123456" not in user_text and "kiss.pista@gmail.com" not in user_text
 
@@ -105,7 +120,7 @@ def test_assistant_trouble_leaves_the_keypad_menu_with_recorded_answers(phone_ap
     assert gather.attrib["input"] == "dtmf" and "Aktiválás: 1-es gomb" in call.text()
     assert "Kérem, válasszon a gombokkal." in call.text() and "Mondja el" not in call.text()
     call.press("1")
-    assert "öt napig érvényes" in call.text()
+    assert "5 napig érvényes" in call.text()
     call.press("0")
     assert call.enqueue is not None
 
@@ -128,24 +143,32 @@ def test_replayed_speech_turn_is_sent_to_the_assistant_once(phone_app_factory, c
     assert first.body == second.body and len(rasa_stand_in.received) == 1
 
 
-def test_escalation_made_by_the_assistant_puts_the_caller_through_even_without_a_payload(
-        phone_app_factory, call_phone, rasa_stand_in, phone_db):
-    from agents import escalations
+def test_a_replayed_handoff_webhook_opens_no_second_case(phone_app_factory, call_phone, rasa_stand_in, phone_db):
     from agents.models import Escalation
 
     app = phone_app_factory(rasa_url=rasa_stand_in.url)
+    rasa_stand_in.reply = lambda body: _handoff("Átadom egy munkatársnak.")
     call = call_phone(app=app)
-
-    def reply(body):  # what action_escalate does: the gateway API with key phone:<sender>
-        with phone_db(app) as session:
-            escalations.create_escalation(session, {
-                "idempotency_key": f"phone:{body['sender']}", "channel": "phone", "conversation_id": body["sender"],
-                "language": "hu", "reason": "user_asked"})
-        return _bot("Átadom egy munkatársnak.")
-
-    rasa_stand_in.reply = reply
     call.dial()
-    call.say("ügyintézőt kérek")
-    assert call.enqueue is not None
+    action = call.gather.attrib["action"]
+    first = call.post(action, {"SpeechResult": "ügyintézőt kérek", "Confidence": "0.9"})
+    again = call.post(action, {"SpeechResult": "ügyintézőt kérek", "Confidence": "0.9"})
+    assert first.body == again.body and first.find("Enqueue") is not None
+    assert len(rasa_stand_in.received) == 1
     with phone_db(app) as session:
         assert len(session.scalars(select(Escalation)).all()) == 1
+
+
+def test_an_answer_without_a_handoff_request_keeps_the_caller_with_the_assistant(phone_app_factory, call_phone,
+                                                                               rasa_stand_in, phone_db):
+    from agents.models import Escalation
+
+    app = phone_app_factory(rasa_url=rasa_stand_in.url)
+    rasa_stand_in.reply = lambda body: [{"recipient_id": "x", "text": "Átadom.",
+                                         "custom": {"handoff": {"reference": "HD-7K3R", "escalation_id": "e" * 32}}}]
+    call = call_phone(app=app)
+    call.dial()
+    call.say("ügyintézőt kérek")
+    assert call.enqueue is None and call.gather is not None
+    with phone_db(app) as session:
+        assert session.scalars(select(Escalation)).all() == []

@@ -71,16 +71,15 @@ def test_replayed_confirmation_sends_one_new_code_request(nc_app, call_phone, ba
     assert first.body == again.body and len(backend_stand_in.received) == 1
 
 
-@pytest.mark.parametrize("lang, readback", [("hu", "Ezt értettem: a, b, c."), ("en", "I understood: a, b, c.")])
-def test_two_failed_spellings_offer_the_keypad_then_a_person(nc_app, call_phone, backend_stand_in, lang, readback):
+@pytest.mark.parametrize("lang, retry", [("hu", "Rendben, próbáljuk újra."), ("en", "All right, let us try again.")])
+def test_two_failed_spellings_offer_the_keypad_then_a_person(nc_app, call_phone, backend_stand_in, lang, retry):
     call = call_phone(app=nc_app)
     call.dial()
     if lang == "en":
         call.press("9")
     call.press("3")
-    call.say("a b c")
-    assert readback in call.says
-    call.press("2")
+    call.say("a b c")  # three letters: the backend's rule (S1) takes no such username, so none is read back
+    assert retry in call.says and not any("a, b, c" in s for s in call.says)
     call.say("kiss@@@")  # not a username at all
     assert call.gather.attrib["action"].split("?")[0].endswith("/voice/new-code/keypad-offer")
     call.press("1")

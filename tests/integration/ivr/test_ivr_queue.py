@@ -261,3 +261,38 @@ def test_caller_hanging_up_in_the_queue_closes_the_case_but_a_message_keeps_it_o
     message.leave_message()
     message.hang_up(90)
     assert _escalation(phone_app, phone_db, message.call_sid).status == "callback"
+
+
+def test_every_call_is_counted_once_from_its_start_and_end_events(phone_app, call_phone, phone_db):
+    from agents.models import ConversationEvent
+
+    call = call_phone()
+    call.dial()
+    call.press("9")
+    call.hang_up(30)
+    call.hang_up(30)  # Twilio retries the status callback
+    with phone_db(phone_app) as session:
+        events = session.scalars(select(ConversationEvent).where(ConversationEvent.conversation_id == call.call_sid)
+                                 .order_by(ConversationEvent.id)).all()
+    assert [(e.kind, e.channel, e.language) for e in events] == [("started", "phone", "hu"), ("ended", "phone", "en")]
+
+
+def test_the_console_reads_the_call_state_from_the_case_queued_connected_ended(phone_app, call_phone, phone_db):
+    from agents import escalations
+
+    call = call_phone()
+    call.dial()
+    call.press("0")
+    case = _escalation(phone_app, phone_db, call.call_sid)
+    states = []
+    with phone_db(phone_app) as session:
+        states.append(escalations.call_states(session, [case.id])[case.id])
+    agent, answer = _agent(call_phone)
+    call.post(answer.find("Dial/Queue").attrib["url"], {"DequeingCallSid": agent.call_sid}, record=False)
+    with phone_db(phone_app) as session:
+        states.append(escalations.call_states(session, [case.id])[case.id])
+    call.leave_queue("bridged")
+    call.hang_up(120)
+    with phone_db(phone_app) as session:
+        states.append(escalations.call_states(session, [case.id])[case.id])
+    assert states == ["queued", "connected", "ended"]

@@ -1,5 +1,5 @@
 """Twilio's webhooks on the Flask test client: signatures, the menu, re-prompts, bad input, replays,
-status callbacks and the fallback URL (issue 4). Assertions are on parsed TwiML, never XML strings."""
+status callbacks and the fallback URL. Assertions are on parsed TwiML, never XML strings."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -61,8 +61,8 @@ def test_greeting_is_hungarian_and_offers_english_in_an_english_voice(phone_app,
 
 
 @pytest.mark.parametrize("key, lang, fact", [
-    ("1", "hu", "öt napig"), ("2", "hu", "ne a saját nevét"), ("4", "hu", "okmányirodában"), ("5", "hu", "24 órájában"),
-    ("1", "en", "five days"), ("2", "en", "not your own name"), ("4", "en", "document office"), ("5", "en", "24 hours"),
+    ("1", "hu", "5 napig"), ("2", "hu", "ne a saját nevét"), ("4", "hu", "okmányirodában"), ("5", "hu", "24 órájában"),
+    ("1", "en", "5 days"), ("2", "en", "not your own name"), ("4", "en", "document office"), ("5", "en", "24 hours"),
 ])
 def test_keypad_menu_gives_the_recorded_answers_in_both_languages(call_phone, key, lang, fact):
     call = call_phone()
@@ -252,3 +252,26 @@ def test_duplicate_arriving_while_the_first_is_answered_holds_then_resumes(phone
     assert held.find("Enqueue") is None
     call._follow(held)
     assert "Aktiválás: 1-es gomb" in call.text() and call.gather is not None
+
+
+@pytest.fixture
+def seven_day_codes(monkeypatch):
+    """The gateway started with CODE_TTL_DAYS=7; the catalogues are read again afterwards."""
+    from ivr.prompts import catalogues
+
+    monkeypatch.setenv("CODE_TTL_DAYS", "7")
+    yield
+    monkeypatch.undo()
+    catalogues.cache_clear()
+
+
+@pytest.mark.parametrize("lang, days", [("hu", "7 napig"), ("en", "7 days")])
+def test_the_line_says_the_code_lifetime_of_the_setting_S4(seven_day_codes, phone_app_factory, call_phone, lang, days):
+    call = call_phone(app=phone_app_factory())
+    call.dial()
+    if lang == "en":
+        call.press("9")
+    call.press("1")
+    heard = call.text()
+    assert days in heard
+    assert not any(by_hand in heard for by_hand in ("öt nap", "5 nap", "five days", "5 days"))

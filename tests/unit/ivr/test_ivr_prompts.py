@@ -1,4 +1,5 @@
-"""One prompt catalogue per language, the same keys in both, the facts of RULES.md (S1-S11)."""
+"""One prompt catalogue per language, the same keys in both, the facts of the registration letter
+(S1-S11) from kernel.facts: the code lifetime from CODE_TTL_DAYS, the S11 contacts."""
 from __future__ import annotations
 
 import pytest
@@ -26,7 +27,7 @@ def test_voices_are_hungarian_and_english():
 @pytest.mark.parametrize("lang", ["hu", "en"])
 def test_code_valid_five_days_and_new_code_under_forgotten_password_S4(lang):
     text = catalogue(lang).text("topic_activation")
-    assert ("öt napig" if lang == "hu" else "five days") in text
+    assert ("5 napig" if lang == "hu" else "5 days") in text
     assert ("Elfelejtett jelszó" if lang == "hu" else "Forgotten password") in text
 
 
@@ -54,6 +55,45 @@ def test_contacts_give_189_abroad_number_email_and_web_S11(lang):
 def test_new_code_answer_never_says_whether_the_account_exists(lang):
     done = catalogue(lang).text("newcode_done")
     assert ("Ha a megadott adatok egyeznek" if lang == "hu" else "If the details match") in done
+
+
+@pytest.fixture
+def fresh_catalogues():
+    """The catalogues read again (they are read once per process, at the gateway's start)."""
+    import ivr.prompts as prompts
+
+    prompts.catalogues.cache_clear()
+    yield prompts.catalogues
+    prompts.catalogues.cache_clear()
+
+
+def test_the_code_lifetime_is_the_setting_in_every_text_S4_S8(monkeypatch, fresh_catalogues):
+    monkeypatch.setenv("CODE_TTL_DAYS", "7")
+    for lang, days in (("hu", "7 napig"), ("en", "7 days")):
+        cat = fresh_catalogues()[lang]
+        assert days in cat.text("topic_activation") and days in cat.text("newcode_done")
+        said = " ".join(cat.text(key, **{name: "x" for name in _placeholders(template)})
+                        for key, template in cat.entries.items())
+        for fact_by_hand in ("öt nap", "5 nap", "five days", "5 days"):
+            assert fact_by_hand not in said, (lang, fact_by_hand)
+
+
+def test_a_bad_code_lifetime_stops_the_catalogues_not_a_caller(monkeypatch, fresh_catalogues):
+    from kernel.settings import SettingsError as KernelSettingsError
+
+    monkeypatch.setenv("CODE_TTL_DAYS", "five")
+    with pytest.raises(KernelSettingsError, match="CODE_TTL_DAYS"):
+        fresh_catalogues()
+
+
+def test_a_placeholder_nobody_fills_is_refused(tmp_path, monkeypatch, fresh_catalogues):
+    import ivr.prompts as prompts
+
+    for lang in ("hu", "en"):
+        (tmp_path / f"{lang}.yml").write_text("topic_contacts: '{phone_spokn}'\n", encoding="utf-8")
+    monkeypatch.setattr(prompts, "_DIR", tmp_path)
+    with pytest.raises(CatalogueError, match="phone_spokn"):
+        fresh_catalogues()
 
 
 def test_a_catalogue_with_a_missing_key_is_refused(tmp_path, monkeypatch):

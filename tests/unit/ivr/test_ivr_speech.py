@@ -1,10 +1,12 @@
-"""The assistant's answers made speakable (issue 4: sentences split, no markup, lists read as options)."""
+"""The assistant's answers made speakable: sentences split, no markup, lists read as options, and the
+assistant's request for a person picked up."""
 from __future__ import annotations
 
 import pytest
 
 from ivr.prompts import catalogue
 from ivr.speech import MAX_OPTIONS, VoiceFormatter
+from kernel.contracts import HandoffRequest
 
 
 @pytest.fixture
@@ -62,8 +64,16 @@ def test_no_more_options_than_keys(hu):
 
 
 def test_handoff_payload_is_picked_up(hu):
+    request = HandoffRequest(reason="user_asked", tried=["request_new_code"], diagnosis={"code": "expired"})
+    reply = hu.format([{"text": "Kapcsolom."}, {"custom": request.as_payload()}])
+    assert reply.handoff == request and reply.chunks == ["Kapcsolom."]
+
+
+def test_the_phone_line_takes_no_case_reference_from_the_assistant(hu):
+    """The phone line opens the case itself: a chat-shaped handoff (a reference made elsewhere) is no request."""
     reply = hu.format([{"text": "Kapcsolom."}, {"custom": {"handoff": {"reference": "HD-7K3R", "escalation_id": "e1"}}}])
-    assert reply.handoff == {"reference": "HD-7K3R", "escalation_id": "e1"}
+    assert reply.handoff is None
+    assert hu.format([{"custom": {"handoff_request": {"reason": "Not A Code!"}}}]).handoff is None
 
 
 def test_garbage_messages_are_skipped(hu):

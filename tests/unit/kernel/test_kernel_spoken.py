@@ -1,9 +1,10 @@
-"""Spelled usernames and e-mail addresses (issue 4, new code by phone; S4, S6, S8)."""
+"""kernel.spoken: spelled usernames and spoken e-mail addresses, for the phone line and the assistant
+alike (S4, S6, S8); a spelled username is only taken when the backend's rule (S1) would take it."""
 from __future__ import annotations
 
 import pytest
 
-from ivr.spelling import parse_email, parse_keypad_username, parse_username, spell_out
+from kernel.spoken import parse_email, parse_keypad_username, parse_username, spell_out, spelled
 
 
 @pytest.mark.parametrize("spoken, expected", [
@@ -28,7 +29,35 @@ from ivr.spelling import parse_email, parse_keypad_username, parse_username, spe
     ("seven seven zero one", "7701"),
 ])
 def test_spelled_username_is_understood(spoken, expected):
+    assert spelled(spoken) == expected
+
+
+@pytest.mark.parametrize("spoken, expected", [
+    ("k i s s p i s t a 7 7", "kisspista77"),
+    ("K mint Károly, I mint Ilona, S mint Sándor, S mint Sándor", "kiss"),
+    ("double you x-ray 4 2", "wx42"),
+    ("Kis Pista 77", "kispista77"),
+    ("kiss pont pista alulvonás 1", "kiss.pista_1"),
+    ("My username is k i s s", "kiss"),
+])
+def test_a_spelling_that_fits_the_backends_rule_is_the_username_S1(spoken, expected):
     assert parse_username(spoken) == expected
+
+
+@pytest.mark.parametrize("spoken, characters", [
+    ("cs mint Csaba a mint Aladár", "csa"),     # 3 characters
+    ("bé mint Béla é mint Éva", "bé"),          # too short and accented
+    ("ká í es es", "kíss"),                     # accented
+    ("a as in alpha b for bravo c like charlie", "abc"),
+    ("dupla vé", "w"),
+    ("kovács kötőjel anna", "kovács-anna"),     # accented
+    ("hét hét nulla egy", "7701"),              # starts with a digit
+])
+def test_a_spelling_the_backend_would_reject_is_no_username_S1(spoken, characters):
+    """Understood as characters, refused as a username: the phone line never reads back what the
+    backend's rule (4-32 characters, starting with a letter, no accents) would refuse."""
+    assert spelled(spoken) == characters
+    assert parse_username(spoken) is None
 
 
 @pytest.mark.parametrize("spoken", ["", "   ", "!!!", "kiss@pista", "x" * 1001, "k " * 70])
@@ -38,8 +67,8 @@ def test_unusable_username_is_refused_not_guessed(spoken):
 
 def test_mint_word_decides_over_a_misheard_letter():
     """The spelling alphabet exists because "bé" and "pé" sound alike: the name wins."""
-    assert parse_username("pé mint Béla") == "b"
-    assert parse_username("dee as in tango") == "t"
+    assert spelled("pé mint Béla") == "b"
+    assert spelled("dee as in tango") == "t"
 
 
 @pytest.mark.parametrize("spoken, expected", [
