@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 FACTS = {
-    "hu": {"1": "öt napig", "2": "nem azonos az egyszer használható aktiváló kóddal", "4": "okmányirodában",
+    "hu": {"1": "5 napig", "2": "nem azonos az egyszer használható aktiváló kóddal", "4": "okmányirodában",
            "5": "1 8 9"},
-    "en": {"1": "five days", "2": "not the one-time activation code", "4": "document office", "5": "1 8 9"},
+    "en": {"1": "5 days", "2": "not the one-time activation code", "4": "document office", "5": "1 8 9"},
 }
 
 
