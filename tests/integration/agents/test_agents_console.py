@@ -362,3 +362,93 @@ def test_share_solved_by_the_bot_counts_the_phone_lines_calls(console_app, clien
     vera = other_client(console_app, "vera")
     page = vera.get("/agents/stats").get_data(as_text=True)
     assert 'id="solved-phone">75 %' in page
+
+
+def test_the_console_speaks_the_agents_language(console_app, client, agents_ready):
+    """Accept-Language picks English; the header's choice wins over it and outlives the login."""
+    assert "Log in for agents" in client.get("/agents/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    page = client.get("/agents/login").get_data(as_text=True)
+    assert "Belépés ügyintézőknek" in page
+    client.post("/agents/language", data={"language": "en", "csrf_token": csrf_from(page)})
+    assert login(client, "anna").status_code == 302
+    queue = client.get("/agents/", headers={"Accept-Language": "hu"}).get_data(as_text=True)
+    assert "Open cases" in queue and "Nyitott ügyek" not in queue
+    client.post("/agents/language", data={"language": "hu", "csrf_token": csrf_of(client)})
+    assert "Nyitott ügyek" in client.get("/agents/").get_data(as_text=True)
+
+
+def _phone_case_claimed_by_anna(app):
+    client = app.test_client()
+    esc = create_escalation_via_api(client, idempotency_key="phone:CA20", channel="phone", conversation_id="CA20")
+    anna = other_client(app, "anna")
+    anna.post(f"/agents/escalations/{esc['id']}/claim", data={"csrf_token": csrf_of(anna)})
+    return esc, anna
+
+
+def test_a_phone_new_code_with_the_backend_down_tells_the_agent_to_retry(console_settings):
+    from dataclasses import replace
+
+    from agents.accounts import create_agent
+    from gateway import sessions_of
+    from tests.fixtures.gateway_services import AGENT_PASSWORD, make_gateway_app
+    from tests.fixtures.ports import free_port
+
+    app = make_gateway_app(replace(console_settings, credentials_url=f"http://127.0.0.1:{free_port()}"))
+    with sessions_of(app)() as s:
+        create_agent(s, "anna", AGENT_PASSWORD, "agent", "Anna")
+    esc, anna = _phone_case_claimed_by_anna(app)
+    r = anna.post(f"/agents/escalations/{esc['id']}/new-code", headers={"Accept": "application/json"},
+                  data={"username": "kisspista77", "email": "kiss.pista@example.hu", "csrf_token": csrf_of(anna)})
+    assert r.status_code == 503 and "nem érhető el" in r.get_json()["message"]
+    with sessions_of(app)() as s:
+        actions = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.escalation_id == esc["id"]))]
+    assert "new_code_failed" in actions and "new_code_requested" not in actions
+    app.extensions["gateway_engine"].dispose()
+
+
+def test_a_phone_new_code_through_the_real_backend_states_the_code_lifetime_setting(
+        console_settings, credentials_server, monkeypatch):
+    """S4, S8: the backend takes the agent's request (202 whatever the account); the agent reads the
+    code lifetime of the setting, and the audit keeps only a masked address."""
+    from dataclasses import replace
+
+    from agents.accounts import create_agent
+    from gateway import sessions_of
+    from tests.fixtures.gateway_services import AGENT_PASSWORD, make_gateway_app
+
+    monkeypatch.setenv("CODE_TTL_DAYS", "7")
+    app = make_gateway_app(replace(console_settings, credentials_url=credentials_server.url,
+                                   credentials_service_token=credentials_server.service_token))
+    with sessions_of(app)() as s:
+        create_agent(s, "anna", AGENT_PASSWORD, "agent", "Anna")
+    esc, anna = _phone_case_claimed_by_anna(app)
+    good = anna.post(f"/agents/escalations/{esc['id']}/new-code", headers={"Accept": "application/json"},
+                     data={"username": "kisspista77", "email": "kiss.pista@example.hu", "csrf_token": csrf_of(anna)})
+    assert good.status_code == 202 and "7 napig" in good.get_json()["message"]
+    with sessions_of(app)() as s:
+        (entry,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "new_code_requested"))
+    assert entry.detail["email"] == "ki***@e***.hu"
+    app.extensions["gateway_engine"].dispose()
+
+
+def test_a_phone_new_code_the_backend_refuses_tells_the_agent_which_field(console_settings):
+    from dataclasses import replace
+
+    from agents.accounts import create_agent
+    from gateway import sessions_of
+    from tests.fixtures.gateway_services import AGENT_PASSWORD, RecordingHttpServer, make_gateway_app
+
+    refusing = RecordingHttpServer()
+    refusing.status = 422
+    try:
+        app = make_gateway_app(replace(console_settings, credentials_url=refusing.url))
+        with sessions_of(app)() as s:
+            create_agent(s, "anna", AGENT_PASSWORD, "agent", "Anna")
+        esc, anna = _phone_case_claimed_by_anna(app)
+        r = anna.post(f"/agents/escalations/{esc['id']}/new-code", headers={"Accept": "application/json"},
+                      data={"username": "kisspista77", "email": "kiss.pista@example.hu", "csrf_token": csrf_of(anna)})
+        assert r.status_code == 400 and r.get_json()["message"] == "Hibás adat: request."
+        assert refusing.requests[0]["body"]["channel"] == "agent"
+        app.extensions["gateway_engine"].dispose()
+    finally:
+        refusing.stop()
