@@ -16,7 +16,9 @@ from typing import Any, Callable, Iterable, List, Optional, Set
 
 from rasa_sdk import Tracker
 
-from actions.gateway_client import ConversationEvent, GatewayClient
+from actions.gateway_client import GatewayClient
+from kernel.contracts import ConversationEvent
+from kernel.fields import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +27,7 @@ GatewayFactory = Callable[[], GatewayClient]
 # The mistake types the statistics count (agents/stats.py MISTAKES) plus S3's never-activated account
 TOPICS = ("code_expired", "code_not_received", "own_name_as_username", "code_as_password", "not_activated",
           "forgot_password", "forgot_username")
-# Intents (bot-contract.md) that name a mistake type themselves
+# Intents that name a mistake type themselves
 TOPIC_INTENTS = ("code_expired", "code_not_received", "own_name_as_username", "code_as_password",
                  "forgot_password", "forgot_username")
 
@@ -57,12 +59,13 @@ async def drain() -> None:
 
 
 def conversation_channel(tracker: Tracker) -> str:
+    """The conversation's channel: phone or chat (also the backend's channel of a new-code request)."""
     return "phone" if tracker.get_slot("channel") == "phone" else "chat"
 
 
 def conversation_language(tracker: Tracker) -> Optional[str]:
     language = tracker.get_slot("language")
-    return language if language in ("hu", "en") else None
+    return language if language in LANGUAGES else None
 
 
 def is_first_message_of_session(tracker: Tracker) -> bool:
@@ -103,7 +106,7 @@ def report_turn(client_factory: GatewayFactory, tracker: Tracker, slot_events: L
     values = {e.get("name"): e.get("value") for e in slot_events if isinstance(e, dict) and e.get("event") == "slot"}
     channel = "phone" if values.get("channel", tracker.get_slot("channel")) == "phone" else "chat"
     language = values.get("language", tracker.get_slot("language"))
-    language = language if language in ("hu", "en") else None
+    language = language if language in LANGUAGES else None
     if is_first_message_of_session(tracker):
         report_started(client_factory, tracker, channel, language)
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")

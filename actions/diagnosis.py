@@ -14,10 +14,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation_events, email_address
-from actions.credentials_client import BackendRejected, BackendUnavailable, CredentialsClient, Diagnosis
+from actions.credentials_client import BackendRejected, BackendUnavailable, CredentialsClient
 from actions.gateway_client import GatewayClient
-from actions.new_code import backend_channel
 from actions.safety import HelpdeskAction, offer_handoff
+from kernel.contracts import Diagnosis
 
 try:
     from zoneinfo import ZoneInfo
@@ -100,8 +100,8 @@ class ActionDiagnose(HelpdeskAction):
             dispatcher.utter_message(response="utter_default")
             return []
         try:
-            diagnosis = await self._client_factory().diagnose(username, email, backend_channel(tracker),
-                                                              tracker.sender_id)
+            channel = conversation_events.conversation_channel(tracker)
+            diagnosis = await self._client_factory().diagnose(username, email, channel, tracker.sender_id)
         except BackendUnavailable:
             dispatcher.utter_message(response="utter_backend_down")
             return offer_handoff(dispatcher, "backend_down")

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions import email_address
+from actions.conversation_events import conversation_channel
 from actions.credentials_client import BackendRejected, BackendUnavailable, CredentialsClient
 from actions.safety import HelpdeskAction, log_failure, offer_handoff
 from actions.usernames import UsernameVerdict, judge
@@ -34,11 +35,6 @@ def entity_values(tracker: Tracker, entity: str) -> List[str]:
 
 def latest_text(tracker: Tracker) -> str:
     return str((tracker.latest_message or {}).get("text") or "")
-
-
-def backend_channel(tracker: Tracker) -> str:
-    """The backend's channel for this conversation: phone or chat."""
-    return "phone" if tracker.get_slot("channel") == "phone" else "chat"
 
 
 class ValidateNewCodeForm(FormValidationAction):
@@ -114,7 +110,7 @@ class ActionRequestNewCode(HelpdeskAction):
             dispatcher.utter_message(response="utter_default")
             return forget
         try:
-            await self._client_factory().request_new_code(username, email, backend_channel(tracker),
+            await self._client_factory().request_new_code(username, email, conversation_channel(tracker),
                                                           tracker.sender_id)
         except BackendUnavailable:
             dispatcher.utter_message(response="utter_backend_down")

@@ -1,6 +1,6 @@
 """The custom slot mappings run after every user message (action_validate_slot_mappings).
 
-- `language` (bot-contract.md): an explicit speak_english / speak_hungarian always wins; then the
+- `language`: an explicit speak_english / speak_hungarian always wins; then the
   channel's metadata.language (the phone line knows the caller's choice) on the first message or
   when it changes; then the language detected from the first message; later messages only switch
   when they are a whole sentence in the other language. Default hu (initial value).
@@ -25,8 +25,8 @@ from actions import conversation_events
 from actions import language as lang
 from actions.gateway_client import GatewayClient
 from actions.safety import log_failure
+from kernel.fields import CHANNELS
 
-CHANNELS = ("chat", "phone")
 YES_NO_INTENTS = ("affirm", "deny")
 
 

@@ -1,4 +1,4 @@
-"""action_validate_slot_mappings: language (bot-contract.md), channel, offer and the misunderstanding counter."""
+"""action_validate_slot_mappings: language, channel, offer and the misunderstanding counter."""
 from __future__ import annotations
 
 from dialogue_fakes import run, slot_values, tracker, user_event

@@ -1,0 +1,32 @@
+"""The shared kernel works in the engine env (Python 3.10, next to Rasa): every module imports and
+answers one call, so a newer-Python-only construct in kernel/ fails here, not in production."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from datetime import datetime
+
+import kernel
+
+CALLS = {
+    "kernel.clock": lambda m: isinstance(m.as_utc(datetime(2026, 1, 1)).tzinfo, type(m.utcnow().tzinfo)),
+    "kernel.contracts": lambda m: m.outcome_of(422) is m.Outcome.REJECTED,
+    "kernel.facts": lambda m: m.text_params("en", {"CODE_TTL_DAYS": "7"})["days"] == "7",
+    "kernel.fields": lambda m: m.is_username("kisspista77") and not m.is_username("ab"),
+    "kernel.privacy": lambda m: m.mask_email("kiss.pista@gmail.com") == "ki***@g***.com",
+    "kernel.redaction": lambda m: m.redact("a kódom K7QM-3XPA-9TDE-W2HF")[0] == "a kódom REDACTEDSECRET",
+    "kernel.settings": lambda m: m.EnvReader({"X": "4"}).integer("X", 1, 1, 9) == 4,
+    "kernel.spoken": lambda m: m.parse_email("kiss pista kukac gmail pont com") == "kisspista@gmail.com",
+}
+
+
+def test_this_is_the_engine_envs_python_310():
+    assert sys.version_info[:2] == (3, 10)
+
+
+def test_every_kernel_module_imports_and_answers_one_call_on_python_310():
+    modules = sorted(f"kernel.{info.name}" for info in pkgutil.iter_modules(kernel.__path__))
+    assert modules == sorted(CALLS), "a kernel module without a call here (or a call for a missing one)"
+    for name in modules:
+        assert CALLS[name](importlib.import_module(name)), name
