@@ -45,13 +45,8 @@ def render_username(ctx: Step, voice: Voice, intro: list[str] | None = None) -> 
 
 @state("nc_username_confirm")
 def render_username_confirm(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
-    username = _room().sealer.unseal(ctx.call.sealed_username)
-    if username is None:
-        return enter(ctx, "nc_username", voice)
-    gather = voice.gather(ctx.next_url("ivr.newcode_username_confirm"), speech=False, num_digits=1)
-    voice.say_key("newcode_username_readback", gather, spelled=spell_out(username, _symbols(ctx)))
-    voice.say_key("confirm_keys", gather)
-    return voice
+    return _read_back(ctx, voice, ctx.call.sealed_username, "nc_username", "ivr.newcode_username_confirm",
+                      "newcode_username_readback")
 
 
 @state("nc_keypad_offer")
@@ -77,11 +72,17 @@ def render_email(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voi
 
 @state("nc_email_confirm")
 def render_email_confirm(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
-    email = _room().sealer.unseal(ctx.call.sealed_email)
-    if email is None:
-        return enter(ctx, "nc_email", voice)
-    gather = voice.gather(ctx.next_url("ivr.newcode_email_confirm"), speech=False, num_digits=1)
-    voice.say_key("newcode_email_readback", gather, spelled=spell_out(email, _symbols(ctx)))
+    return _read_back(ctx, voice, ctx.call.sealed_email, "nc_email", "ivr.newcode_email_confirm",
+                      "newcode_email_readback")
+
+
+def _read_back(ctx: Step, voice: Voice, sealed: str | None, ask_state: str, endpoint: str, prompt: str) -> Voice:
+    """What the caller gave, spelled back for 1 (right) or 2 (wrong); asked again when it is gone."""
+    value = _room().sealer.unseal(sealed)
+    if value is None:
+        return enter(ctx, ask_state, voice)
+    gather = voice.gather(ctx.next_url(endpoint), speech=False, num_digits=1)
+    voice.say_key(prompt, gather, spelled=spell_out(value, _symbols(ctx)))
     voice.say_key("confirm_keys", gather)
     return voice
 

@@ -96,19 +96,14 @@ def test_a_placeholder_nobody_fills_is_refused(tmp_path, monkeypatch, fresh_cata
         fresh_catalogues()
 
 
-def test_a_catalogue_with_a_missing_key_is_refused(tmp_path, monkeypatch):
+def test_a_catalogue_with_a_missing_key_is_refused(tmp_path, monkeypatch, fresh_catalogues):
     import ivr.prompts as prompts
 
     (tmp_path / "hu.yml").write_text("greeting: szia\nmenu: x\n", encoding="utf-8")
     (tmp_path / "en.yml").write_text("greeting: hi\n", encoding="utf-8")
     monkeypatch.setattr(prompts, "_DIR", tmp_path)
-    prompts.catalogues.cache_clear()
-    try:
-        with pytest.raises(CatalogueError, match="menu"):
-            prompts.catalogues()
-    finally:
-        monkeypatch.undo()
-        prompts.catalogues.cache_clear()
+    with pytest.raises(CatalogueError, match="menu"):
+        fresh_catalogues()
 
 
 def test_settings_are_checked_once_and_name_each_bad_value():
