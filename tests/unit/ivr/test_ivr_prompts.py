@@ -121,3 +121,13 @@ def test_spelled_details_are_sealed_not_stored_in_clear():
     assert "kiss" not in token and sealer.unseal(token) == "kiss.pista@gmail.com"
     assert Sealer("another-key-0123456789abcdef").unseal(token) is None
     assert sealer.unseal(token[:-4] + "AAAA") is None and sealer.unseal(None) is None
+
+
+def test_app_config_overrides_the_environment_and_is_checked_the_same_way():
+    config = IvrConfig.load({"rasa_timeout": 1.0, "agent_numbers": ["+36 1 111 1111"]},
+                            env={"IVR_RASA_TIMEOUT_SECONDS": "3", "IVR_AGENT_NUMBERS": "+3619999999"})
+    assert config.rasa_timeout == 1.0 and config.agent_numbers == ("+3611111111",)
+    with pytest.raises(SettingsError) as err:
+        IvrConfig.load({"queue_pause": 0, "max_speech_chars": "many"}, env={})
+    assert str(err.value).count("\n") == 2  # one line per bad value
+    assert "IVR_QUEUE_PAUSE_SECONDS" in str(err.value) and "IVR_MAX_SPEECH_CHARS" in str(err.value)
