@@ -140,3 +140,17 @@ def test_stock_channels_that_would_store_raw_text_are_not_served(rasa_stack):
                           timeout=10)
     assert response.status_code == 404
     assert httpx.get(f"{rasa_stack.url}/webhooks/helpdesk_socketio/", timeout=10).json() == {"status": "ok"}
+
+
+def test_the_running_assistant_states_the_code_lifetime_and_contacts_from_the_kernel(rasa_stack):
+    """action_session_start (action server) set the facts that Rasa fills into its texts (S4, S11)."""
+    from kernel.facts import CONTACTS, code_ttl_days
+
+    sender = f"facts-{uuid.uuid4().hex}"
+    lifetime = " ".join(r.get("text") or "" for r in rasa_stack.say(sender, "meddig érvényes az aktiváló kód?",
+                                                                  {"channel": "chat", "language": "hu"}))
+    assert f"{code_ttl_days()} napig" in lifetime, lifetime
+    contacts = " ".join(r.get("text") or "" for r in rasa_stack.say(sender, "hogyan érem el az ügyfélvonalat?"))
+    assert CONTACTS.phone_abroad in contacts and CONTACTS.email in contacts, contacts
+    assert "{" not in lifetime + contacts and "None" not in lifetime + contacts
+    assert _slots(rasa_stack, sender)["code_ttl_days"] == str(code_ttl_days())
