@@ -17,7 +17,6 @@ from agents.canned import canned_for
 from agents.models import OPEN_STATUSES, AgentAccount, Escalation
 from gateway import credentials_of, sessions_of, settings_of
 from kernel.clock import as_utc, utcnow
-from kernel.privacy import mask_email
 
 bp = Blueprint("agents_console", __name__, url_prefix="/agents", template_folder="templates",
                static_folder="static", static_url_path="/static")

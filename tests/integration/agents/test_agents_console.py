@@ -377,6 +377,18 @@ def test_the_console_speaks_the_agents_language(console_app, client, agents_read
     assert "Nyitott ügyek" in client.get("/agents/").get_data(as_text=True)
 
 
+def _console_with_anna(settings):
+    """A console app on ``settings`` with the agent anna."""
+    from agents.accounts import create_agent
+    from gateway import sessions_of
+    from tests.fixtures.gateway_services import AGENT_PASSWORD, make_gateway_app
+
+    app = make_gateway_app(settings)
+    with sessions_of(app)() as s:
+        create_agent(s, "anna", AGENT_PASSWORD, "agent", "Anna")
+    return app
+
+
 def _phone_case_claimed_by_anna(app):
     client = app.test_client()
     esc = create_escalation_via_api(client, idempotency_key="phone:CA20", channel="phone", conversation_id="CA20")
@@ -388,14 +400,10 @@ def _phone_case_claimed_by_anna(app):
 def test_a_phone_new_code_with_the_backend_down_tells_the_agent_to_retry(console_settings):
     from dataclasses import replace
 
-    from agents.accounts import create_agent
     from gateway import sessions_of
-    from tests.fixtures.gateway_services import AGENT_PASSWORD, make_gateway_app
     from tests.fixtures.ports import free_port
 
-    app = make_gateway_app(replace(console_settings, credentials_url=f"http://127.0.0.1:{free_port()}"))
-    with sessions_of(app)() as s:
-        create_agent(s, "anna", AGENT_PASSWORD, "agent", "Anna")
+    app = _console_with_anna(replace(console_settings, credentials_url=f"http://127.0.0.1:{free_port()}"))
     esc, anna = _phone_case_claimed_by_anna(app)
     r = anna.post(f"/agents/escalations/{esc['id']}/new-code", headers={"Accept": "application/json"},
                   data={"username": "kisspista77", "email": "kiss.pista@example.hu", "csrf_token": csrf_of(anna)})
@@ -412,15 +420,11 @@ def test_a_phone_new_code_through_the_real_backend_states_the_code_lifetime_sett
     code lifetime of the setting, and the audit keeps only a masked address."""
     from dataclasses import replace
 
-    from agents.accounts import create_agent
     from gateway import sessions_of
-    from tests.fixtures.gateway_services import AGENT_PASSWORD, make_gateway_app
 
     monkeypatch.setenv("CODE_TTL_DAYS", "7")
-    app = make_gateway_app(replace(console_settings, credentials_url=credentials_server.url,
-                                   credentials_service_token=credentials_server.service_token))
-    with sessions_of(app)() as s:
-        create_agent(s, "anna", AGENT_PASSWORD, "agent", "Anna")
+    app = _console_with_anna(replace(console_settings, credentials_url=credentials_server.url,
+                                     credentials_service_token=credentials_server.service_token))
     esc, anna = _phone_case_claimed_by_anna(app)
     good = anna.post(f"/agents/escalations/{esc['id']}/new-code", headers={"Accept": "application/json"},
                      data={"username": "kisspista77", "email": "kiss.pista@example.hu", "csrf_token": csrf_of(anna)})
@@ -434,16 +438,12 @@ def test_a_phone_new_code_through_the_real_backend_states_the_code_lifetime_sett
 def test_a_phone_new_code_the_backend_refuses_tells_the_agent_which_field(console_settings):
     from dataclasses import replace
 
-    from agents.accounts import create_agent
-    from gateway import sessions_of
-    from tests.fixtures.gateway_services import AGENT_PASSWORD, RecordingHttpServer, make_gateway_app
+    from tests.fixtures.gateway_services import RecordingHttpServer
 
     refusing = RecordingHttpServer()
     refusing.status = 422
     try:
-        app = make_gateway_app(replace(console_settings, credentials_url=refusing.url))
-        with sessions_of(app)() as s:
-            create_agent(s, "anna", AGENT_PASSWORD, "agent", "Anna")
+        app = _console_with_anna(replace(console_settings, credentials_url=refusing.url))
         esc, anna = _phone_case_claimed_by_anna(app)
         r = anna.post(f"/agents/escalations/{esc['id']}/new-code", headers={"Accept": "application/json"},
                       data={"username": "kisspista77", "email": "kiss.pista@example.hu", "csrf_token": csrf_of(anna)})
