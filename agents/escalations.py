@@ -34,7 +34,7 @@ def create_or_get_escalation(session: Session, payload: EscalationRequest | dict
     idempotency key decides, and the loser of a race reads the winner's row."""
     request = payload if isinstance(payload, EscalationRequest) else EscalationRequest.from_json(payload)
     request = _sanitised(request)
-    existing = by_idempotency_key(session, request.idempotency_key)
+    existing = _by_idempotency_key(session, request.idempotency_key)
     if existing is not None:
         return existing, False
     for _ in range(3):
@@ -59,7 +59,7 @@ def create_or_get_escalation(session: Session, payload: EscalationRequest | dict
             session.commit()
         except IntegrityError:
             session.rollback()
-            existing = by_idempotency_key(session, request.idempotency_key)
+            existing = _by_idempotency_key(session, request.idempotency_key)
             if existing is not None:
                 return existing, False
             continue  # a reference taken between the check and the insert: draw another
@@ -88,7 +88,7 @@ def _unused_reference(session: Session) -> str:
     raise RuntimeError("no free case reference")
 
 
-def by_idempotency_key(session: Session, key: str) -> Escalation | None:
+def _by_idempotency_key(session: Session, key: str) -> Escalation | None:
     return session.scalar(select(Escalation).where(Escalation.idempotency_key == key))
 
 
