@@ -15,7 +15,8 @@ from flask.cli import AppGroup
 
 from credentials import services
 from credentials.api.answers import iso
-from credentials.domain.exceptions import AccountNotFound, InvalidField, UsernameTaken
+from credentials.domain.exceptions import AccountNotFound, UsernameTaken
+from kernel.fields import FieldError
 
 office = AppGroup("office", help="Document office operations (registration, e-mail correction, username disclosure).")
 
@@ -34,7 +35,7 @@ def _run(use_case, *args):
         raise click.ClickException(
             f"the credentials database cannot be used ({type(exc).__name__}); is it migrated? "
             "`python -m credentials migrate` brings it up to date") from exc
-    except InvalidField as exc:
+    except FieldError as exc:  # a kernel.fields rule or the backend's own (InvalidField)
         raise click.BadParameter(exc.message, param_hint=f"--{exc.field.replace('_', '-')}") from exc
     except UsernameTaken as exc:
         raise click.BadParameter("this username is already taken", param_hint="--username") from exc

@@ -33,17 +33,20 @@ class FieldError(ValueError):
         self.missing = missing
 
 
-def _required_text(value: object, field: str) -> str:
+def required_text(value: object, field: str, max_len: Optional[int] = None) -> str:
+    """A required string field, as given: missing when absent or blank, at most ``max_len`` characters."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise FieldError(field, "required", missing=True)
     if not isinstance(value, str):
         raise FieldError(field, "must be a string")
+    if max_len is not None and len(value) > max_len:
+        raise FieldError(field, f"must be at most {max_len} characters long")
     return value
 
 
 def validate_username(username: object, field: str = "username") -> str:
     """A chosen username (S1): 4-32 characters, starts with a letter, then letters, digits, . _ -."""
-    name = _required_text(username, field).strip()
+    name = required_text(username, field).strip()
     if not USERNAME_MIN <= len(name) <= USERNAME_MAX:
         raise FieldError(field, f"must be {USERNAME_MIN}-{USERNAME_MAX} characters long")
     if not _USERNAME_RE.match(name):
@@ -67,7 +70,7 @@ def username_key(username: str) -> str:
 
 def validate_email(email: object, field: str = "email") -> str:
     """An e-mail address as the office records it: one @, a dotted domain, at most 254 characters."""
-    address = _required_text(email, field).strip()
+    address = required_text(email, field).strip()
     if len(address) > EMAIL_MAX or ".." in address or not _EMAIL_RE.match(address):
         raise FieldError(field, "is not an e-mail address")
     return address

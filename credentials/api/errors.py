@@ -6,8 +6,8 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from credentials.domain.exceptions import (AccountNotFound, ActivationFailed, InvalidField, LoginFailed,
-                                           PasswordRejected, UsernameTaken)
+from credentials.domain.exceptions import AccountNotFound, ActivationFailed, LoginFailed, PasswordRejected, UsernameTaken
+from kernel.fields import FieldError
 
 log = logging.getLogger("credentials.api")
 
@@ -19,8 +19,8 @@ def error(status: int, code: str, message: str, **extra):
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(InvalidField)
-    def _invalid(exc: InvalidField):
+    @app.errorhandler(FieldError)  # kernel.fields rules and the backend's own (InvalidField)
+    def _invalid(exc: FieldError):
         if exc.missing:
             return error(400, "missing_field", f"{exc.field} is required", field=exc.field)
         return error(422, "invalid_field", exc.message, field=exc.field)

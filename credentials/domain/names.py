@@ -1,5 +1,5 @@
 """The fields of the backend's requests. Usernames, e-mail addresses, languages and name keys follow
-the one set of field rules (kernel.fields); a broken rule is the backend's InvalidField."""
+the one set of field rules (kernel.fields); the backend's own rules raise InvalidField (a FieldError)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -43,11 +43,8 @@ def validate_language(language: object) -> str:
 
 def validate_legal_name(legal_name: object) -> str:
     """A person's legal name: a family name and a given name, at most 200 characters."""
-    if legal_name is None or (isinstance(legal_name, str) and not legal_name.strip()):
-        raise InvalidField("legal_name", "required", missing=True)
-    if not isinstance(legal_name, str):
-        raise InvalidField("legal_name", "must be a string")
-    name = " ".join(legal_name.split())
+    with _field_rule():
+        name = " ".join(fields.required_text(legal_name, "legal_name").split())
     if len(name) > 200:
         raise InvalidField("legal_name", "must be at most 200 characters long")
     if len(name_key(name).split()) < 2:
@@ -57,13 +54,8 @@ def validate_legal_name(legal_name: object) -> str:
 
 def required_text(value: object, field: str) -> str:
     """A required string field of a request, at most MAX_INPUT characters, as given."""
-    if value is None or value == "":
-        raise InvalidField(field, "required", missing=True)
-    if not isinstance(value, str):
-        raise InvalidField(field, "must be a string")
-    if len(value) > MAX_INPUT:
-        raise InvalidField(field, f"must be at most {MAX_INPUT} characters long")
-    return value
+    with _field_rule():
+        return fields.required_text(value, field, MAX_INPUT)
 
 
 def validate_channel(channel: object) -> str:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from credentials.mail import texts_en, texts_hu
 from credentials.mail.catalogue import MailTexts
-from kernel.facts import text_params
+from kernel.facts import contact_params, text_params
 from kernel.privacy import mask_username
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
@@ -99,7 +99,7 @@ def notice_mail(*, language: str, legal_name: str, kind: NoticeKind, now: dateti
                 message_id: str | None = None, message_id_domain: str = "ugyfelkapu.example") -> EmailMessage:
     """A notice after an activation or a reset request: no secret, says what to do if it was not them."""
     texts = texts_for(language)
-    facts = text_params(language, days=0)  # a notice names no code lifetime
+    facts = contact_params(language)  # a notice names no code lifetime
     if kind not in texts.notice_subject:
         raise ValueError(f"kind must be one of {sorted(texts.notice_subject)}, got {kind!r}")
     body: list[tuple[str, object]] = [

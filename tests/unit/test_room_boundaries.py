@@ -99,15 +99,27 @@ def test_the_kernel_is_pure_python_and_imports_no_room():
 # --- no copies of the kernel's rules -----------------------------------------------------------
 
 KERNEL_RULE_NAMES = re.compile(
-    r"^_?(mask\w*|\w*_mask|redact\w*|scrub\w*|validate_(username|email)|is_(valid_)?(username|email)"
+    r"^_?(mask(_\w+)?|\w+_mask|redact(_\w+)?|scrub\w*|validate_(username|email)|is_(valid_)?(username|email)"
     r"|parse_(spoken_|spelled_|keypad_)?(username|email)|normalise_email|spell_out|utcnow|as_utc)$")
 # A regular expression that matches an e-mail address ("...@...") or a phone number mask.
 ADDRESS_PATTERN = re.compile(r"@\[|@\(|\]\+@|\}@|\*@")
 
 
+def _delegates(function: ast.AST, name: str) -> bool:
+    """Whether ``function`` calls ``<module>.<its own name>`` (an adapter of the kernel's rule, e.g. one
+    that turns the kernel's FieldError into the room's own exception)."""
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name
+               for node in ast.walk(function))
+
+
 def _definitions(path: pathlib.Path) -> list[str]:
+    """Names of the functions a file defines that may hold a rule of their own: methods aside (Rasa's
+    form validators are methods named ``validate_<slot>``) and adapters that delegate to the kernel."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    methods = {id(item) for node in ast.walk(tree) if isinstance(node, ast.ClassDef) for item in node.body}
+    return [node.name for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and id(node) not in methods
+            and not _delegates(node, node.name)]
 
 
 def _regex_literals(path: pathlib.Path) -> list[str]:
