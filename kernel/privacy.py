@@ -13,15 +13,17 @@ Every mask is idempotent: masking a masked value gives the same masked value.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from kernel.redaction import REDACTED_TOKEN, redact
 
 __all__ = [
     "REDACTED_TOKEN", "email_mask_parts", "mask_email", "mask_username", "mask_phone_number", "mask_emails_in",
-    "redact_text", "redact_structure", "MaskingLogFilter",
+    "redact_text", "redact_structure", "MaskingLogFilter", "keyed_digest", "e164",
 ]
 
 MASK = "***"
@@ -149,6 +151,27 @@ def mask_phone_number(number: Optional[str]) -> Optional[str]:
     if len(digits) < 6:
         return "*** ****"
     return f"+{digits[:2]} *** **{digits[-2:]}" if plus else f"*** **{digits[-2:]}"
+
+
+def e164(number: Optional[str]) -> Optional[str]:
+    """A caller number in E.164 form (``+36301234512``; ``06``/``00`` prefixes resolved), or None for a
+    withheld, masked or implausible number. Only for keys and comparisons: never shown or stored."""
+    if not number or "*" in number:
+        return None
+    digits, plus = _international(number)
+    if not plus or not 8 <= len(digits) <= 15:
+        return None
+    return "+" + digits
+
+
+def keyed_digest(key: Union[str, bytes], *parts: str) -> str:
+    """HMAC-SHA256 (hex) of ``parts`` under a server secret: a stable key for a rate limit or a lookup
+    that reveals nothing of the value (a username, a phone number) and cannot be recomputed without it."""
+    secret = key.encode("utf-8") if isinstance(key, str) else key
+    if not secret:
+        raise ValueError("keyed_digest needs a non-empty key")
+    message = "\x1f".join(parts).encode("utf-8")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
 class MaskingLogFilter(logging.Filter):

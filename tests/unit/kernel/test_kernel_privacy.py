@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from kernel.privacy import (MaskingLogFilter, email_mask_parts, mask_email, mask_emails_in, mask_username,
+from kernel.privacy import (MaskingLogFilter, e164, email_mask_parts, keyed_digest, mask_email, mask_emails_in, mask_username,
                             redact_structure, redact_text)
 
 
@@ -96,3 +96,20 @@ def test_log_filter_masks_addresses_in_any_logger(caplog):
         logger.filters.clear()
     assert "kiss.pista@gmail.com" not in caplog.text
     assert "ki***@g***.com" in caplog.text
+
+
+@pytest.mark.parametrize("number, expected", [
+    ("+36 30 123 4512", "+36301234512"), ("06 30 123 4512", "+36301234512"), ("0044 20 7946 0958", "+442079460958"),
+    ("+36 30 *** **12", None), ("anonymous", None), ("", None), (None, None), ("2025550123", None), ("+4412", None),
+])
+def test_caller_numbers_have_one_comparable_form(number, expected):
+    assert e164(number) == expected
+
+
+def test_a_keyed_digest_is_stable_needs_the_key_and_separates_parts():
+    assert keyed_digest("k1", "kpista77") == keyed_digest(b"k1", "kpista77")
+    assert keyed_digest("k1", "kpista77") != keyed_digest("k2", "kpista77")
+    assert keyed_digest("k1", "a", "bc") != keyed_digest("k1", "ab", "c")
+    assert "kpista77" not in keyed_digest("k1", "kpista77")
+    with pytest.raises(ValueError):
+        keyed_digest("", "x")
