@@ -126,7 +126,7 @@ def test_user_asks_for_a_person_agent_replies_and_hands_back_to_the_bot(browser,
         agent.goto(gw.url + "/agents/")
         agent.fill("#username", "anna")
         agent.fill("#password", AGENT_PASSWORD)
-        agent.click("button[type=submit]")
+        agent.click("form.login button[type=submit]")
         agent.wait_for_selector(f"text={reference}")
         agent.click(f"tr:has-text('{reference}') button:has-text('Átveszem')")
         agent.wait_for_selector("#reply-form")

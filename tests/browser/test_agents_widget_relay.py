@@ -67,7 +67,7 @@ def agent_login(context, gw, username="anna"):
     page.goto(gw.url + "/agents/")
     page.fill("#username", username)
     page.fill("#password", AGENT_PASSWORD)
-    page.click("button[type=submit]")
+    page.click("form.login button[type=submit]")
     page.wait_for_selector("#queue")
     return page
 

@@ -105,7 +105,7 @@ def test_console_pages_pass_axe(browser, ui_gateway, screenshot, axe_check):
         assert axe_check(page) == []
         page.fill("#username", "vera")
         page.fill("#password", AGENT_PASSWORD)
-        page.click("button[type=submit]")
+        page.click("form.login button[type=submit]")
         page.wait_for_selector("#queue")
         assert axe_check(page) == []
         page.goto(ui_gateway.url + "/agents/stats")
