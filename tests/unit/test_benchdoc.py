@@ -1,4 +1,4 @@
-"""scripts/benchdoc.py: the benchmark scripts (bench_bot, bench_ivr, nlu_crossval) replace their own
+"""scripts/benchdoc.py: every benchmark script (scripts/bench_*.py, nlu_crossval) replaces its own
 section of docs/BENCHMARKS.md and keep every other one."""
 from __future__ import annotations
 
