@@ -1,5 +1,5 @@
 """scripts/benchdoc.py: every benchmark script (scripts/bench_*.py, nlu_crossval) replaces its own
-section of docs/BENCHMARKS.md and keep every other one."""
+section of docs/BENCHMARKS.md and keeps every other one."""
 from __future__ import annotations
 
 import re
