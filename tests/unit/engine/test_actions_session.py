@@ -7,7 +7,7 @@ import re
 import pytest
 from dialogue_fakes import DOMAIN, rendered, run, slot_values, tracker
 
-from actions.session import FACT_SLOTS, ActionSessionStart
+from actions.session import FACT_SLOTS, ActionSessionStart, fact_slots
 from kernel.facts import CONTACTS, FORUM_URL
 from kernel.settings import SettingsError
 
@@ -83,3 +83,11 @@ def test_a_bad_code_ttl_days_is_an_error_naming_the_setting(monkeypatch):
     monkeypatch.setenv("CODE_TTL_DAYS", "öt")
     with pytest.raises(SettingsError, match="CODE_TTL_DAYS"):
         run(ActionSessionStart(), tracker(text=""))
+
+
+def test_without_the_action_server_the_fact_slots_hold_the_letters_values():
+    """If action_session_start cannot run (the action server is down), a response still quotes the
+    letter's facts, never "None": each fact slot's initial value is kernel.facts' default."""
+    defaults = fact_slots("hu", {})
+    for slot, value in defaults.items():
+        assert str(DOMAIN["slots"][slot].get("initial_value")) == value, slot
