@@ -1,7 +1,9 @@
-"""Agent accounts: argon2id password hashes, and a login check that costs the same for unknown names."""
+"""Agent accounts: argon2id password hashes, and a login check that costs the same for unknown names;
+the agent's phone PIN (argon2id too), locked after repeated misses."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -10,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agents.models import ROLES, AgentAccount
-from kernel.clock import utcnow
+from kernel.clock import as_utc, utcnow
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash("not-a-real-password-only-equalises-timing")
@@ -56,3 +58,66 @@ def authenticate(session: Session, username: str, password: str) -> AgentAccount
     account.last_login_at = utcnow()
     session.commit()
     return account
+
+
+# --- the agent's phone PIN (the agent line: caller ID can be spoofed, a PIN cannot) --------------
+
+PIN = re.compile(r"^[0-9]{6,12}$")
+PIN_MAX_MISSES = 5                    # consecutive misses before the PIN is locked
+PIN_LOCK = timedelta(minutes=30)      # how long a locked PIN stays locked
+_DUMMY_PIN_HASH = _hasher.hash("000000-not-a-real-pin-only-equalises-timing")
+
+
+def _weak_pin(pin: str) -> bool:
+    """All one digit, or a run up or down (123456, 987654): the first PINs anyone tries."""
+    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
+    return len(steps) == 1 and steps <= {-1, 0, 1}
+
+
+def set_phone_pin(session: Session, username: str, pin: str) -> AgentAccount:
+    """Give an agent a keypad PIN for the agent line (argon2id hash; the lock and misses are cleared)."""
+    account = session.scalar(select(AgentAccount).where(AgentAccount.username == (username or "").strip().lower()))
+    if account is None:
+        raise AccountError(f"username: no agent {username!r}")
+    if not PIN.match(pin or ""):
+        raise AccountError("PIN: 6-12 digits")
+    if _weak_pin(pin):
+        raise AccountError("PIN: not one repeated digit or a run like 123456")
+    account.phone_pin_hash = _hasher.hash(pin)
+    account.phone_pin_misses = 0
+    account.phone_pin_locked_until = None
+    session.commit()
+    return account
+
+
+def check_phone_pin(session: Session, agent_number: str, pin: str) -> tuple[AgentAccount | None, str]:
+    """(the account, "accepted") when ``pin`` is the PIN of agent ``agent_number`` (the account id);
+    otherwise (None, why): "unknown" | "locked" | "wrong" | "now_locked". The same hashing work
+    (argon2 verify, which compares in constant time) happens on every path; the caller commits."""
+    account = None
+    if agent_number.isdigit() and len(agent_number) <= 9:
+        account = session.scalar(select(AgentAccount).where(AgentAccount.id == int(agent_number))
+                                 .with_for_update())
+    usable = account is not None and account.active and account.phone_pin_hash is not None
+    now = utcnow()
+    locked = usable and account.phone_pin_locked_until is not None and as_utc(account.phone_pin_locked_until) > now
+    try:
+        _hasher.verify(account.phone_pin_hash if usable and not locked else _DUMMY_PIN_HASH, pin or "")
+        right = usable and not locked
+    except (VerificationError, InvalidHashError):
+        right = False
+    if not usable:
+        return None, "unknown"
+    if locked:
+        return None, "locked"
+    if not right:
+        account.phone_pin_misses = (account.phone_pin_misses or 0) + 1
+        if account.phone_pin_misses >= PIN_MAX_MISSES:
+            account.phone_pin_misses = 0
+            account.phone_pin_locked_until = now + PIN_LOCK
+            return None, "now_locked"
+        return None, "wrong"
+    account.phone_pin_misses = 0
+    account.phone_pin_locked_until = None
+    return account, "accepted"
+

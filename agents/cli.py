@@ -1,4 +1,5 @@
-"""`flask --app gateway agents create-agent --username anna --role supervisor` (prompts for the password)."""
+"""`flask --app gateway agents create-agent --username anna --role supervisor` (prompts for the password);
+`... agents set-phone-pin --username anna` (prompts for the agent line's keypad PIN)."""
 from __future__ import annotations
 
 import click
@@ -26,6 +27,42 @@ def create_agent(username: str, role: str, display_name: str | None, password: s
         audit.record(session, "account_created", actor="cli", username=account.username, role=role)
         session.commit()
     click.echo(f"created {role} {account.username}")
+
+
+@group.command("set-phone-pin")
+@click.option("--username", required=True)
+@click.option("--pin", prompt="Phone PIN (6-12 digits)", hide_input=True, confirmation_prompt=True,
+              help="Prompted for when not given; never echoed or logged.")
+def set_phone_pin(username: str, pin: str) -> None:
+    """Set an agent's keypad PIN for the agent phone line (hashed with argon2id; unlocks it)."""
+    with sessions_of(current_app)() as session:
+        try:
+            account = accounts.set_phone_pin(session, username, pin.strip())
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        audit.record(session, "phone_pin_set", actor="cli", username=account.username)
+        session.commit()
+        click.echo(f"phone PIN set for {account.username}: on the agent line, key in agent number "
+                   f"{account.id}, then the PIN")
+
+
+@group.command("revoke-sessions")
+@click.option("--username", required=True, help="The agent whose console sessions end now, everywhere.")
+def revoke_sessions(username: str) -> None:
+    """Log an agent out of every console session (a lost laptop, a copied cookie, a leaver)."""
+    from sqlalchemy import select
+
+    from agents import sessions
+    from agents.models import AgentAccount
+
+    with sessions_of(current_app)() as session:
+        account = session.scalar(select(AgentAccount).where(AgentAccount.username == username.strip().lower()))
+        if account is None:
+            raise click.ClickException(f"no agent {username!r}")
+        count = sessions.revoke_agent(session, account.id, "cli")
+        audit.record(session, "sessions_revoked", actor="cli", target=account.username, count=count)
+        session.commit()
+    click.echo(f"ended {count} session(s) of {account.username}")
 
 
 def init_app(app: Flask) -> None:

@@ -28,6 +28,11 @@ class AgentAccount(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The agent's identity on the phone line (caller ID can be spoofed): an argon2id hash of a keypad
+    # PIN, the misses since the last success, and until when the PIN is locked after too many misses.
+    phone_pin_hash: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    phone_pin_misses: Mapped[int] = mapped_column(Integer, default=0)
+    phone_pin_locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     @property
     def is_supervisor(self) -> bool:
@@ -107,3 +112,32 @@ class ConversationEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class ConsoleSession(Base):
+    """A logged-in console session, held on the server: the cookie carries only a random id whose
+    SHA-256 is the key here, so logout, a supervisor or the absolute lifetime ends it for every copy
+    of the cookie (agents/sessions.py)."""
+
+    __tablename__ = "agents_console_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents_accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class LoginThrottle(Base):
+    """Failed console logins per key (``user:<HMAC of the username>`` or ``addr:<client address>``):
+    after a few free misses each further miss doubles the wait (agents/throttle.py)."""
+
+    __tablename__ = "agents_login_throttle"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

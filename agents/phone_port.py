@@ -19,16 +19,25 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from agents import escalations, stats
+from agents import accounts, audit, escalations, stats
 from gateway import sessions_of
 from kernel.contracts import ContractError
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class PhoneCase:
     id: str          # escalation id
     reference: str   # HD-XXXX
+
+
+@dataclass(frozen=True)
+class AgentOnLine:
+    """An agent who proved on the agent line who they are (agent number and PIN)."""
+
+    id: int
+    display_name: str
 
 
 class PortUnavailable(Exception):
@@ -90,3 +99,17 @@ def record_call_event(call_sid: str, language: str | None, kind: str, detail: st
     with _session() as session:
         stats.record_conversation_event(session, {"conversation_id": call_sid, "channel": "phone",
                                                   "language": language, "kind": kind, "detail": detail})
+
+
+def verify_agent_pin(agent_number: str, pin: str, source_key: str) -> AgentOnLine | None:
+    """The agent whose number and keypad PIN these are, or None. Five misses in a row lock that
+    agent's PIN for 30 minutes (checked in constant time, the same work for unknown numbers);
+    ``source_key`` (a keyed digest of the calling number, never the number) goes into the audit.
+    The phone line throttles per calling number before it asks."""
+    with _session() as session:
+        account, verdict = accounts.check_phone_pin(session, agent_number, pin)
+        audit.record(session, "phone_pin_accepted" if account else "phone_pin_refused", agent=account,
+                     actor="phone", verdict=verdict, source=source_key[:16],
+                     agent_number=agent_number[:9] if agent_number.isdigit() else "?")
+        session.commit()
+        return AgentOnLine(id=account.id, display_name=account.display_name) if account else None
