@@ -4,19 +4,27 @@ Pure functions: the assistant's input channels (bot/channels.py) call :func:`red
 user text before it becomes a ``UserMessage``, so the tracker store, the logs and the agent console
 only ever see the token ``REDACTEDSECRET`` (S7, S8: a code or password must never be kept in clear).
 
-Two kinds of secret are recognised:
+The rules cover classes of secret, not examples (docs/BENCHMARKS.md measures them on a labelled
+corpus, tests/data/redaction_corpus.yml):
 
-* ``code`` — the backend's one-time activation code (S2): 16 Crockford base32 characters, shown as
-  four groups of four (``K7QM-3XPA-9TDE-W2HF``) but also typed in lowercase, without dashes or with
-  spaces; or whatever follows "kódom:" / "my code is:" when it contains digits.
-* ``password`` — the word after "jelszó", "jelszavam", "password", "passwd", "pwd", "pw" (with or
-  without accents, with ":"/"="/"is"/"az hogy" in between) when it looks like a secret, not like an
-  ordinary word ("my password doesn't work" stays as it is); a message that is one strong-password
-  shaped token ("Tavasz2024!!").
+* ``code`` — any 16 code characters (Crockford base32, the backend's one-time code, S2) once the
+  separators people type between them are removed: printed groups ``K7QM-3XPA-9TDE-W2HF``, groups run
+  together, slashes, dots, a trailing dash, one character at a time ``K 7 Q M 3 X ...``; a run of
+  chunks counts when its chunks are of one length or all multiples of four (words of a sentence are
+  not) and the 16 characters mix letters and digits the way a random code does. Also whatever follows
+  "kódom:" / "my code is" when it carries digits.
+* ``password`` — after a password word ("jelszó", "jelszavam", "password", "pw", ...): when a value
+  is announced (":", "=", quotes, "is", "az, hogy", "the password I set is"), everything up to the end
+  of the clause (a passphrase of several words too), unless the first word is an ordinary one ("my
+  password is wrong"); without such a marker the one word after it when it looks like a secret. A
+  message that is one strong-password shaped token ("Tavasz2024!!").
+* the whole answer — when the bot's last question invites a secret (``expecting_secret``: the
+  channel learns it from the tracker, bot/channels.py), a short answer that is not made of ordinary
+  words ("Tavasz2024", "tavaszido"), and any secret-shaped word of a longer one.
 
 The rules lean towards hiding a secret: a missed password is a leak, a hidden ordinary word only
 costs the bot one understanding. Usernames and e-mail addresses are never hidden (the new-code form
-needs them).
+needs them; the channel seals addresses itself).
 """
 from __future__ import annotations
 
@@ -32,11 +40,6 @@ SecretKind = Literal["code", "password"]
 # Crockford base32 (0-9, A-Z without I, L, O, U). People also type I/L for 1 and O for 0, which
 # Crockford's decoding accepts, so those count as code characters too; only U never appears.
 _CODE_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTVWXYZ")
-_GROUP = r"[0-9A-Za-z]{4}"
-_SEP = r"(?:[ \t]*[-‐‑–—._][ \t]*|[ \t]+)?"
-_CODE_RE = re.compile(
-    rf"(?<![0-9A-Za-z@._-])({_GROUP}){_SEP}({_GROUP}){_SEP}({_GROUP}){_SEP}({_GROUP})(?![0-9A-Za-z@_-])"
-)
 
 # Word forms that announce a password, Hungarian (with and without accents) and English.
 _LETTER = r"[^\W\d_]"
@@ -106,21 +109,6 @@ def _strip_quotes(token: str) -> tuple[str, bool]:
     return core, core != token and token[:1] in _QUOTES
 
 
-def _is_code(candidate: str, separators: list[str]) -> bool:
-    chars = candidate.upper()
-    if len(chars) != 16 or any(c not in _CODE_CHARS for c in chars):
-        return False
-    if separators and all(s.strip() in "-‐‑–—" and s.strip() for s in separators):
-        return True  # the printed shape K7QM-3XPA-9TDE-W2HF is unmistakable
-    # Undashed or spaced: a random code mixes letters and digits; words and "name1985"-style
-    # usernames do not (one letter/digit switch at most).
-    digits = sum(c.isdigit() for c in chars)
-    if digits == 0 or digits == len(chars):
-        return False
-    switches = sum(a.isdigit() != b.isdigit() for a, b in zip(chars, chars[1:]))
-    return switches >= 2
-
-
 def _looks_like_secret(token: str, *, strong: bool) -> bool:
     """Whether ``token`` (after a password word) is a secret rather than an ordinary word.
 
@@ -160,21 +148,252 @@ def _is_lone_strong_password(text: str) -> bool:
     return len(token) >= 8 and has_upper and has_lower and has_digit and has_symbol
 
 
-def find_secrets(text: str) -> list[tuple[int, int, SecretKind]]:
-    """Spans ``(start, end, kind)`` of the secrets in ``text`` (NFC), in text order, not overlapping."""
+# --- codes: 16 code characters once the separators are gone --------------------------------------
+
+_CHUNK_RE = re.compile(r"[^\W_]+")
+# What people type between the characters or groups of a code: spaces, dashes, dots, slashes.
+_CODE_SEPARATOR_RE = re.compile(r"[ \t\-‐‑–—./\\_|]{1,3}")
+_DASHES = "-‐‑–—"
+CODE_LENGTH = 16
+
+
+def _code_chunks(text: str) -> list[tuple[int, int]]:
+    """Spans of the letter/digit runs that may be part of a code; ``(-1, -1)`` marks a break."""
+    chunks: list[tuple[int, int]] = []
+    previous_end = None
+    for m in _CHUNK_RE.finditer(text):
+        start, end = m.span()
+        word = m.group(0)
+        token_start = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
+        token_end = min([i for i in (text.find(" ", end), text.find("\n", end)) if i >= 0] or [len(text)])
+        token = text[token_start:token_end].lower()
+        eligible = (
+            all(c.upper() in _CODE_CHARS and c.isascii() for c in word)
+            and "@" not in text[max(0, start - 1):end + 1]
+            and "://" not in token and not token.startswith("www.")
+            and word != REDACTION_TOKEN
+        )
+        joined = previous_end is not None and _CODE_SEPARATOR_RE.fullmatch(text[previous_end:start]) is not None
+        if not eligible:
+            chunks.append((-1, -1))
+            previous_end = None
+            continue
+        if previous_end is not None and not joined:
+            chunks.append((-1, -1))
+        chunks.append((start, end))
+        previous_end = end
+    return chunks
+
+
+def _code_window_ok(text: str, window: list[tuple[int, int]]) -> bool:
+    chars = "".join(text[s:e] for s, e in window).upper()
+    lengths = [e - s for s, e in window]
+    if len(window) > 1 and not (len(set(lengths)) == 1 or all(n % 4 == 0 for n in lengths)):
+        return False  # the words of a sentence have all sorts of lengths; a typed code does not
+    separators = [text[window[k][1]:window[k + 1][0]] for k in range(len(window) - 1)]
+    if lengths == [4, 4, 4, 4] and all(s.strip() and s.strip()[0] in _DASHES for s in separators):
+        return True  # the printed shape K7QM-3XPA-9TDE-W2HF is unmistakable
+    # Otherwise a random code mixes letters and digits; words and "name1985"-style usernames do not
+    # (one letter/digit switch at most).
+    digits = sum(c.isdigit() for c in chars)
+    if digits == 0 or digits == len(chars):
+        return False
+    switches = sum(a.isdigit() != b.isdigit() for a, b in zip(chars, chars[1:]))
+    return switches >= 2
+
+
+def _partial_code(text: str, window: list[tuple[int, int]]) -> bool:
+    """Two or three printed groups of a code ("a kód eleje K7QM 3XPA"): part of a secret is a secret."""
+    whole = [c for c in window]
+    while whole and whole[-1][1] - whole[-1][0] != 4:
+        whole.pop()
+    if not 2 <= len(whole) <= 3 or any(e - s != 4 for s, e in whole) or len(whole) != len(window):
+        return False
+    chars = "".join(text[s:e] for s, e in whole)
+    digits = sum(c.isdigit() for c in chars)
+    switches = sum(a.isdigit() != b.isdigit() for a, b in zip(chars, chars[1:]))
+    return 0 < digits < len(chars) and switches >= 3 and (chars.isupper() or chars.islower() or chars.isdigit())
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Runs of chunks holding exactly 16 code characters that read as a code; the best of overlapping ones."""
+    chunks = _code_chunks(text)
+    candidates: list[tuple[tuple, int, int]] = []
+    for i, first in enumerate(chunks):
+        if first[0] < 0:
+            continue
+        total, window = 0, []
+        for chunk in chunks[i:]:
+            if chunk[0] < 0:
+                break
+            window.append(chunk)
+            total += chunk[1] - chunk[0]
+            if total >= CODE_LENGTH:
+                break
+        if total != CODE_LENGTH and not _partial_code(text, window):
+            continue
+        if total == CODE_LENGTH and not _code_window_ok(text, window):
+            continue
+        letters = "".join(c for s, e in window for c in text[s:e] if c.isalpha())
+        score = (
+            sum(any(c.isdigit() for c in text[s:e]) for s, e in window),  # code groups carry digits
+            letters.isupper() or letters.islower(),  # a code is typed in one letter case
+            -window[0][0],
+        )
+        candidates.append((score, window[0][0], window[-1][1]))
+    chosen: list[tuple[int, int]] = []
+    for _, start, end in sorted(candidates, reverse=True):
+        if all(end <= s or e <= start for s, e in chosen):
+            chosen.append((start, end))
+    return sorted(chosen)
+
+
+# --- passwords: a value announced after a password word runs to the end of its clause ------------
+
+# Where a clause ends: sentence punctuation, a comma, or a conjunction that starts a new clause.
+_CLAUSE_END_RE = re.compile(
+    r"[.;!?…]+(?=\s|$)|,(?!\s*hogy\b)|\s(?=(?:and|but|or|because|so|then|és|es|de|vagy|mert|meg|"
+    r"pedig|azért|azert|aztán|aztan|viszont)\b)",
+    re.IGNORECASE,
+)
+# A value announced after the password word, maybe after a short relative clause ("the password I
+# set is", "a jelszó, amit megadtam, az volt, hogy").
+_ANNOUNCED_RE = re.compile(
+    r"(?P<words>(?:[\s,]+[^\s,:=]+){0,4}?)"
+    r"(?P<marker>(?:\s*[:=]+|[\s,]+(?:is|was|would\s+be|will\s+be|should\s+be|equals|reads|az,?\s+hogy|hogy"
+    r"|volt|lenne|lesz|nem\s+m[aá]s,?\s+mint)(?![^\W_])[:,]?)+)(?P<quote>\s*[\"'„“”‘’`«»])?",
+    re.IGNORECASE,
+)
+_PASSWORD_WORD_RE = re.compile(rf"(?<![^\W_])(?:{_PASSWORD_WORD}){_APOSTROPHE_S}(?![^\W_])", re.IGNORECASE)
+_RELATIVE_WORDS = frozenset(
+    "i you we that which amit amelyet amelyiket ami set chose chosen use used using created made picked typed "
+    "entered gave tried for of my the a az ezt azt választottam valasztottam beállítottam beallitottam "
+    "megadtam adtam írtam irtam beírtam beirtam használok hasznalok használtam hasznaltam kaptam új uj régi "
+    "regi mostani current new old account fiókom fiokom".split()
+)
+
+
+def _plain_word(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word.lower().strip(_QUOTES + _TRAILING_PUNCTUATION + ","))
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+_ORDINARY_PLAIN = frozenset(_plain_word(w) for w in _ORDINARY_WORDS)
+
+
+def _is_ordinary(word: str) -> bool:
+    core = word.strip(_QUOTES).rstrip(_TRAILING_PUNCTUATION + ",")
+    return core.lower() in _ORDINARY_WORDS or _plain_word(core) in _ORDINARY_PLAIN
+
+
+def _reads_as_a_verb(word: str) -> bool:
+    """"rejected", "being", "working": an English participle after "is" describes, it is no value."""
+    core = word.rstrip(_TRAILING_PUNCTUATION + ",")
+    return core.isalpha() and core.islower() and core.isascii() and core.endswith(("ed", "ing"))
+
+
+def _clause_end(text: str, start: int) -> int:
+    m = _CLAUSE_END_RE.search(text, start)
+    end = m.start() if m else len(text)
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if m and text[m.start()] in ".!?…" and not text[m.end():].strip():
+        end = len(text.rstrip())  # the last clause's own "!" may be the password's
+    return end
+
+
+def _announced_password_spans(text: str) -> list[tuple[int, int]]:
+    """After a password word: a value announced by a marker, up to the end of its clause."""
+    spans = []
+    for trigger in _PASSWORD_WORD_RE.finditer(text):
+        m = _ANNOUNCED_RE.match(text, trigger.end())
+        if not m:
+            continue
+        words = m.group("words").replace(",", " ").split()
+        if any(_plain_word(w) not in _RELATIVE_WORDS for w in words):
+            continue  # "my password expired and is ...": no value announced here
+        start = m.end()
+        while start < len(text) and text[start].isspace():
+            start += 1
+        end = _clause_end(text, start)
+        value = text[start:end]
+        first = value.split()[0] if value.split() else ""
+        if not first or REDACTION_TOKEN in first or _EMAIL_RE.match(first.strip(_QUOTES)):
+            continue
+        marker = m.group("marker").lower()
+        if trigger.group(0).lower().startswith("jelsz") and re.search(r"\b(?:is|was|be|equals|reads)\b", marker):
+            continue  # Hungarian "a jelszót is": "is" means "too" there
+        strong = bool(re.search(r"[:=]|hogy|mint", marker)) or first[:1] in _QUOTES
+        rest = value.split()[1:]
+        if strong and all(_is_ordinary(w) for w in value.split()):
+            continue  # "jelszó: nem jó"
+        if not strong and (_reads_as_a_verb(first) or (
+                _is_ordinary(first) and (len(rest) < 2 or any(_is_ordinary(w) or _reads_as_a_verb(w) for w in rest)))):
+            continue  # "my password is wrong", "my password is being rejected"; not "is correct horse battery staple"
+        if not strong and first.isdigit() and len(first) < 6:
+            continue  # "the password was 3 days old"
+        spans.append((start, end))
+    return spans
+
+
+# "a jelszavam "correct horse battery staple"": a quoted value after a password word, whatever its words.
+_QUOTED_AFTER_PASSWORD_RE = re.compile(
+    rf"(?<![^\W_])(?:{_PASSWORD_WORD}){_APOSTROPHE_S}(?:\s+\S+){{0,3}}?\s*[:=]?\s*"
+    r"(?P<value>[\"„“”«][^\"„“”«»]{1,80}[\"”“»]|'[^']{1,80}')",
+    re.IGNORECASE,
+)
+
+
+# --- the whole answer to a question that invites a secret ------------------------------------------
+
+_ANSWER_WORDS = frozenset(_plain_word(w) for w in """
+    sajat sajátomat sajatomat valasztott választott valasztottam választottam amit amelyet kapott kaptam
+    emailben e-mailben levelben levélben level levél e-mail email mail mezobe mezőbe irtam írtam beirtam
+    beírtam tudom emlekszem emlékszem fogalmam sincs biztos passz azt ezt azt hiszem talan talán szerintem
+    mindkettot mindkettőt egyiket masikat másikat the my own from i do don't dont know not sure typed
+    entered put used chose chosen set at activation one e-mail email mail think maybe both neither it
+    that this which was in field yes no yeah nope igen nem
+""".split())
+_SECRET_ANSWER_MAX_WORDS = 3
+
+
+def _answer_word_is_ordinary(word: str) -> bool:
+    plain = _plain_word(word)
+    if not plain or REDACTION_TOKEN.lower() in plain:
+        return True
+    if plain in _ANSWER_WORDS or plain in _ORDINARY_PLAIN:
+        return True
+    return plain.replace("-", "").isalpha() and plain.startswith(
+        ("jelsz", "kod", "code", "passw", "aktival", "activat", "felhasznal", "usern"))
+
+
+def _secret_shaped(word: str) -> bool:
+    core = word.strip(_QUOTES).rstrip(_TRAILING_PUNCTUATION + ",")
+    if len(core) < 4 or REDACTION_TOKEN in core or _EMAIL_RE.match(core):
+        return False
+    has_digit = any(c.isdigit() for c in core)
+    has_alpha = any(c.isalpha() for c in core)
+    return (has_digit and has_alpha) or any(c.isupper() for c in core[1:]) or (
+        has_alpha and any(not c.isalnum() and c not in "-'’" for c in core))
+
+
+def _answer_spans(text: str) -> list[tuple[int, int]]:
+    """The answer to "what did you type in the password field?": hidden unless it is ordinary words."""
+    words = list(re.finditer(r"\S+", text))
+    if not words:
+        return []
+    if len(words) <= _SECRET_ANSWER_MAX_WORDS and not all(_answer_word_is_ordinary(w.group(0)) for w in words):
+        return [(words[0].start(), words[-1].end())]
+    return [w.span() for w in words if _secret_shaped(w.group(0)) and not _answer_word_is_ordinary(w.group(0))]
+
+
+def find_secrets(text: str, *, expecting_secret: bool = False) -> list[tuple[int, int, SecretKind]]:
+    """Spans ``(start, end, kind)`` of the secrets in ``text`` (NFC), in text order, not overlapping.
+
+    ``expecting_secret``: the bot's last question invites a secret (the whole answer is suspect).
+    """
     text = _normalise(text)
-    spans: list[tuple[int, int, SecretKind]] = []
-
-    for m in _CODE_RE.finditer(text):
-        groups = "".join(m.groups())
-        separators = [
-            text[m.end(i) : m.start(i + 1)] for i in range(1, 4)
-        ]
-        if _is_code(groups, [s for s in separators if s]) and (
-            all(separators) or not any(separators)
-        ):
-            spans.append((m.start(), m.end(), "code"))
-
+    spans: list[tuple[int, int, SecretKind]] = [(s, e, "code") for s, e in _code_spans(text)]
     codes = list(spans)
 
     def is_a_code_with_punctuation(start: int, end: int) -> bool:
@@ -194,11 +413,18 @@ def find_secrets(text: str) -> list[tuple[int, int, SecretKind]]:
         if _looks_like_secret(token, strong=strong):
             if kind == "code":  # a code has no punctuation of its own: what follows it is the sentence's
                 end = start + len(token.rstrip(_TRAILING_PUNCTUATION) or token)
+            elif token.endswith(",") and len(token) > 1:
+                end -= 1  # "a jelszavam Tavasz2024, mégsem": the comma is the sentence's
             spans.append((start, end, kind))
 
     for m in _PASSWORD_RE.finditer(text):
         strong = bool(m.group("sep")) or bool(re.search(r"[:=]", m.group("fillers") or ""))
         add_token(m, "password", strong)
+    for m in _QUOTED_AFTER_PASSWORD_RE.finditer(text):
+        spans.append((m.start("value"), m.end("value"), "password"))
+    for start, end in _announced_password_spans(text):
+        if not any(cs <= start and end <= ce for cs, ce, _ in codes):
+            spans.append((start, end, "password"))
     for m in _CODE_TRIGGER_RE.finditer(text):
         token, _ = _strip_quotes(m.group("token").rstrip(_TRAILING_PUNCTUATION))
         # A code word only announces a secret when the value carries digits ("a kódom: 7KQ3M...").
@@ -211,6 +437,8 @@ def find_secrets(text: str) -> list[tuple[int, int, SecretKind]]:
     if not spans and _is_lone_strong_password(text):
         start = len(text) - len(text.lstrip())
         spans.append((start, start + len(text.strip()), "password"))
+    if expecting_secret:
+        spans += [(s, e, "password") for s, e in _answer_spans(text)]
 
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     merged: list[tuple[int, int, SecretKind]] = []
@@ -223,14 +451,15 @@ def find_secrets(text: str) -> list[tuple[int, int, SecretKind]]:
     return merged
 
 
-def redact(text: str) -> tuple[str, list[SecretKind]]:
+def redact(text: str, *, expecting_secret: bool = False) -> tuple[str, list[SecretKind]]:
     """``text`` with every code and password replaced by ``REDACTEDSECRET``, and their kinds.
 
     The kinds list has one entry per hidden secret, in text order. Text without a secret comes back
-    unchanged (apart from Unicode NFC normalisation).
+    unchanged (apart from Unicode NFC normalisation). ``expecting_secret``: the bot's last question
+    invites a secret ("what did you type in the Password field?"), so a bare answer is hidden whole.
     """
     text = _normalise(text)
-    spans = find_secrets(text)
+    spans = find_secrets(text, expecting_secret=expecting_secret)
     if not spans:
         return text, []
     pieces: list[str] = []

@@ -195,3 +195,67 @@ def test_one_redaction_token_for_every_room():
     from kernel.redaction import REDACTED_TOKEN
 
     assert REDACTED_TOKEN == REDACTION_TOKEN == "REDACTEDSECRET"
+
+
+# --- classes of secret, not examples (issue 10, item 7) --------------------------------------------
+
+PASSWORDS = ["tavaszido", "Tavasz2024", "Password1", "kiskutya", "Kék Alma Fa", "horse battery staple"]
+
+
+@pytest.mark.parametrize("password", PASSWORDS)
+@pytest.mark.parametrize("template", [
+    "my password is {}", "the password I set is {}", "the password I chose was {}, is that ok?",
+    "password: {}", "jelszavam az, hogy {}", "a jelszavam az hogy {}, mégsem enged be", "jelszó: {}",
+    "a jelszó, amit megadtam, az volt, hogy {}", 'a jelszavam "{}"',
+])
+def test_password_after_trigger_is_redacted_to_the_end_of_the_clause(template, password):
+    text = template.format(password)
+    redacted, kinds = redact(text)
+    assert kinds == ["password"]
+    for word in password.split():
+        assert word not in redacted.replace(REDACTION_TOKEN, ""), redacted
+    # the clause after the secret is the user's own words and stays
+    if ", " in template.split("{}")[1]:
+        assert template.split("{}")[1] in redacted
+
+
+@pytest.mark.parametrize("shape", [
+    "K7QM3XPA9TDEW2HF", "K7QM3XPA 9TDEW2HF", "K7QM/3XPA/9TDE/W2HF", "K7QM-3XPA-9TDE-W2HF-",
+    "K 7 Q M 3 X P A 9 T D E W 2 H F", "k 7 q m 3 x p a 9 t d e w 2 h f", "K7 QM 3X PA 9T DE W2 HF",
+])
+def test_code_typed_one_character_at_a_time_is_redacted(shape):
+    """Any 16 code characters once the separators are removed: groups run together, slashes, a trailing
+    dash, one character (or two) at a time."""
+    redacted, kinds = redact(f"a kódom {shape} de nem enged be")
+    assert kinds == ["code"]
+    assert redacted.replace("-", "") == "a kódom REDACTEDSECRET de nem enged be"
+    assert "K7QM" not in redacted.upper() and "W2HF" not in redacted.upper()
+
+
+def test_half_a_code_is_redacted():
+    assert redact("a kód eleje K7QM 3XPA, a vége 9TDE W2HF") == (
+        "a kód eleje REDACTEDSECRET, a vége REDACTEDSECRET", ["code", "code"])
+
+
+@pytest.mark.parametrize("answer", ["Tavasz2024", "Password1", "tavaszido", "kiskutya123 volt", "Hunter22"])
+def test_bare_answer_to_a_password_question_is_redacted(answer):
+    """The bot asked what was typed in the Password field: a bare answer is the secret itself."""
+    redacted, kinds = redact(answer, expecting_secret=True)
+    assert kinds == ["password"] and redacted == REDACTION_TOKEN
+
+
+@pytest.mark.parametrize("answer", ["a saját jelszavamat", "az e-mailben kapott kódot", "nem tudom",
+                                    "My own password", "the code from the e-mail", "I do not know"])
+def test_ordinary_answer_to_a_password_question_stays_for_the_form(answer):
+    assert redact(answer, expecting_secret=True) == (answer, [])
+
+
+def test_ordinary_help_desk_messages_are_unchanged():
+    """Every ordinary message of the corpus and every training example without a secret (data/nlu)."""
+    from scripts.bench_redaction import CORPUS, measure
+
+    import yaml
+
+    result = measure(yaml.safe_load(CORPUS.read_text(encoding="utf-8")))
+    assert result["unchanged_share"] >= 0.999, result["changed"][:10]
+    assert result["caught_share"] >= 0.98, [c.text for c in result["missed"][:10]]
