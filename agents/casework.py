@@ -20,6 +20,8 @@ from kernel.contracts import NewCodeRequest, Rejected, Unavailable
 from kernel.privacy import mask_email
 
 OUTCOMES = ("solved", "new_code_sent", "referred_to_office", "no_response", "other")
+# How a call-back ended; nothing else is stored (the statistics group by it).
+CALLBACK_OUTCOMES = ("called_back", "solved", "new_code_sent", "referred_to_office", "no_response", "other")
 Resume = Callable[[str], None]  # resumes the assistant's paused conversation; raises RasaUnavailable
 
 
@@ -134,10 +136,24 @@ def hand_back(session: Session, escalation: Escalation, agent: AgentAccount, res
     return CaseResult("handed_back")
 
 
+def claim_callback(session: Session, escalation: Escalation, agent: AgentAccount) -> CaseResult:
+    """Take a call-back ticket (the agent is going to ring back); 409 when another agent has it."""
+    if escalations.claim_callback(session, escalation.id, agent):
+        return CaseResult("claimed")
+    return CaseResult("already_claimed", 409, extra={"error": "already_claimed"})
+
+
 def callback_done(session: Session, escalation: Escalation, agent: AgentAccount, outcome: str | None) -> CaseResult:
-    """A call-back ticket is closed once an agent rang back; 409 if somebody closed it first."""
+    """A call-back ticket is closed once the agent who took it (or a supervisor) rang back, with an
+    outcome of CALLBACK_OUTCOMES; 409 if somebody closed it first."""
     if escalation.status != "callback":
         raise NotACallback("Not a call-back ticket.")
-    done = escalations.finish(session, escalation, agent, status="closed", outcome=outcome or "called_back",
-                              kind="callback_done")
+    if escalation.claimed_by_id != agent.id and not agent.is_supervisor:
+        audit.record(session, "refused", agent=agent, escalation_id=escalation.id, endpoint="callback_done")
+        session.commit()
+        raise NotYours(escalation.id)
+    outcome = outcome or "called_back"
+    if outcome not in CALLBACK_OUTCOMES:
+        return CaseResult("outcome_missing", 400)
+    done = escalations.finish(session, escalation, agent, status="closed", outcome=outcome, kind="callback_done")
     return CaseResult("callback_done") if done else CaseResult("already_closed", 409)

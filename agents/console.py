@@ -12,7 +12,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, Conflict
 
-from agents import accounts, audit, auth, casework, charts, chat, escalations, rasa_api, stats, texts
+from agents import accounts, audit, auth, casework, charts, chat, escalations, rasa_api, sessions, stats, texts, throttle
+from agents.client import client_address
 from agents.canned import canned_for
 from agents.models import OPEN_STATUSES, AgentAccount, Escalation
 from gateway import credentials_of, sessions_of, settings_of
@@ -95,21 +96,37 @@ def display_filter(text: str) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
+    error, status = None, 200
     if request.method == "POST":
-        account = accounts.authenticate(db(), request.form.get("username", ""), request.form.get("password", ""))
-        if account is None:
-            # same words for a wrong name and a wrong password
-            audit.record(db(), "login_failed", actor="anonymous")
+        username = request.form.get("username", "")
+        keys = throttle.Keys.of(settings_of(current_app).secret_key, username, client_address())
+        wait = throttle.wait_seconds(db(), keys)
+        account = None
+        if wait:
+            # refused before the password is checked; the same words whatever the name
+            audit.record(db(), "login_throttled", actor="anonymous")
             db().commit()
-            error = texts.text("login_failed")
+            error, status = texts.text("login_throttled", seconds=wait), 429
         else:
-            auth.log_in(account, keep=(texts.SESSION_KEY,))
+            account = accounts.authenticate(db(), username, request.form.get("password", ""))
+            if account is None:
+                # same words for a wrong name and a wrong password
+                throttle.failed(db(), keys)
+                audit.record(db(), "login_failed", actor="anonymous")
+                db().commit()
+                error, status = texts.text("login_failed"), 401
+        if account is not None:
+            throttle.succeeded(db(), keys)
+            auth.log_in(db(), account, keep=(texts.SESSION_KEY,))
             audit.record(db(), "login", agent=account)
             db().commit()
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/agents/") else url_for("agents_console.queue"))
-    return render_template("agents/login.html", error=error, idle=request.args.get("idle")), 401 if error else 200
+    response = current_app.make_response((render_template("agents/login.html", error=error,
+                                                          idle=request.args.get("idle")), status))
+    if status == 429:
+        response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.post("/logout")
@@ -117,8 +134,33 @@ def login():
 def logout():
     audit.record(db(), "logout", agent=g.agent)
     db().commit()
-    auth.log_out()
+    auth.log_out(db())
     return redirect(url_for("agents_console.login"))
+
+
+# --- console sessions (supervisors) ------------------------------------------------------------
+
+@bp.get("/sessions")
+@auth.supervisor_required
+def console_sessions():
+    rows = sessions.live_sessions(db())
+    return render_template("agents/sessions.html", rows=rows,
+                           agents=list(db().scalars(select(AgentAccount).order_by(AgentAccount.username))))
+
+
+@bp.post("/accounts/<int:agent_id>/revoke-sessions")
+@auth.supervisor_required
+def revoke_sessions(agent_id: int):
+    account = db().get(AgentAccount, agent_id)
+    if account is None:
+        abort(404, description="No such agent.")
+    count = sessions.revoke_agent(db(), account.id, "supervisor")
+    audit.record(db(), "sessions_revoked", agent=g.agent, target=account.username, count=count)
+    db().commit()
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(revoked=count)
+    flash(texts.text("sessions_revoked", name=account.display_name, count=count), "info")
+    return redirect(url_for("agents_console.console_sessions"))
 
 
 # --- queue -------------------------------------------------------------------------------------
@@ -179,7 +221,8 @@ def queue_json():
 @bp.post("/escalations/<escalation_id>/claim")
 @auth.login_required
 def claim(escalation_id: str):
-    result = casework.claim(db(), load(escalation_id), g.agent)
+    e = load(escalation_id)
+    result = (casework.claim_callback if e.status == "callback" else casework.claim)(db(), e, g.agent)
     url = url_for("agents_console.escalation", escalation_id=escalation_id)
     if request.accept_mimetypes.best == "application/json":
         if result.ok:
@@ -212,7 +255,8 @@ def escalation(escalation_id: str):
     return render_template(
         "agents/escalation.html", e=e, mine=mine, position=escalations.queue_position(db(), e),
         messages=[chat.message_json(m, names.get(m.agent_id)) for m in messages],
-        canned=canned_for(e.language), outcomes=casework.OUTCOMES,
+        canned=canned_for(e.language), outcomes=casework.OUTCOMES, callback_outcomes=casework.CALLBACK_OUTCOMES,
+        may_finish_callback=e.status == "callback" and (e.claimed_by_id == g.agent.id or g.agent.is_supervisor),
         verified=bool((e.diagnosis or {}).get("verified")),
     )
 
@@ -297,7 +341,11 @@ def hand_back(escalation_id: str):
 @auth.login_required
 def callback_done(escalation_id: str):
     e = load(escalation_id)
-    return done(casework.callback_done(db(), e, g.agent, request.form.get("outcome")), e.id)
+    try:
+        result = casework.callback_done(db(), e, g.agent, request.form.get("outcome"))
+    except casework.NotYours:
+        abort(403, description="This call-back is not claimed by you.")
+    return done(result, e.id)
 
 
 @bp.get("/search")

@@ -18,7 +18,7 @@ from agents import audit
 from agents.models import AgentAccount, AuditEntry, Escalation, EscalationMessage
 from agents.notify import QUEUE, changes, escalation_topic
 from agents.references import new_reference, normalise_reference
-from kernel.clock import utcnow
+from kernel.clock import as_utc, utcnow
 from kernel.contracts import EscalationRequest
 from kernel.privacy import mask_phone_number, redact_structure, redact_text
 
@@ -107,14 +107,31 @@ def find_by_reference(session: Session, text: str) -> Escalation | None:
     return session.scalar(select(Escalation).where(Escalation.reference == reference))
 
 
-def chat_token(secret_key: str, escalation_id: str) -> str:
-    """The widget's credential for the chat relay of one escalation. Derived (HMAC), so a retried
+CHAT_TOKEN_S = 8 * 3600
+
+
+def chat_token(secret_key: str, escalation: Escalation, lifetime_s: int = CHAT_TOKEN_S) -> str:
+    """The widget's credential for the chat relay of one escalation: ``<expiry>.<HMAC>``, the expiry
+    (Unix seconds) counted from the escalation's creation and bound by the HMAC. Derived, so a retried
     escalation request answers the same token and nothing secret is stored."""
-    return hmac.new(secret_key.encode(), f"chat-relay:{escalation_id}".encode(), hashlib.sha256).hexdigest()
+    expires = int(as_utc(escalation.created_at).timestamp()) + int(lifetime_s)
+    return f"{expires}.{_chat_mac(secret_key, escalation.id, expires)}"
 
 
-def chat_token_valid(secret_key: str, escalation_id: str, presented: str | None) -> bool:
-    return bool(presented) and hmac.compare_digest(chat_token(secret_key, escalation_id), presented or "")
+def _chat_mac(secret_key: str, escalation_id: str, expires: int) -> str:
+    message = f"chat-relay:{escalation_id}:{expires}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def chat_token_valid(secret_key: str, escalation_id: str, presented: str | None, now: float | None = None) -> bool:
+    """The token is this escalation's and has not expired."""
+    expires_text, _, mac = (presented or "").partition(".")
+    if not expires_text.isdigit() or len(expires_text) > 12 or not mac:
+        return False
+    expires = int(expires_text)
+    if not hmac.compare_digest(_chat_mac(secret_key, escalation_id, expires), mac):
+        return False
+    return (now if now is not None else utcnow().timestamp()) < expires
 
 
 def claim(session: Session, escalation_id: str, agent: AgentAccount) -> bool:
@@ -135,6 +152,25 @@ def claim(session: Session, escalation_id: str, agent: AgentAccount) -> bool:
     session.expire_all()
     if won:
         changes.publish(QUEUE, escalation_topic(escalation_id))
+    return won
+
+
+def claim_callback(session: Session, escalation_id: str, agent: AgentAccount) -> bool:
+    """Atomic claim of a call-back ticket: it stays a call-back (the call is still to be made) but is
+    now this agent's; exactly one agent wins."""
+    now = utcnow()
+    result = session.execute(
+        update(Escalation)
+        .where(Escalation.id == escalation_id, Escalation.status == "callback", Escalation.claimed_by_id.is_(None))
+        .values(claimed_by_id=agent.id, claimed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    won = result.rowcount == 1
+    audit.record(session, "claim_callback" if won else "claim_lost", agent=agent, escalation_id=escalation_id)
+    session.commit()
+    session.expire_all()
+    if won:
+        changes.publish(QUEUE)
     return won
 
 

@@ -5,9 +5,13 @@ the widget talks to the gateway instead of Rasa:
   GET  /api/v1/chat/<conversation_id>/events     SSE: state, agent messages, agent joined, handed back
   POST /api/v1/chat/<conversation_id>/new-code   {"username", "email"} when the agent asked for it
 
-Each call carries ``Authorization: Bearer <chat_token>``: an HMAC of the escalation id that only the
-widget of that conversation received (handoff payload). The token must belong to an escalation of
-the conversation in the URL, so neither a stranger nor another escalated user can read or post."""
+Each call carries ``Authorization: Bearer <chat_token>``: an expiry and an HMAC over it and the
+escalation id that only the widget of that conversation received (handoff payload). The token must
+belong to an escalation of the conversation in the URL, so neither a stranger nor another escalated
+user can read or post; it stops working at its expiry (AGENTS_CHAT_TOKEN_HOURS after the
+escalation) and once the case has been closed or handed back for longer than a short grace period
+(AGENTS_RELAY_GRACE_SECONDS: the widget still reads the last messages and the "closed" event).
+Event streams are limited per escalation, per client and in all (agents/streams.py): beyond, 429."""
 from __future__ import annotations
 
 import json
@@ -18,10 +22,13 @@ from sqlalchemy import select
 
 from agents import audit, chat, escalations
 from agents.api import contract_error_answer, json_body
+from agents.client import client_address
 from agents.models import AgentAccount, Escalation
 from agents.notify import changes, escalation_topic
 from agents.service_auth import bearer_token
+from agents.streams import Limits, StreamSlots
 from gateway import credentials_of, sessions_of, settings_of
+from kernel.clock import as_utc, utcnow
 from kernel.contracts import ContractError, NewCodeRequest, Rejected, Unavailable
 from kernel.privacy import mask_email
 
@@ -30,6 +37,7 @@ bp = Blueprint("agents_relay", __name__, url_prefix="/api/v1/chat")
 STREAM_SECONDS = 55.0   # then the widget reconnects with the last id: a thread is never held for long
 KEEPALIVE_SECONDS = 15.0
 WIDGET_KINDS = ("message", "agent_joined", "handed_back", "closed", "new_code_form", "new_code_requested")
+RELAY_GRACE_S = 120
 
 
 @bp.errorhandler(ContractError)
@@ -53,7 +61,8 @@ def cors(response: Response) -> Response:
 
 
 def authorised_escalation(session, conversation_id: str) -> Escalation | None:
-    """The escalation of this conversation whose token the caller presents, newest first."""
+    """The escalation of this conversation whose (unexpired) token the caller presents, newest first;
+    None too when the case ended longer than the grace period ago."""
     presented = bearer_token()
     if not presented:
         return None
@@ -63,8 +72,16 @@ def authorised_escalation(session, conversation_id: str) -> Escalation | None:
                                  .order_by(Escalation.created_at.desc()).limit(20))
     for escalation in candidates:
         if escalations.chat_token_valid(secret, escalation.id, presented):
-            return escalation
+            return escalation if _still_relayed(escalation) else None
     return None
+
+
+def _still_relayed(escalation: Escalation) -> bool:
+    if escalation.is_open:
+        return True
+    ended = as_utc(escalation.closed_at or escalation.updated_at)
+    grace = current_app.config.get("AGENTS_RELAY_GRACE_S", RELAY_GRACE_S)
+    return ended is not None and (utcnow() - ended).total_seconds() <= grace
 
 
 def forbidden():
@@ -127,6 +144,17 @@ def new_code(conversation_id: str):
         return jsonify(status="accepted"), 202
 
 
+def stream_slots() -> StreamSlots:
+    """This app's stream counters (one gateway process: one set)."""
+    return current_app.extensions.setdefault("agents_stream_slots", StreamSlots())
+
+
+def stream_limits() -> Limits:
+    config = current_app.config
+    return Limits(total=config.get("AGENTS_SSE_STREAMS", 8), per_escalation=config.get("AGENTS_SSE_PER_ESCALATION", 2),
+                  per_client=config.get("AGENTS_SSE_PER_CLIENT", 2))
+
+
 @bp.get("/<conversation_id>/events")
 def events(conversation_id: str):
     sessions = sessions_of(current_app)
@@ -135,11 +163,18 @@ def events(conversation_id: str):
         if escalation is None:
             return forbidden()
         escalation_id = escalation.id
+    slot = stream_slots().acquire(escalation_id, client_address(), stream_limits())
+    if slot is None:
+        response = jsonify(error="too_many_streams",
+                           message="Too many open event streams; close another tab or try again shortly.")
+        response.headers["Retry-After"] = "5"
+        return response, 429
     last = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
     after = int(last) if last.isdigit() else 0
     deadline = time.monotonic() + current_app.config.get("AGENTS_STREAM_SECONDS", STREAM_SECONDS)
-    response = Response(stream_with_context(_stream(sessions, escalation_id, after, deadline)),
+    response = Response(stream_with_context(_stream(sessions, escalation_id, after, deadline, slot)),
                         mimetype="text/event-stream")
+    response.call_on_close(slot.release)
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
     return response
@@ -150,7 +185,14 @@ def _event(name: str, data: dict, event_id: int | None = None) -> str:
     return f"{head}event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _stream(sessions, escalation_id: str, after: int, deadline: float):
+def _stream(sessions, escalation_id: str, after: int, deadline: float, slot):
+    try:
+        yield from _events(sessions, escalation_id, after, deadline)
+    finally:
+        slot.release()
+
+
+def _events(sessions, escalation_id: str, after: int, deadline: float):
     topic = escalation_topic(escalation_id)
     yield "retry: 1000\n\n"
     first = True
@@ -181,4 +223,5 @@ def _stream(sessions, escalation_id: str, after: int, deadline: float):
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["agents_stream_slots"] = StreamSlots()
     app.register_blueprint(bp)

@@ -42,7 +42,7 @@
       tr.appendChild(el("td", {}, (it.tried || []).join(", ")));
       tr.appendChild(el("td", {}, t("status_" + it.status, { name: it.claimed_by || "" })));
       var act = el("td");
-      if (it.status === "waiting") act.appendChild(claimForm(it)); else act.appendChild(el("a", { href: it.url }, t("open_link")));
+      if (it.status === "waiting" || (it.status === "callback" && !it.claimed_by)) act.appendChild(claimForm(it)); else act.appendChild(el("a", { href: it.url }, t("open_link")));
       tr.appendChild(act);
       return tr;
     });

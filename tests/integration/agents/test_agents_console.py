@@ -270,8 +270,11 @@ def test_phone_callback_ticket_shows_the_recording_and_is_marked_done(console_ap
     assert item["status"] == "callback" and item["has_recording"]
     page = anna.get(f"/agents/escalations/{esc['id']}").get_data(as_text=True)
     assert "https://api.twilio.com/rec/RE1" in page
-    anna.post(f"/agents/escalations/{esc['id']}/callback-done", data={"csrf_token": csrf_of(anna)})
-    assert status_of(console_app, esc["id"]).status == "closed"
+    # the agent takes the call-back first (it stays a call-back, now hers), then marks it done
+    anna.post(f"/agents/escalations/{esc['id']}/claim", data={"csrf_token": csrf_of(anna)})
+    assert status_of(console_app, esc["id"]).status == "callback"
+    anna.post(f"/agents/escalations/{esc['id']}/callback-done", data={"outcome": "solved", "csrf_token": csrf_of(anna)})
+    assert (status_of(console_app, esc["id"]).status, status_of(console_app, esc["id"]).outcome) == ("closed", "solved")
     assert anna.get("/agents/queue.json").get_json()["items"] == []
 
 

@@ -1,0 +1,71 @@
+"""Settings of the agent room (console sessions, login throttle, chat relay), read from the
+environment once at start through the kernel's reader; the app's config (``AGENTS_*`` keys, e.g. a
+test's) wins over the environment.
+
+  AGENTS_SESSION_HOURS          absolute lifetime of a console login, active or not   (default 9)
+  AGENTS_IDLE_MINUTES           a console left alone this long is logged out           (default 30)
+  AGENTS_TRUSTED_PROXY          comma-separated addresses of the reverse proxy whose X-Forwarded-For
+                                names the client; empty (default): the client is the TCP peer
+  AGENTS_SSE_STREAMS            event streams the process serves at once (default GATEWAY_THREADS/4)
+  AGENTS_SSE_PER_ESCALATION     open streams per escalated chat                        (default 2)
+  AGENTS_SSE_PER_CLIENT         open streams per client address                        (default 2)
+  AGENTS_CHAT_TOKEN_HOURS       lifetime of the widget's relay token from the escalation (default 8)
+  AGENTS_RELAY_GRACE_SECONDS    the relay still answers this long after the case closed (default 120)
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from kernel.settings import EnvReader, SettingsError
+
+__all__ = ["AgentsSettings", "SettingsError"]
+
+
+@dataclass(frozen=True)
+class AgentsSettings:
+    session_seconds: int
+    idle_seconds: int
+    trusted_proxies: tuple[str, ...]
+    sse_streams: int
+    sse_per_escalation: int
+    sse_per_client: int
+    chat_token_seconds: int
+    relay_grace_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "AgentsSettings":
+        read = EnvReader(env)
+        threads = read.integer("GATEWAY_THREADS", 32, 2, 1024)
+        proxies = tuple(p.strip() for p in read.get("AGENTS_TRUSTED_PROXY", "-").split(",") if p.strip() not in ("", "-"))
+        for proxy in proxies:
+            try:
+                ipaddress.ip_address(proxy)
+            except ValueError:
+                read.errors.append(f"AGENTS_TRUSTED_PROXY: not an IP address: {proxy!r}")
+        settings = cls(
+            session_seconds=read.integer("AGENTS_SESSION_HOURS", 9, 1, 24) * 3600,
+            idle_seconds=read.integer("AGENTS_IDLE_MINUTES", 30, 1, 24 * 60) * 60,
+            trusted_proxies=proxies,
+            sse_streams=read.integer("AGENTS_SSE_STREAMS", max(1, threads // 4), 1, max(1, threads - 1)),
+            sse_per_escalation=read.integer("AGENTS_SSE_PER_ESCALATION", 2, 1, 1000),
+            sse_per_client=read.integer("AGENTS_SSE_PER_CLIENT", 2, 1, 1000),
+            chat_token_seconds=read.integer("AGENTS_CHAT_TOKEN_HOURS", 8, 1, 72) * 3600,
+            relay_grace_seconds=read.integer("AGENTS_RELAY_GRACE_SECONDS", 120, 0, 3600),
+        )
+        read.raise_errors(SettingsError, "bad agents settings")
+        return settings
+
+    def as_config(self) -> dict[str, Any]:
+        """The app-config keys the room reads (``AGENTS_*``)."""
+        return {
+            "AGENTS_SESSION_MAX_AGE_S": self.session_seconds,
+            "AGENTS_IDLE_TIMEOUT_S": self.idle_seconds,
+            "AGENTS_TRUSTED_PROXIES": self.trusted_proxies,
+            "AGENTS_SSE_STREAMS": self.sse_streams,
+            "AGENTS_SSE_PER_ESCALATION": self.sse_per_escalation,
+            "AGENTS_SSE_PER_CLIENT": self.sse_per_client,
+            "AGENTS_CHAT_TOKEN_S": self.chat_token_seconds,
+            "AGENTS_RELAY_GRACE_S": self.relay_grace_seconds,
+        }
