@@ -23,8 +23,9 @@ def init_app(app: Flask) -> None:
     config = IvrConfig.load(app.config.get("IVR"))
     app.extensions["ivr"] = PhoneRoom(
         config=config,
-        assistant=Assistant(settings.rasa_url, config.rasa_timeout, transport=app.config.get("IVR_RASA_TRANSPORT")),
-        credentials=CredentialsClient(settings.credentials_url, settings.credentials_service_token,
+        assistant=Assistant(settings.rasa_url, config.rasa_timeout, settings.rasa_channel_secret,
+                            transport=app.config.get("IVR_RASA_TRANSPORT")),
+        credentials=CredentialsClient(settings.credentials_url, settings.credentials_phone_token,
                                       config.backend_timeout, transport=app.config.get("IVR_BACKEND_TRANSPORT")),
         sealer=Sealer(settings.secret_key),
     )

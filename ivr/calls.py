@@ -84,8 +84,9 @@ def ivr_step(states: tuple[str, ...] | None = None, on_unknown_call: str = "rest
             sid = call_sid_of_request()
             name = request.endpoint.rsplit(".", 1)[-1]
             key = f"{name}:{(request.args.get('step') or '').strip()[:40] or name}"
+            sealer = current_app.extensions["ivr"].sealer
             with sessions_of(current_app)() as session:
-                kept = replay.stored(session, sid, key)
+                kept = replay.stored(session, sealer, sid, key)
                 if kept.seen:
                     log.info("replayed webhook %s for call %s: %s", key, sid[-6:],
                              "stored answer" if kept.answer is not None else "still being answered")
@@ -100,7 +101,7 @@ def ivr_step(states: tuple[str, ...] | None = None, on_unknown_call: str = "rest
                     session.flush()
                 turn = replay.claim(session, sid, key)
                 if turn is None:
-                    kept = replay.stored(session, sid, key)
+                    kept = replay.stored(session, sealer, sid, key)
                     return twiml(kept.answer if kept.answer is not None else str(_hold_on(session, sid)))
                 call.turn = (call.turn or 0) + 1
                 ctx = _step(call, session, new_call)
@@ -112,7 +113,7 @@ def ivr_step(states: tuple[str, ...] | None = None, on_unknown_call: str = "rest
                 else:
                     result = handler(ctx, **kwargs)
                 body = str(result)
-                replay.keep(turn, body)
+                replay.keep(turn, sealer, body)
                 session.commit()
                 return twiml(body)
 

@@ -189,6 +189,15 @@ class TwilioCall:
             "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/{sid}",
             "RecordingSid": sid, "RecordingDuration": str(seconds), "Digits": "#"}))
 
+    def ring_agent_line(self, agent_number: str, pin: str, lang: str | None = None) -> Answer:
+        """An agent rings the agent line and keys in their agent number and PIN (each ended by #)."""
+        self.post("/voice/agent" + (f"?lang={lang}" if lang else ""), {})
+        for digits in (agent_number, pin):
+            if self.gather is None:
+                break
+            self.press(digits)
+        return self.last
+
     def hang_up(self, duration: int = 60) -> Answer:
         """The call ends: Twilio's status callback."""
         return self.post("/voice/status", {"CallStatus": "completed", "CallDuration": str(duration)}, record=False)

@@ -81,3 +81,12 @@ def _tell(session: Session, what: str, port_function: Callable[..., None], *args
         port_function(*args)
     except phone_port.PortUnavailable:
         log.warning("the escalations did not take the %s event of %s", what, str(args[0])[-6:])
+
+
+def verify_agent(agent_number: str, pin: str, source_key: str) -> phone_port.AgentOnLine | None:
+    """The agent these keys prove (agent number and PIN), or None (also when the port is down)."""
+    try:
+        return phone_port.verify_agent_pin(agent_number, pin, source_key)
+    except phone_port.PortUnavailable:
+        log.warning("could not check an agent PIN: refused")
+        return None

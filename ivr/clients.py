@@ -13,6 +13,8 @@ import httpx
 log = logging.getLogger(__name__)
 
 RASA_CHANNEL_PATH = "/webhooks/helpdesk/webhook"
+# The header with which the gateway proves itself to the REST channel (bot/channels.py reads the same).
+CHANNEL_SECRET_HEADER = "X-Helpdesk-Channel-Secret"
 
 
 class AssistantUnavailable(RuntimeError):
@@ -20,11 +22,14 @@ class AssistantUnavailable(RuntimeError):
 
 
 class Assistant:
-    """The Rasa assistant behind the custom REST channel, with the channel marked as phone."""
+    """The Rasa assistant behind the custom REST channel, with the channel marked as phone; every turn
+    carries RASA_CHANNEL_SECRET, without which the channel answers nobody."""
 
-    def __init__(self, rasa_url: str, timeout: float, transport: httpx.BaseTransport | None = None):
+    def __init__(self, rasa_url: str, timeout: float, channel_secret: str,
+                 transport: httpx.BaseTransport | None = None):
         self.url = rasa_url.rstrip("/") + RASA_CHANNEL_PATH
-        self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(1.0, timeout)), transport=transport)
+        self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(1.0, timeout)), transport=transport,
+                                  headers={CHANNEL_SECRET_HEADER: channel_secret})
 
     def turn(self, sender: str, message: str, language: str) -> list[dict[str, Any]]:
         """The assistant's messages for one user turn; raises AssistantUnavailable."""

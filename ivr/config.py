@@ -15,6 +15,8 @@ ENV = {
     "queue_pause": "IVR_QUEUE_PAUSE_SECONDS",
     "max_speech_chars": "IVR_MAX_SPEECH_CHARS",
     "agent_numbers": "IVR_AGENT_NUMBERS",
+    "withheld_new_codes_per_hour": "IVR_WITHHELD_NEW_CODES_PER_HOUR",
+    "agent_pin_misses_per_hour": "IVR_AGENT_PIN_MISSES_PER_HOUR",
 }
 
 
@@ -27,7 +29,13 @@ class IvrConfig:
     queue_message_after: int = 180
     queue_pause: int = 20
     max_speech_chars: int = 500
+    # Optional, on top of the PIN (caller ID can be spoofed): only these numbers may ring the agent
+    # line. Empty means no extra filter, never "anyone": every agent always keys in a PIN.
     agent_numbers: tuple[str, ...] = ()
+    # All withheld callers share one bucket, stricter than the backend's per-number limit.
+    withheld_new_codes_per_hour: int = 3
+    # Wrong agent PINs per calling number an hour (withheld numbers: one bucket of a third of it).
+    agent_pin_misses_per_hour: int = 10
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> "IvrConfig":
@@ -42,6 +50,10 @@ class IvrConfig:
             max_speech_chars=read.integer(ENV["max_speech_chars"], cls.max_speech_chars, 50, 5000),
             agent_numbers=tuple(n.strip().replace(" ", "") for n in read.get(ENV["agent_numbers"], "").split(",")
                                 if n.strip()),
+            withheld_new_codes_per_hour=read.integer(ENV["withheld_new_codes_per_hour"],
+                                                     cls.withheld_new_codes_per_hour, 1, 100),
+            agent_pin_misses_per_hour=read.integer(ENV["agent_pin_misses_per_hour"],
+                                                   cls.agent_pin_misses_per_hour, 3, 100),
         )
         read.raise_errors(SettingsError, "bad phone line settings")
         return config

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
 from kernel.clock import utcnow
+from kernel.privacy import mask_emails_in, redact_text
 
 OUTCOMES = ("solved_by_bot", "escalated", "left_message", "hung_up")
 
@@ -53,7 +54,9 @@ class PhoneCall(Base):
     duration_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     def hear(self, role: str, text: str) -> None:
-        """Append a (redacted) turn to the transcript the agent will see."""
+        """Append a turn to the transcript the agent will see: what the caller said redacted (codes,
+        passwords, addresses), addresses masked in what the line said; never a full address."""
+        text = redact_text(text)[0] if role == "user" else mask_emails_in(text)
         self.transcript = [*self.transcript, {"role": role, "text": text[:4000], "at": utcnow().isoformat()}][-200:]
 
     def mark_tried(self, what: str) -> None:
@@ -92,3 +95,14 @@ class CallbackTicket(Base):
     recording_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PhoneLimit(Base):
+    """A counter of the phone line's own limits, keyed on a keyed digest (never a phone number):
+    new-code requests from withheld numbers, wrong PINs on the agent line per calling number."""
+
+    __tablename__ = "ivr_limits"
+
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,6 +7,7 @@ import re
 
 from flask import current_app
 
+from ivr import limits
 from ivr.blueprint import bp, enter, reprompt, state
 from ivr.calls import TOO_LONG, Step, ivr_step
 from ivr.queueing import escalate
@@ -228,9 +229,19 @@ def request_new_code(ctx: Step) -> Voice:
         voice.say_key("newcode_retry")
         return enter(ctx, "nc_username", voice)
     if not call.reset_requested:
+        # The backend's per-source limit keys on the full number's keyed digest (never the masked
+        # number, which callers sharing two last digits would share); withheld numbers share one key
+        # and, before it, one stricter bucket of the line's own, which the caller is told about.
+        caller = limits.caller_of_request()
+        if caller.withheld and not limits.take("new_code", caller.key, room.config.withheld_new_codes_per_hour):
+            call.hear("bot", "[new code refused: too many requests from withheld numbers]")
+            call.mark_tried("request_new_code")
+            call.sealed_username = call.sealed_email = None
+            call.escalation_reason = "withheld_limited"
+            return enter(ctx, "offer_person")
         try:
             room.credentials.request_new_code(NewCodeRequest(
-                username=username, email=email, channel="phone", source=call.caller_number_masked or call.call_sid))
+                username=username, email=email, channel="phone", source=caller.key))
         except Rejected:
             pass  # a malformed username or address hears what an unknown account hears (no enumeration)
         except Unavailable:

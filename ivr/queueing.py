@@ -9,7 +9,7 @@ from flask import Response, current_app, request
 from sqlalchemy import select
 
 from gateway import sessions_of
-from ivr import cases
+from ivr import cases, limits
 from ivr.blueprint import bp, enter, reprompt, state
 from ivr.calls import Step, call_sid_of_request, form_field, ivr_step, twiml
 from ivr.models import CallbackTicket, PhoneCall
@@ -193,21 +193,102 @@ def recording_status() -> Response:
 
 
 # --- the agent's line -----------------------------------------------------------------------------
+# Caller ID can be spoofed, so it proves nothing: every agent keys in their agent number and PIN
+# (agents.phone_port checks it, locks an agent's PIN after five misses in a row); wrong PINs are
+# also counted per calling number (its keyed digest; withheld numbers share one smaller bucket).
+# There is no open mode: with no agent holding a PIN, every caller is refused.
+
+PIN_ATTEMPTS_PER_CALL = 3
+
+
+def _agent_language() -> str:
+    return request.args.get("lang") if request.args.get("lang") in LANGUAGES else "hu"
+
+
+def _pin_misses_allowed(caller: limits.Caller) -> int:
+    allowed = _config().agent_pin_misses_per_hour
+    return max(1, allowed // 3) if caller.withheld else allowed
+
+
+def _goodbye(voice: Voice, key: str) -> Response:
+    voice.say_key(key)
+    voice.response.hangup()
+    return twiml(str(voice))
+
+
+def _ask_agent_number(voice: Voice, language: str, attempt: int) -> Response:
+    gather = voice.gather(public_url("ivr.agent_number", lang=language, attempt=attempt), speech=False,
+                          finish_on_key="#", timeout=10)
+    voice.say_key("agent_number_ask", gather)
+    return twiml(str(voice))
+
 
 @bp.post("/agent")
 @twilio_only
 def agent() -> Response:
-    """An agent rings in: the case summary of the longest-waiting caller, then the connection.
+    """An agent rings in: agent number and PIN by keypad, then the case summary of the
+    longest-waiting caller and the connection.
 
     ``?lang=en`` on the agent number's voice URL serves the English queue first (default Hungarian)."""
     call_sid_of_request()
-    language = request.args.get("lang") if request.args.get("lang") in LANGUAGES else "hu"
+    language = _agent_language()
     voice = Voice(catalogue(language))
-    allowed = _config().agent_numbers
+    allowed = _config().agent_numbers  # an extra filter when set; never a substitute for the PIN
     if allowed and form_field("From", 32).replace(" ", "") not in allowed:
-        voice.say_key("agent_not_allowed")
-        voice.response.hangup()
-        return twiml(str(voice))
+        return _goodbye(voice, "agent_not_allowed")
+    caller = limits.caller_of_request()
+    if limits.reached("agent_pin", caller.key, _pin_misses_allowed(caller)):
+        return _goodbye(voice, "agent_pin_too_many")
+    return _ask_agent_number(voice, language, 1)
+
+
+@bp.post("/agent/number")
+@twilio_only
+def agent_number() -> Response:
+    """The agent number was keyed in: now the PIN (the number rides in the signed action URL)."""
+    call_sid_of_request()
+    language = _agent_language()
+    voice = Voice(catalogue(language))
+    number = "".join(ch for ch in form_field("Digits", 12) if ch.isdigit())
+    gather = voice.gather(public_url("ivr.agent_pin", lang=language, agent=number or "-",
+                                     attempt=_attempt()), speech=False, finish_on_key="#", timeout=10)
+    voice.say_key("agent_pin_ask", gather)
+    return twiml(str(voice))
+
+
+def _attempt() -> int:
+    try:
+        return max(1, min(int(request.args.get("attempt", "1")), PIN_ATTEMPTS_PER_CALL))
+    except ValueError:
+        return PIN_ATTEMPTS_PER_CALL
+
+
+@bp.post("/agent/pin")
+@twilio_only
+def agent_pin() -> Response:
+    """The PIN was keyed in: the agent is put through, or refused (three tries a call)."""
+    call_sid_of_request()
+    language = _agent_language()
+    voice = Voice(catalogue(language))
+    caller = limits.caller_of_request()
+    if limits.reached("agent_pin", caller.key, _pin_misses_allowed(caller)):
+        return _goodbye(voice, "agent_pin_too_many")
+    on_line = cases.verify_agent(request.args.get("agent", ""), form_field("Digits", 16), caller.key)
+    if on_line is None:
+        limits.take("agent_pin", caller.key, _pin_misses_allowed(caller))
+        attempt = _attempt()
+        if attempt >= PIN_ATTEMPTS_PER_CALL:
+            voice.say_key("agent_pin_refused")
+            return _goodbye(voice, "goodbye")
+        voice.say_key("agent_pin_refused")
+        voice.say_key("agent_pin_try_again")
+        return _ask_agent_number(voice, language, attempt + 1)
+    voice.say_key("agent_welcome", agent=on_line.display_name)
+    return _connect_agent(voice, language)
+
+
+def _connect_agent(voice: Voice, language: str) -> Response:
+    """The case summary of the longest-waiting caller (the agent's language first), then the <Dial>."""
     queues = [catalogue(language).queue] + [catalogue(lang).queue for lang in LANGUAGES if lang != language]
     with sessions_of(current_app)() as session:
         waiting = None
@@ -220,9 +301,7 @@ def agent() -> Response:
             if waiting is not None:
                 break
         if waiting is None:
-            voice.say_key("agent_no_callers")
-            voice.response.hangup()
-            return twiml(str(voice))
+            return _goodbye(voice, "agent_no_callers")
         voice.say(case_summary(waiting, language))
     dial = voice.response.dial(action=public_url("ivr.agent_done", lang=language), method="POST")
     dial.queue(waiting.queue, url=public_url("ivr.agent_connect"), method="POST")

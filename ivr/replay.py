@@ -1,6 +1,9 @@
 """The replay store: the TwiML answered for each (CallSid, step). Twilio retries a webhook it got no
 answer to; the retry gets the stored answer, and a copy arriving while the first is being answered
-finds the step claimed, so a step's side effects (a case, a new-code request) happen once."""
+finds the step claimed, so a step's side effects (a case, a new-code request) happen once.
+
+An answer may read back what the caller spelled (their username, their e-mail address), so it is
+stored sealed (ivr.sealing: authenticated encryption under the gateway's secret), never in clear."""
 from __future__ import annotations
 
 import time
@@ -11,8 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.models import PhoneTurn
+from ivr.sealing import Sealer
 
 REPLAY_WAIT_SECONDS = 2.0
+REPLAY_MAX_AGE_SECONDS = 4 * 3600 + 600  # Twilio ends a call after four hours
 
 
 @dataclass(frozen=True)
@@ -24,8 +29,9 @@ class Stored:
     answer: str | None = None
 
 
-def stored(session: Session, call_sid: str, step: str) -> Stored:
-    """The stored answer of this step; waits briefly while a concurrent copy is being answered."""
+def stored(session: Session, sealer: Sealer, call_sid: str, step: str) -> Stored:
+    """The stored answer of this step; waits briefly while a concurrent copy is being answered. An
+    answer that no longer unseals (too old, another key) counts as one still being answered."""
     deadline = time.monotonic() + REPLAY_WAIT_SECONDS
     while True:
         row = session.execute(
@@ -33,7 +39,7 @@ def stored(session: Session, call_sid: str, step: str) -> Stored:
         if row is None:
             return Stored(seen=False)
         if row[0] is not None or time.monotonic() >= deadline:
-            return Stored(seen=True, answer=row[0])
+            return Stored(seen=True, answer=sealer.unseal(row[0], REPLAY_MAX_AGE_SECONDS))
         session.rollback()  # end the read snapshot so the other worker's commit becomes visible
         time.sleep(0.05)
 
@@ -51,6 +57,6 @@ def claim(session: Session, call_sid: str, step: str) -> PhoneTurn | None:
     return turn
 
 
-def keep(turn: PhoneTurn, answer: str) -> None:
-    """Store the answer of a claimed step (committed with the step's other writes)."""
-    turn.response = answer
+def keep(turn: PhoneTurn, sealer: Sealer, answer: str) -> None:
+    """Store the answer of a claimed step, sealed (committed with the step's other writes)."""
+    turn.response = sealer.seal(answer)

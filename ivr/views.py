@@ -73,7 +73,8 @@ def render_converse(ctx: Step, voice: Voice, intro: list[str] | None = None) -> 
 @state("offer_person")
 def render_offer_person(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
     """A person is offered; silence means "stay on the line" and connects."""
-    key = {"backend_down": "newcode_backend_down", "new_code_failed": "newcode_person_offer"}.get(
+    key = {"backend_down": "newcode_backend_down", "new_code_failed": "newcode_person_offer",
+           "withheld_limited": "newcode_withheld_limited"}.get(
         ctx.call.escalation_reason or "", "offer_person")
     gather = voice.gather(ctx.next_url("ivr.offer_person"), speech=False, num_digits=1)
     voice.say_key(key, gather)

@@ -35,8 +35,12 @@ def test_new_code_request_after_spelling_and_confirming_both(nc_app, call_phone,
     call.press("1")
     assert "Ha a megadott adatok egyeznek a nyilvántartással" in call.text()
     [request] = backend_stand_in.received
+    from gateway import settings_of
+    from kernel.privacy import keyed_digest
+
+    # the source is the keyed digest of the full number, never the number or its mask
     assert request["body"] == {"username": "kisspista77", "email": "kiss.pista@gmail.com", "channel": "phone",
-                               "source": "+36 30 *** **67"}
+                               "source": keyed_digest(settings_of(nc_app).secret_key, "ivr-caller", call.caller)}
     assert request["headers"]["Authorization"].startswith("Bearer ")
     with phone_db(nc_app) as session:
         stored = session.get(PhoneCall, call.call_sid)
