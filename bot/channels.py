@@ -19,10 +19,12 @@ credentials.yml::
 from __future__ import annotations
 
 import asyncio
+import hmac
 import inspect
 import json
 import logging
-import uuid
+import os
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -42,12 +44,23 @@ from bot.action_calls import (
 )
 from bot.sqlite_tuning import apply_sqlite_tuning
 from kernel.fields import CHANNELS, LANGUAGES
+from kernel.privacy import keyed_digest
 from kernel.redaction import redact
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 5000
 MAX_SENDER_LENGTH = 128
+# The widget's session token key (HMAC, kernel.privacy.keyed_digest). Unset: a fresh random key per
+# Rasa process, so a restart only starts new widget conversations (fail closed, never open).
+SESSION_KEY_ENV = "WIDGET_SESSION_KEY"
+# Metadata the channel sets itself; a client's own values for these keys are dropped.
+CHANNEL_METADATA = {"channel", "language", "redacted", "client_address"}
+# The bot's questions that invite a secret ("what did you type in the Password field?"): the answer
+# is redacted whole unless it is ordinary words (kernel.redaction, expecting_secret). The channel
+# reads them from the conversation's tracker, never from what the client says.
+SECRET_INVITING_SLOTS = frozenset({"login_password_kind"})
+SECRET_INVITING_RESPONSES = frozenset({"utter_ask_login_password_kind"})
 
 
 class ChannelConfigError(ValueError):
@@ -174,8 +187,14 @@ def prepare_message(
     policy: MessagePolicy,
     *,
     forced_channel: Optional[str] = None,
+    client_address: Optional[str] = None,
+    expecting_secret: bool = False,
 ) -> IncomingMessage:
-    """Validate one incoming message and redact its secrets; raise :class:`MessageRejected`."""
+    """Validate one incoming message and redact its secrets; raise :class:`MessageRejected`.
+
+    ``client_address``: the address the channel saw (socket peer or the trusted proxy's header), for
+    the backend's per-address rate limit; ``expecting_secret``: the bot's last question invites one.
+    """
     if sender is None or (isinstance(sender, str) and not sender.strip()):
         raise MessageRejected("missing_sender", "sender is required", "sender")
     if not isinstance(sender, str):
@@ -206,10 +225,60 @@ def prepare_message(
         )
     language = _language(metadata.get("language"))
 
-    text, kinds = redact(message)
-    clean = {k: v for k, v in metadata.items() if k not in {"channel", "language", "redacted"}}
+    text, kinds = redact(message, expecting_secret=expecting_secret)
+    clean = {k: v for k, v in metadata.items() if k not in CHANNEL_METADATA}
     clean.update({"channel": channel, "language": language, "redacted": kinds})
+    if client_address:
+        clean["client_address"] = client_address
     return IncomingMessage(sender_id=sender.strip(), text=text, metadata=clean)
+
+
+async def expects_secret(app: Any, sender_id: Any) -> bool:
+    """Whether the bot's last question to ``sender_id`` invites a secret, from the tracker Rasa keeps
+    (the requested slot or the last response's name); False when there is no agent or tracker."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if store is None or not isinstance(sender_id, str) or not sender_id.strip():
+        return False
+    try:
+        tracker = await store.retrieve(sender_id.strip())
+    except Exception as exc:  # noqa: BLE001 - the ordinary rules still apply
+        logger.warning("tracker of a conversation unreadable before redaction: %s", type(exc).__name__)
+        return False
+    if tracker is None:
+        return False
+    if tracker.get_slot("requested_slot") in SECRET_INVITING_SLOTS:
+        return True
+    for event in reversed(tracker.events):
+        if getattr(event, "type_name", None) == "bot":
+            return (getattr(event, "metadata", None) or {}).get("utter_action") in SECRET_INVITING_RESPONSES
+        if getattr(event, "type_name", None) == "user":
+            return False
+    return False
+
+
+def session_token(key: bytes, session_id: str) -> str:
+    """The credential the channel issues with a widget session id; only its holder may resume it."""
+    return keyed_digest(key, "widget-session", session_id)
+
+
+def session_key_from_env() -> bytes:
+    """WIDGET_SESSION_KEY, or a fresh random key of this process (sessions end with the process)."""
+    value = os.environ.get(SESSION_KEY_ENV, "")
+    if value:
+        return value.encode("utf-8")
+    logger.info("%s is not set: widget sessions last as long as this Rasa process", SESSION_KEY_ENV)
+    return secrets.token_bytes(32)
+
+
+def client_address_of(peer: Optional[str], headers: Any, trusted_header: Optional[str]) -> Optional[str]:
+    """The client's address: the socket peer, or, behind the production proxy, the last entry of the
+    one header only that proxy sets (``client_address_header``; the client's own entries come first)."""
+    if trusted_header:
+        value = headers.get(trusted_header) if headers is not None else None
+        entries = [e.strip() for e in str(value or "").split(",") if e.strip()]
+        return entries[-1][:64] if entries else None
+    return (peer or None) and str(peer)[:64]
 
 
 def _error(rejection: MessageRejected, status: int = 400) -> HTTPResponse:
@@ -256,7 +325,8 @@ class HelpdeskRestInput(RestInput):
                 return _error(MessageRejected("invalid_json", "the body must be a JSON object"))
             try:
                 incoming = prepare_message(
-                    body.get("sender"), body.get("message"), body.get("metadata"), self.policy
+                    body.get("sender"), body.get("message"), body.get("metadata"), self.policy,
+                    expecting_secret=await expects_secret(request.app, body.get("sender")),
                 )
             except MessageRejected as rejection:
                 return _error(rejection)
@@ -300,9 +370,11 @@ _SOCKETIO_KEYS = {
     "jwt_key",
     "jwt_method",
     "metadata_key",
+    "client_address_header",
 } | MessagePolicy.KEYS - {"default_channel"}
 
 ERROR_EVENT = "helpdesk_error"
+STORED_EVENT = "helpdesk_stored"
 
 
 class HelpdeskSocketIOInput(SocketIOInput):
@@ -333,12 +405,20 @@ class HelpdeskSocketIOInput(SocketIOInput):
             jwt_method=_setting(credentials, "jwt_method", str, "HS256"),
             metadata_key=_setting(credentials, "metadata_key", str, "metadata"),
             policy=policy,
+            client_address_header=_setting(credentials, "client_address_header", str, None),
         )
         tune_rasa_process(policy)
         return channel
 
-    def __init__(self, *args: Any, policy: Optional[MessagePolicy] = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, policy: Optional[MessagePolicy] = None,
+                 client_address_header: Optional[str] = None, session_key: Optional[bytes] = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Behind the production proxy: the header only that proxy sets (e.g. X-Forwarded-For, which it
+        # overwrites); None = the socket peer's address.
+        self.client_address_header = client_address_header or None
+        self.session_key = session_key or session_key_from_env()
+        self._app: Any = None
         if not self.user_message_evt or not self.bot_message_evt:
             raise ChannelConfigError("user_message_evt and bot_message_evt must not be empty")
         if self.user_message_evt == self.bot_message_evt:
@@ -358,8 +438,16 @@ class HelpdeskSocketIOInput(SocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.listener("before_server_start")
+        async def remember_app(app: Any, _: Any) -> None:
+            self._app = app  # its agent's tracker store tells what the bot last asked
+
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+            request = environ.get("sanic.request")
+            address = client_address_of(getattr(request, "ip", None), getattr(request, "headers", None),
+                                        self.client_address_header)
+            await sio.save_session(sid, {"client_address": address}, namespace=self.namespace)
             if not self.jwt_key:
                 return True
             from rasa.core.channels.channel import decode_bearer_token
@@ -369,21 +457,39 @@ class HelpdeskSocketIOInput(SocketIOInput):
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any) -> None:
+            # The session id is the channel's, never the client's: a client resumes a conversation only
+            # with the token issued with it; any other id (guessed, learnt) gets a fresh conversation.
             data = data if isinstance(data, dict) else {}
-            session_id = data.get("session_id")
-            if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > MAX_SENDER_LENGTH:
-                session_id = uuid.uuid4().hex
+            session_id, token = data.get("session_id"), data.get("session_token")
+            resumed = (
+                isinstance(session_id, str) and 0 < len(session_id) <= MAX_SENDER_LENGTH
+                and isinstance(token, str)
+                and hmac.compare_digest(token.encode("utf-8"), session_token(self.session_key, session_id).encode())
+            )
+            if not resumed:
+                session_id = secrets.token_hex(16)
+            session = await sio.get_session(sid, namespace=self.namespace)
+            session["session_id"] = session_id
+            await sio.save_session(sid, session, namespace=self.namespace)
             if self.session_persistence:
                 sio.enter_room(sid, session_id, namespace=self.namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            await sio.emit("session_confirm", {"session_id": session_id,
+                                               "session_token": session_token(self.session_key, session_id)},
+                           room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
             try:
-                incoming = self._prepare(sid, data)
+                session = await sio.get_session(sid, namespace=self.namespace)
+                incoming = await self._prepare(sid, data, session)
             except MessageRejected as rejection:
                 await sio.emit(ERROR_EVENT, rejection.as_json(), room=sid, namespace=self.namespace)
                 return
+            cid = data.get("client_message_id") if isinstance(data, dict) else None
+            if isinstance(cid, str) and 0 < len(cid) <= 64:
+                # What was stored, secrets redacted: the widget keeps this, never the raw text, in its history.
+                await sio.emit(STORED_EVENT, {"client_message_id": cid, "text": incoming.text},
+                               room=sid, namespace=self.namespace)
             output = SocketIOOutput(sio, self.bot_message_evt)
             await on_new_message(
                 UserMessage(
@@ -397,14 +503,16 @@ class HelpdeskSocketIOInput(SocketIOInput):
 
         return webhook
 
-    def _prepare(self, sid: str, data: Any) -> IncomingMessage:
+    async def _prepare(self, sid: str, data: Any, session: Dict[str, Any]) -> IncomingMessage:
         if not isinstance(data, dict):
             raise MessageRejected("invalid_message", "the event data must be an object")
         if self.session_persistence:
-            sender = data.get("session_id")
+            # The conversation is the one this connection was given at session_request; a session_id
+            # in the message names nothing (it cannot address another user's conversation).
+            sender = session.get("session_id")
             if not sender:
                 raise MessageRejected(
-                    "missing_session", "session_id is required (send session_request first)", "session_id"
+                    "missing_session", "send session_request first", "session_id"
                 )
         else:
             sender = sid
@@ -414,4 +522,8 @@ class HelpdeskSocketIOInput(SocketIOInput):
                 metadata = json.loads(metadata)
             except ValueError:
                 raise MessageRejected("invalid_metadata", "metadata must be an object", "metadata")
-        return prepare_message(sender, data.get("message"), metadata, self.policy, forced_channel="chat")
+        return prepare_message(
+            sender, data.get("message"), metadata, self.policy, forced_channel="chat",
+            client_address=session.get("client_address"),
+            expecting_secret=await expects_secret(self._app, sender),
+        )

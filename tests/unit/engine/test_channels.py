@@ -247,9 +247,9 @@ def test_socketio_channel_hands_rasa_only_redacted_text_and_answers_the_session(
             client.on("helpdesk_error", errors.put)
             await client.connect(base, socketio_path="/socket.io", transports=["websocket"])
             try:
-                await client.emit("session_request", {"session_id": "widget-1"})
+                await client.emit("session_request", {})
                 session = await asyncio.wait_for(confirmed.get(), 10)
-                await client.emit("user_uttered", {"message": "my password is hunter2hunter2", "session_id": session,
+                await client.emit("user_uttered", {"message": "my password is hunter2hunter2",
                                                    "metadata": {"language": "en", "channel": "phone"}})
                 answer = await asyncio.wait_for(answers.get(), 10)
                 await client.emit("user_uttered", {"message": 42, "session_id": session})
@@ -259,15 +259,16 @@ def test_socketio_channel_hands_rasa_only_redacted_text_and_answers_the_session(
         return session, answer, error
 
     session, answer, error = run(scenario())
-    assert session == "widget-1"
+    assert set(session) == {"session_id", "session_token"}  # the channel issues the id and its credential
     assert answer == {"text": "Ne ossza meg a jelszavát."}
     assert error["error"] == "invalid_message"
     (message,) = received
     assert message.text == "my password is REDACTEDSECRET"
-    assert message.sender_id == "widget-1"
+    assert message.sender_id == session["session_id"]
     assert message.input_channel == "helpdesk_socketio"
-    # The widget is always the chat channel, whatever a client claims.
-    assert message.metadata == {"channel": "chat", "language": "en", "redacted": ["password"]}
+    # The widget is always the chat channel, whatever a client claims; the address is the socket peer's.
+    assert message.metadata == {"channel": "chat", "language": "en", "redacted": ["password"],
+                                "client_address": "127.0.0.1"}
 
 
 def test_action_server_responses_are_still_validated_with_the_schema_checked_once(monkeypatch):

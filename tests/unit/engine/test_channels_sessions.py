@@ -1,0 +1,191 @@
+"""bot/channels.py, the widget's socket.io sessions: the channel issues the session id with a signed
+token (a learnt or guessed id joins nothing), the client's address comes from the connection (or the
+one header the production proxy sets), and what the bot last asked decides whether a bare answer is a
+secret (issue 10: items 3, 4, 7)."""
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.channels import HelpdeskSocketIOInput, client_address_of, expects_secret, session_token
+from tests.unit.engine.test_channels import run, serve
+
+KEY = b"test-widget-session-key-0123456789abcdef"
+
+
+def channel(**extra: Any) -> HelpdeskSocketIOInput:
+    return HelpdeskSocketIOInput(user_message_evt="user_uttered", bot_message_evt="bot_uttered",
+                                 session_persistence=True, session_key=KEY, **extra)
+
+
+class Widget:
+    """A socket.io client speaking the widget's protocol."""
+
+    def __init__(self, base: str, headers: dict | None = None) -> None:
+        import socketio
+
+        self.base, self.headers = base, headers or {}
+        self.client = socketio.AsyncClient()
+        self.confirmed: asyncio.Queue = asyncio.Queue()
+        self.stored: asyncio.Queue = asyncio.Queue()
+        self.client.on("session_confirm", self.confirmed.put)
+        self.client.on("helpdesk_stored", self.stored.put)
+
+    async def start(self, **request: Any) -> dict:
+        if self.client.connected:  # a second session_request on the same connection
+            await self.client.emit("session_request", request)
+            return await asyncio.wait_for(self.confirmed.get(), 10)
+        await self.client.connect(self.base, socketio_path="/socket.io", transports=["websocket"],
+                                  headers=self.headers)
+        await self.client.emit("session_request", request)
+        return await asyncio.wait_for(self.confirmed.get(), 10)
+
+    async def say(self, text: str, **extra: Any) -> dict:
+        """Send a message; the channel's acknowledgement of what it stored."""
+        await self.client.emit("user_uttered", {"message": text, "client_message_id": "c1", **extra})
+        return await asyncio.wait_for(self.stored.get(), 10)
+
+    async def stop(self) -> None:
+        await self.client.disconnect()
+
+
+def conversation(ch: HelpdeskSocketIOInput, scenario):
+    received: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+
+    async def main():
+        async with serve(ch, on_new_message) as url:
+            result = await scenario(url.split("/webhooks/")[0])
+            for _ in range(100):
+                await asyncio.sleep(0.05)
+                if len(received) >= result.get("expect", 0):
+                    break
+            return result
+
+    return run(main()), received
+
+
+def test_another_users_session_id_cannot_join_their_conversation():
+    async def scenario(base):
+        victim, attacker = Widget(base), Widget(base)
+        try:
+            mine = await victim.start()
+            # The attacker learnt the victim's session id (a log line, a shoulder, a guess).
+            theirs = await attacker.start(session_id=mine["session_id"])
+            forged = await attacker.start(session_id=mine["session_id"], session_token="0" * 64)
+            await attacker.say("I want to hear the case", session_id=mine["session_id"])
+        finally:
+            await victim.stop()
+            await attacker.stop()
+        return {"mine": mine, "theirs": theirs, "forged": forged, "expect": 1}
+
+    result, received = conversation(channel(), scenario)
+    victim_id = result["mine"]["session_id"]
+    assert result["theirs"]["session_id"] != victim_id
+    assert result["forged"]["session_id"] != victim_id
+    (message,) = received
+    assert message.sender_id != victim_id  # the attacker spoke in a conversation of their own
+
+
+def test_a_widget_resumes_its_own_conversation_with_the_issued_token():
+    async def scenario(base):
+        first, again = Widget(base), Widget(base)
+        try:
+            issued = await first.start()
+            await first.stop()
+            resumed = await again.start(**issued)
+        finally:
+            await again.stop()
+        return {"issued": issued, "resumed": resumed}
+
+    result, _ = conversation(channel(), scenario)
+    assert result["resumed"] == result["issued"]
+    assert result["issued"]["session_token"] == session_token(KEY, result["issued"]["session_id"])
+
+
+def test_fresh_session_ids_do_not_reset_the_rate_limit_source():
+    """Every new session of one client carries the same client address, whatever the client claims."""
+    async def scenario(base):
+        sessions = []
+        for _ in range(3):
+            widget = Widget(base)
+            try:
+                sessions.append(await widget.start())
+                await widget.say("szia", metadata={"client_address": "198.51.100.7"})
+            finally:
+                await widget.stop()
+        return {"sessions": sessions, "expect": 3}
+
+    result, received = conversation(channel(), scenario)
+    assert len({s["session_id"] for s in result["sessions"]}) == 3
+    assert [m.metadata["client_address"] for m in received] == ["127.0.0.1"] * 3
+
+
+def test_behind_the_proxy_the_address_is_the_trusted_headers_last_entry():
+    async def scenario(base):
+        widget = Widget(base, headers={"X-Real-Client": "203.0.113.5, 192.0.2.44"})
+        try:
+            await widget.start()
+            await widget.say("szia")
+        finally:
+            await widget.stop()
+        return {"expect": 1}
+
+    _, received = conversation(channel(client_address_header="X-Real-Client"), scenario)
+    assert received[0].metadata["client_address"] == "192.0.2.44"
+
+
+def test_without_a_trusted_header_a_forwarded_for_header_is_ignored():
+    assert client_address_of("10.0.0.9", {"X-Forwarded-For": "1.2.3.4"}, None) == "10.0.0.9"
+    assert client_address_of("10.0.0.9", {}, "X-Forwarded-For") is None
+
+
+def test_the_widget_gets_back_what_was_stored_not_the_raw_secret():
+    async def scenario(base):
+        widget = Widget(base)
+        try:
+            await widget.start()
+            stored = await widget.say("my password is tavaszido")
+        finally:
+            await widget.stop()
+        return {"stored": stored}
+
+    result, _ = conversation(channel(), scenario)
+    assert result["stored"] == {"client_message_id": "c1", "text": "my password is REDACTEDSECRET"}
+
+
+class FakeStore:
+    def __init__(self, tracker):
+        self.tracker = tracker
+
+    async def retrieve(self, sender_id):
+        return self.tracker
+
+
+def app_with(tracker) -> Any:
+    return SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=FakeStore(tracker))))
+
+
+@pytest.mark.parametrize("events, expected", [
+    ([BotUttered("És a Jelszó mezőbe mit írt?", metadata={"utter_action": "utter_ask_login_password_kind"})], True),
+    ([SlotSet("requested_slot", "login_password_kind")], True),
+    ([BotUttered("Mit írt a Felhasználónév mezőbe?", metadata={"utter_action": "utter_ask_login_username_kind"})],
+     False),
+    ([BotUttered("x", metadata={"utter_action": "utter_ask_login_password_kind"}), UserUttered("a")], False),
+])
+def test_the_channel_reads_from_the_tracker_whether_the_last_question_invites_a_secret(events, expected):
+    tracker = DialogueStateTracker.from_events("s1", events, slots=[])
+    if any(isinstance(e, SlotSet) for e in events):
+        from rasa.shared.core.slots import TextSlot
+
+        tracker = DialogueStateTracker.from_events("s1", events, slots=[TextSlot("requested_slot", [])])
+    assert run(expects_secret(app_with(tracker), "s1")) is expected
+    assert run(expects_secret(None, "s1")) is False
