@@ -63,6 +63,20 @@ def conversation_channel(tracker: Tracker) -> str:
     return "phone" if tracker.get_slot("channel") == "phone" else "chat"
 
 
+def client_address(tracker: Tracker) -> Optional[str]:
+    """The client address the chat channel put into the latest message's metadata (bot/channels.py:
+    the socket peer, or the production proxy's trusted header); None on the phone line and in tests."""
+    latest = tracker.latest_message or {}
+    metadata = latest.get("metadata") or {}
+    if not metadata:
+        for event in reversed(tracker.events):
+            if event.get("event") == "user":
+                metadata = event.get("metadata") or {}
+                break
+    value = metadata.get("client_address") if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def conversation_language(tracker: Tracker) -> Optional[str]:
     language = tracker.get_slot("language")
     return language if language in LANGUAGES else None

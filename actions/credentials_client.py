@@ -8,7 +8,7 @@ rate limits and code validity; this client only carries the answer.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from actions.service_client import TIMEOUT_SECONDS, ServiceClient  # noqa: F401 (TIMEOUT_SECONDS: re-exported)
 from kernel.contracts import ContractError, Diagnosis, NewCodeRequest, Rejected, Unavailable
@@ -34,17 +34,28 @@ class CredentialsClient(ServiceClient):
     Unavailable = BackendUnavailable
     Rejected = BackendRejected
 
-    async def request_new_code(self, username: str, email: str, channel: str, source: str) -> None:
+    async def request_new_code(self, username: str, email: str, channel: str, source: str,
+                               client_address: Optional[str] = None) -> None:
         """POST /api/v1/reset-requests: always 202, whether or not the account matched (S4, S5, S8)."""
-        await self._post("/api/v1/reset-requests", NewCodeRequest(username, email, channel, source).as_json())
+        await self._post("/api/v1/reset-requests", _body(username, email, channel, source, client_address))
 
-    async def diagnose(self, username: str, email: str, channel: str, source: str) -> Diagnosis:
+    async def diagnose(self, username: str, email: str, channel: str, source: str,
+                       client_address: Optional[str] = None) -> Diagnosis:
         """POST /api/v1/diagnose: details only for a verified username + e-mail pair."""
-        response = await self._post("/api/v1/diagnose", NewCodeRequest(username, email, channel, source).as_json())
+        response = await self._post("/api/v1/diagnose", _body(username, email, channel, source, client_address))
         try:
             return Diagnosis.from_json(_json(response))
         except ContractError as exc:
             raise BackendUnavailable(exc.message) from None
+
+
+def _body(username: str, email: str, channel: str, source: str, client_address: Optional[str]) -> dict:
+    """The request body; ``client_address`` (the connecting address the chat channel saw, from a
+    trusted hop) keys the backend's per-client limit, ``source`` (the conversation) is kept as well."""
+    body = NewCodeRequest(username, email, channel, source).as_json()
+    if client_address:
+        body["client_address"] = client_address
+    return body
 
 
 def _json(response: Any) -> Any:

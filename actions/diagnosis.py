@@ -101,7 +101,9 @@ class ActionDiagnose(HelpdeskAction):
             return []
         try:
             channel = conversation_events.conversation_channel(tracker)
-            diagnosis = await self._client_factory().diagnose(username, email, channel, tracker.sender_id)
+            diagnosis = await self._client_factory().diagnose(
+                username, email, channel, tracker.sender_id,
+                client_address=conversation_events.client_address(tracker))
         except BackendUnavailable:
             dispatcher.utter_message(response="utter_backend_down")
             return offer_handoff(dispatcher, "backend_down")

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions import email_address
-from actions.conversation_events import conversation_channel
+from actions.conversation_events import client_address, conversation_channel
 from actions.credentials_client import BackendRejected, BackendUnavailable, CredentialsClient
 from actions.safety import HelpdeskAction, log_failure, offer_handoff
 from actions.usernames import UsernameVerdict, judge
@@ -111,7 +111,7 @@ class ActionRequestNewCode(HelpdeskAction):
             return forget
         try:
             await self._client_factory().request_new_code(username, email, conversation_channel(tracker),
-                                                          tracker.sender_id)
+                                                          tracker.sender_id, client_address=client_address(tracker))
         except BackendUnavailable:
             dispatcher.utter_message(response="utter_backend_down")
             return forget + offer_handoff(dispatcher, "backend_down")

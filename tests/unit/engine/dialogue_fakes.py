@@ -74,6 +74,7 @@ class FakeCredentials:
         self.broken = broken
         self.rejects = rejects
         self.calls: List[tuple] = []
+        self.client_addresses: List[Optional[str]] = []
         self.codes_sent: List[str] = []
         self.outcomes: List[str] = []
 
@@ -90,8 +91,10 @@ class FakeCredentials:
             self.outcomes.append("rejected")
             raise BackendRejected("invalid_field", self.rejects)
 
-    async def request_new_code(self, username: str, email: str, channel: str, source: str) -> None:
+    async def request_new_code(self, username: str, email: str, channel: str, source: str,
+                               client_address: Optional[str] = None) -> None:
         self.calls.append(("reset", username, email, channel, source))
+        self.client_addresses.append(client_address)
         self._check()
         if self.accounts.get(username) == email:
             self.codes_sent.append(username)
@@ -99,8 +102,10 @@ class FakeCredentials:
         else:
             self.outcomes.append("no_match")
 
-    async def diagnose(self, username: str, email: str, channel: str, source: str) -> Diagnosis:
+    async def diagnose(self, username: str, email: str, channel: str, source: str,
+                       client_address: Optional[str] = None) -> Diagnosis:
         self.calls.append(("diagnose", username, email, channel, source))
+        self.client_addresses.append(client_address)
         self._check()
         if self.accounts.get(username) == email:
             return self.diagnosis_for_match

@@ -182,3 +182,13 @@ def silent_server():
     for conn in held:
         conn.close()
     server.close()
+
+
+def test_the_client_address_travels_in_the_body_beside_the_source():
+    seen = []
+    asyncio.run(client(seen=seen).request_new_code("u", "e@x.hu", "chat", "conv-1", client_address="203.0.113.9"))
+    asyncio.run(client(200, {"verified": False}, seen=seen).diagnose("u", "e@x.hu", "chat", "conv-1",
+                                                                     client_address="203.0.113.9"))
+    for request in seen:
+        body = json.loads(request.content)
+        assert body["client_address"] == "203.0.113.9" and body["source"] == "conv-1"

@@ -188,3 +188,19 @@ def test_details_confirmed_for_the_account_check_are_not_asked_again_for_the_new
     assert responses == []
     assert slots["username"] == "kisspista77" and slots["email"] == "kiss.pista@gmail.com"
     assert slots["email_confirmed"] is True
+
+
+def test_fresh_session_ids_do_not_reset_the_rate_limit_source():
+    """Each new chat session of one client sends the same client address (the channel's, from a trusted
+    hop) beside the session as source, so the backend's per-client limit holds across sessions."""
+    from actions.diagnosis import ActionDiagnose
+    from dialogue_fakes import FakeGateway
+
+    backend = FakeCredentials()
+    for session in ("fresh-1", "fresh-2"):
+        trk = tracker(text="igen", intent="affirm", slots={"username": "u1", "email": "a@b.hu"},
+                      metadata={"channel": "chat", "client_address": "203.0.113.9"}, sender_id=session)
+        run(ActionRequestNewCode(backend), trk)
+        run(ActionDiagnose(backend, FakeGateway()), trk)
+    assert [c[4] for c in backend.calls] == ["fresh-1", "fresh-1", "fresh-2", "fresh-2"]
+    assert backend.client_addresses == ["203.0.113.9"] * 4
