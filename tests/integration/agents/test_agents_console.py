@@ -455,3 +455,36 @@ def test_a_phone_new_code_the_backend_refuses_tells_the_agent_which_field(consol
         app.extensions["gateway_engine"].dispose()
     finally:
         refusing.stop()
+
+
+def test_callback_done_requires_ownership_and_a_known_outcome(console_app, client, agents_ready):
+    """Only the agent who took the call-back (or a supervisor) marks it done, and only with an
+    outcome of the fixed list; nobody else and nothing else is stored."""
+    from agents import escalations
+    from gateway import sessions_of
+
+    esc = create_escalation_via_api(client, idempotency_key="phone:CA30", channel="phone", conversation_id="CA30")
+    with sessions_of(console_app)() as s:
+        escalations.request_callback(s, esc["id"], None)
+    anna, bela, vera = (other_client(console_app, n) for n in ("anna", "bela", "vera"))
+    url = f"/agents/escalations/{esc['id']}/callback-done"
+    # nobody has taken it: an agent cannot close it
+    assert bela.post(url, data={"outcome": "solved", "csrf_token": csrf_of(bela)}).status_code == 403
+    anna.post(f"/agents/escalations/{esc['id']}/claim", data={"csrf_token": csrf_of(anna)})
+    r = bela.post(f"/agents/escalations/{esc['id']}/claim", data={"csrf_token": csrf_of(bela)},
+                  headers={"Accept": "application/json"})
+    assert r.status_code == 409  # one agent rings back
+    assert bela.post(url, data={"outcome": "solved", "csrf_token": csrf_of(bela)}).status_code == 403
+    for outcome in ("<script>alert(1)</script>", "x" * 64, "closed"):
+        r = anna.post(url, data={"outcome": outcome, "csrf_token": csrf_of(anna)}, headers={"Accept": "application/json"})
+        assert r.status_code == 400, outcome
+    e = status_of(console_app, esc["id"])
+    assert (e.status, e.outcome, e.claimed_by_id is not None) == ("callback", None, True)
+    r = vera.post(url, data={"outcome": "no_response", "csrf_token": csrf_of(vera)}, headers={"Accept": "application/json"})
+    assert r.status_code == 200  # a supervisor may close anyone's call-back
+    e = status_of(console_app, esc["id"])
+    assert (e.status, e.outcome) == ("closed", "no_response")
+    with sessions_of(console_app)() as s:
+        refusals = s.scalars(select(AuditEntry).where(AuditEntry.action == "refused",
+                                                      AuditEntry.escalation_id == esc["id"])).all()
+    assert len(refusals) == 2
