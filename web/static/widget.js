@@ -7,12 +7,16 @@
  * The assistant is reached over Rasa's socket.io channel `helpdesk_socketio`. When the bot hands the
  * chat to a person it sends {"handoff": {reference, escalation_id, chat_token}}; the widget then talks
  * to the gateway's chat relay (POST messages, an SSE stream of the agent's side) until the agent
- * hands back. The session id, the visible history and unsent messages live in localStorage, so a
- * reload or a dropped connection continues the same conversation, in order, without doubles.
+ * hands back. The session id and its token (both issued by the channel: a session id alone joins
+ * nothing), the visible history and unsent messages live in localStorage, so a reload or a dropped
+ * connection continues the same conversation, in order, without doubles. The history keeps a user's
+ * message only as the channel stored it (secrets redacted, event `helpdesk_stored`), never the raw
+ * text. Ids come from crypto.getRandomValues only: without it the widget does not start.
  */
 (function () {
   "use strict";
   if (window.HelpdeskWidget) return;
+  if (!(window.crypto && typeof window.crypto.getRandomValues === "function")) return; // fail closed: no guessable ids
 
   var script = document.currentScript || (function () {
     var all = document.querySelectorAll('script[src*="widget.js"]');
@@ -31,18 +35,37 @@
   var TEXT = /*WIDGET_TEXTS*/{};
 
   // --- state (persisted) ------------------------------------------------------------------------
-  function newId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
-    return Date.now().toString(36) + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+  function newId() {  // 128 random bits, hex, from crypto.getRandomValues only
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    var hex = "";
+    for (var i = 0; i < bytes.length; i++) hex += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+    return hex;
   }
   function load() {
-    try { var s = JSON.parse(localStorage.getItem(storageKey) || "null"); if (s && s.session_id) return s; } catch (e) { /* start afresh */ }
-    return { session_id: newId(), lang: data.lang === "en" ? "en" : "hu", langChosen: false, history: [], outbox: [], handoff: null, open: false };
+    try { var s = JSON.parse(localStorage.getItem(storageKey) || "null"); if (s && s.history && s.outbox) return s; } catch (e) { /* start afresh */ }
+    return { session_id: null, session_token: null, lang: data.lang === "en" ? "en" : "hu", langChosen: false, history: [], outbox: [], handoff: null, open: false };
   }
   var state = load();
+  var HIDDEN = "REDACTEDSECRET";
+  function stored(item) {  // what localStorage may keep of a history item
+    if (item.kind !== "user" || item.stored) return item;
+    var copy = {}; Object.keys(item).forEach(function (k) { copy[k] = item[k]; });
+    copy.text = HIDDEN;  // not yet acknowledged: the raw text may hold a secret the widget cannot see
+    return copy;
+  }
   function save() {
     if (state.history.length > MAX_HISTORY) state.history = state.history.slice(-MAX_HISTORY);
-    try { localStorage.setItem(storageKey, JSON.stringify(state)); } catch (e) { /* private mode: keep in memory */ }
+    var kept = {}; Object.keys(state).forEach(function (k) { kept[k] = state[k]; });
+    kept.history = state.history.map(stored);
+    try { localStorage.setItem(storageKey, JSON.stringify(kept)); } catch (e) { /* private mode: keep in memory */ }
+  }
+  function storedAs(cid, text) {  // the channel's (or relay's) copy, secrets redacted, replaces the typed text
+    if (!cid || typeof text !== "string") return;
+    var changed = false;
+    state.history.forEach(function (h) { if (h.cid === cid && h.kind === "user") { if (h.text !== text) changed = true; h.text = text; h.stored = true; } });
+    save();
+    if (changed) renderAll();
   }
   function t(key, values) {  // the text `key` in the chat's language, {placeholders} filled from values
     return String(TEXT[state.lang][key]).replace(/\{(\w+)\}/g, function (all, name) {
@@ -214,7 +237,7 @@
     if (item.to === "bot") {
       if (!socket || !socket.connected || !confirmed) return; // sent on (re)connect
       var metadata = state.langChosen ? { language: state.lang } : {};
-      socket.emit("user_uttered", { message: item.text, session_id: state.session_id, metadata: metadata });
+      socket.emit("user_uttered", { message: item.text, client_message_id: item.cid, metadata: metadata });
       state.outbox.shift(); save(); markSent(item.cid);
       showTyping();
       return flush();
@@ -224,7 +247,10 @@
     fetch(relayUrl("messages"), { method: "POST", headers: relayHeaders({ "Content-Type": "application/json" }),
       body: JSON.stringify({ text: item.text, client_message_id: item.cid }) })
       .then(function (r) {
-        if (r.status === 201 || r.status === 200) { state.outbox.shift(); save(); markSent(item.cid); return true; }
+        if (r.status === 201 || r.status === 200) {
+          state.outbox.shift(); save(); markSent(item.cid);
+          return r.json().then(function (m) { storedAs(item.cid, m && m.text); }, function () { /* no copy: stays hidden */ }).then(function () { return true; });
+        }
         if (r.status === 409 || r.status === 403) { if (state.handoff === h) endHandoff(); return true; }
         if (r.status === 422) { state.outbox.shift(); save(); return true; } // cannot be sent as it is
         throw new Error("relay " + r.status);
@@ -256,8 +282,14 @@
   function connectBot() {
     socket = window.io(rasaUrl, { path: socketPath, transports: ["websocket"], reconnection: true,
       reconnectionDelay: 500, reconnectionDelayMax: 3000 });
-    socket.on("connect", function () { socket.emit("session_request", { session_id: state.session_id }); });
-    socket.on("session_confirm", function () { confirmed = true; connection = "up"; renderState(); flush(); });
+    socket.on("connect", function () {
+      socket.emit("session_request", state.session_id ? { session_id: state.session_id, session_token: state.session_token } : {});
+    });
+    socket.on("session_confirm", function (s) {
+      if (s && typeof s === "object" && s.session_id) { state.session_id = s.session_id; state.session_token = s.session_token; save(); }
+      confirmed = true; connection = "up"; renderState(); flush();
+    });
+    socket.on("helpdesk_stored", function (m) { if (m) storedAs(m.client_message_id, m.text); });
     socket.on("disconnect", function () { confirmed = false; connection = "offline"; renderState(); });
     socket.on("connect_error", function () { connection = "offline"; renderState(); });
     socket.on("bot_uttered", onBotMessage);
@@ -348,7 +380,7 @@
     } else if (name === "message" && ev.sender === "agent") {
       add({ kind: "agent", text: ev.text, name: ev.agent, at: ev.at });
     } else if (name === "message" && ev.sender === "user") {
-      if (ev.client_message_id) markSent(ev.client_message_id);
+      if (ev.client_message_id) { markSent(ev.client_message_id); storedAs(ev.client_message_id, ev.text); }
     } else if (name === "new_code_form") {
       showCodeForm();
     } else if (name === "new_code_requested") {
