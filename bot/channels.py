@@ -15,6 +15,13 @@ credentials.yml::
       user_message_evt: user_uttered
       bot_message_evt: bot_uttered
       session_persistence: true
+      client_address_header: null            # production: the header only the proxy sets
+
+The socket.io channel issues each widget session id with a token (HMAC under WIDGET_SESSION_KEY,
+kernel.privacy.keyed_digest); a client resumes a conversation only with both, so a session id that
+leaks or is guessed joins nothing. The client's address (socket peer, or the trusted proxy header)
+goes into ``metadata.client_address`` for the backend's per-client limit; a client's own value is
+dropped. Whether the bot's last question invites a secret comes from the tracker.
 """
 from __future__ import annotations
 
