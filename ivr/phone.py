@@ -4,11 +4,13 @@ It plays Twilio against the real gateway (GATEWAY_URL, requests signed with TWIL
 PUBLIC_BASE_URL): shows every prompt (and speaks it with espeak-ng when installed and --speak is
 given), takes keys and typed speech. Type digits, * or # to press keys; anything else is "said";
 an empty line is silence. Commands: /wait [seconds waited] (in a queue), /leave, /record,
-/agent [hu|en] (ring the agent line), /hangup, /help.
+/agent [hu|en] (ring the agent line: asks for the agent number and the phone PIN, which
+`python -m agents set-phone-pin --username NAME` sets; without one every agent is refused), /hangup, /help.
 """
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import re
 import shutil
@@ -90,9 +92,7 @@ def run(call: TwilioCall, speaker: Speaker, lines=None, out=sys.stdout) -> int:
             elif line == "/record":
                 show(call.leave_message(), speaker, out)
             elif line.startswith("/agent"):
-                lang = line.split()[1] if len(line.split()) > 1 else "hu"
-                agent = TwilioCall(call.transport, call.auth_token, call.public_base_url, caller="+3611111111")
-                show(agent.post(f"/voice/agent?lang={lang}", {}), speaker, out)
+                ring_agent_line(call, line, read, speaker, out, interactive=lines is None)
             elif line == "":
                 show(call.silence(), speaker, out)
             elif KEYS.match(line):
@@ -103,6 +103,25 @@ def run(call: TwilioCall, speaker: Speaker, lines=None, out=sys.stdout) -> int:
             print(f"(nothing to answer: {str(exc)[:120]})", file=out)
             if call.last.find("Hangup") is not None:
                 return 0
+
+
+def ring_agent_line(call: TwilioCall, line: str, read, speaker: Speaker, out, interactive: bool) -> None:
+    """``/agent [hu|en]``: a second call, to the agent line, keying in agent number and PIN (the PIN
+    is not echoed when typed at a terminal)."""
+    lang = line.split()[1] if len(line.split()) > 1 else "hu"
+    agent = TwilioCall(call.transport, call.auth_token, call.public_base_url, caller="+3611111111")
+    show(agent.post(f"/voice/agent?lang={lang}", {}), speaker, out)
+    for label in ("agent number", "PIN"):
+        if agent.gather is None:
+            return
+        try:
+            if interactive:
+                digits = (getpass.getpass if label == "PIN" else input)(f"  {label} > ")
+            else:
+                digits = read()
+        except (EOFError, StopIteration, KeyboardInterrupt):
+            return
+        show(agent.press(digits.strip()), speaker, out)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,15 +7,18 @@ import subprocess
 import sys
 
 from ivr.phone import Speaker, main, run
+from tests.fixtures.phone_driver import AGENT_PIN, agent_with_pin
 
 
 def test_terminal_phone_shows_prompts_takes_keys_speech_and_queue_commands(phone_line_factory):
     line = phone_line_factory()
+    agent_number = agent_with_pin(line.app)
     out = io.StringIO()
-    code = run(line.call(), Speaker(False), lines=iter(["1", "*", "9", "", "0", "/wait 20", "/agent en", "/leave",
-                                                         "1", "/record", "/hangup"]), out=out)
+    code = run(line.call(), Speaker(False), lines=iter(["1", "*", "9", "", "0", "/wait 20", "/agent en", agent_number,
+                                                         AGENT_PIN, "/leave", "1", "/record", "/hangup"]), out=out)
     shown = out.getvalue()
     assert code == 0
+    assert "Key in your agent number" in shown and "Welcome, Anna." in shown
     assert "Üdvözöljük az ügyfélkapu segélyvonalán." in shown and "5 napig" in shown
     assert "We have switched to English." in shown and "I did not hear anything." in shown
     assert "in the queue" in shown and "[helpdesk-en]" in shown and "You are number 1 in the queue." in shown
@@ -34,3 +37,12 @@ def test_terminal_phone_says_so_when_the_gateway_is_down(tmp_path):
                             capture_output=True, text=True, env=env, timeout=60,
                             cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)))))
     assert result.returncode == 1 and "cannot reach the gateway" in result.stderr
+
+
+def test_terminal_phone_agent_with_a_wrong_pin_hears_no_case(phone_line_factory):
+    line = phone_line_factory()
+    agent_number = agent_with_pin(line.app)
+    out = io.StringIO()
+    code = run(line.call(), Speaker(False), lines=iter(["0", "/agent en", agent_number, "135791", "/hangup"]), out=out)
+    shown = out.getvalue()
+    assert code == 0 and "only takes agents with a phone PIN" in shown and "Caller in" not in shown
