@@ -42,6 +42,11 @@ def test_third_party_deprecation_notices_are_not_shown(module, message):
     assert not _shown(message, DeprecationWarning, module, catch_all=True)
 
 
+def test_a_third_party_import_hooks_deprecated_call_is_not_shown():
+    assert not _shown("the load_module() method is deprecated and slated for removal in Python 3.12; use "
+                      "exec_module() instead", DeprecationWarning, "importlib._bootstrap", catch_all=True)
+
+
 def test_invalid_escape_in_a_third_party_file_is_not_shown_but_in_ours_it_is():
     site = "/work/.venv/engine/lib/python3.10/site-packages/keras/utils/vis_utils"
     assert not _shown("invalid escape sequence '\\{'", DeprecationWarning, site)
@@ -80,9 +85,12 @@ def test_pytest_ini_filters_are_the_processes_filters():
     assert "ignore::DeprecationWarning" not in lines  # no blanket filter hiding our own deprecations
     assert f"ignore::DeprecationWarning:{quiet.THIRD_PARTY_MODULES}" in lines
     assert f"ignore:invalid escape sequence:DeprecationWarning:{quiet.SITE_PACKAGES_FILES}" in lines
+    message, module = quiet.IMPORT_HOOK_NOTICE
+    assert f"ignore:{message}:DeprecationWarning:{module}" in lines
     for message in quiet.RASA_NOTICES:
         assert f"ignore:{message}:UserWarning" in lines
-    assert len(lines) == 2 + len(quiet.RASA_NOTICES)
+    assert len(lines) == 3 + len(quiet.RASA_NOTICES)
+    assert "-p ops.quiet" in ini["pytest"]["addopts"]
 
 
 def test_every_rasa_process_of_the_scripts_runs_with_the_filters():
