@@ -94,3 +94,22 @@ def test_a_replayed_step_still_gets_its_answer_from_the_sealed_store(nc_app, cal
     first = call.post(gather, {"SpeechResult": "k i s s p i s t a 7 7"})
     again = call.post(gather, {"SpeechResult": "k i s s p i s t a 7 7"})
     assert first.body == again.body and "Ezt értettem: k, i, s, s, p, i, s, t, a, 77." in again.says
+
+
+def _kernel_masks_spoken_addresses() -> bool:
+    from kernel.privacy import redact_text
+
+    return "gmail" not in redact_text("kiss pista kukac gmail pont com")[0]
+
+
+@pytest.mark.xfail(not _kernel_masks_spoken_addresses(), strict=True,
+                   reason="kernel.privacy.redact_text does not mask spoken addresses yet (asked of the lead)")
+def test_a_spoken_address_said_to_the_assistant_is_not_kept_in_the_transcript(nc_app, call_phone, phone_db):
+    from ivr.models import PhoneCall
+
+    call = call_phone(app=nc_app)
+    call.dial()
+    call.say("a címem kiss pista kukac gmail pont com")
+    with phone_db(nc_app) as session:
+        transcript = " ".join(t["text"] for t in session.get(PhoneCall, call.call_sid).transcript)
+    assert "kiss pista kukac gmail" not in transcript and "gmail pont com" not in transcript
