@@ -1,4 +1,5 @@
-"""The outbox worker: sends the mails that the use cases queued in the ``outbox`` table.
+"""The outbox worker: evaluates the queued new-code requests (``reset_requests``, issue 10 L12: the
+HTTP request only queues them) and sends the mails that the use cases queued in the ``outbox`` table.
 
 Runs as a daemon thread inside the serving process (started by ``python -m credentials serve``
 after gunicorn forks its worker), and once inline after the office CLI registers someone. Any number
@@ -16,7 +17,7 @@ from typing import Callable
 
 from credentials.domain.ports import ClaimedMail, UnitOfWork
 from credentials.mail import compose, smtp
-from credentials.services import Toolkit
+from credentials.services import Toolkit, evaluate_reset_requests
 from kernel.clock import utcnow
 
 log = logging.getLogger("credentials.outbox")
@@ -45,7 +46,9 @@ class OutboxWorker:
         self.batch = batch
 
     def run_once(self) -> int:
-        """Send every mail that is due now; returns how many were attempted."""
+        """Evaluate the queued new-code requests, then send every mail that is due now; returns how many
+        requests and mails were handled."""
+        evaluated = evaluate_reset_requests(uow=self.uow(), kit=self.kit, limit=self.batch)
         with self.uow() as uow:
             ids = uow.outbox.due_ids(utcnow(), self.batch)
         attempted = 0
@@ -56,7 +59,7 @@ class OutboxWorker:
             if claimed is not None:
                 attempted += 1
                 self._deliver(claimed)
-        return attempted
+        return evaluated + attempted
 
     def _deliver(self, mail: ClaimedMail) -> None:
         subject = None

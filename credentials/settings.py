@@ -14,7 +14,17 @@ from credentials.mail.smtp import SmtpSettings, SmtpSettingsError
 from kernel.facts import CODE_TTL_DAYS_DEFAULT, CODE_TTL_DAYS_RANGE
 from kernel.settings import EnvReader, SettingsError
 
-__all__ = ["CredentialsSettings", "SettingsError"]
+__all__ = ["CALLER_TOKENS", "CredentialsSettings", "SettingsError"]
+
+# Each caller of the backend has a bearer token of its own; credentials/api/auth.py says which
+# routes each may call (the action server and the phone line never /login or /activate).
+CALLER_TOKENS = {
+    "assistant": "CREDENTIALS_ASSISTANT_TOKEN",  # the action server
+    "phone": "CREDENTIALS_PHONE_TOKEN",  # the gateway's phone line
+    "console": "CREDENTIALS_CONSOLE_TOKEN",  # the gateway's agent console
+    "portal": "CREDENTIALS_PORTAL_TOKEN",  # the portal's login page (activation, login)
+    "office": "CREDENTIALS_ADMIN_TOKEN",  # the document office (S1, S5, S9)
+}
 
 
 @dataclass(frozen=True)
@@ -23,12 +33,13 @@ class CredentialsSettings:
     port: int
     threads: int
     database_url: str
-    service_token: str
-    admin_token: str
+    caller_tokens: Mapping[str, str]  # caller (a key of CALLER_TOKENS) -> its bearer token
     code_ttl_days: int
     password_min_length: int
     login_lockout_threshold: int
     requests_per_hour: int
+    requests_per_day: int
+    requests_per_address_hour: int
     rate_block_hours: int
     min_answer_seconds: float
     max_body_bytes: int
@@ -45,10 +56,12 @@ class CredentialsSettings:
         database_url = read.get("CREDENTIALS_DATABASE_URL", "sqlite:///var/credentials.db")
         if database_url and not database_url.startswith(("sqlite:", "postgresql")):
             read.errors.append(f"CREDENTIALS_DATABASE_URL: must be a sqlite:/// or postgresql+psycopg:// URL, got {database_url.split('@')[-1]!r}")
-        service_token = read.token("CREDENTIALS_SERVICE_TOKEN")
-        admin_token = read.token("CREDENTIALS_ADMIN_TOKEN")
-        if service_token and service_token == admin_token:
-            read.errors.append("CREDENTIALS_ADMIN_TOKEN: must differ from CREDENTIALS_SERVICE_TOKEN")
+        caller_tokens = {caller: read.secret(name) for caller, name in CALLER_TOKENS.items()}
+        first_with = {}
+        for caller, token in caller_tokens.items():
+            if token and token in first_with:
+                read.errors.append(f"{CALLER_TOKENS[caller]}: must differ from {CALLER_TOKENS[first_with[token]]}")
+            first_with.setdefault(token, caller)
         code_key, outbox_key = _keys(read)
         smtp = None
         try:
@@ -60,13 +73,16 @@ class CredentialsSettings:
             port=read.port("CREDENTIALS_PORT", 8001),
             threads=read.integer("CREDENTIALS_THREADS", 16, 1, 256),
             database_url=database_url,
-            service_token=service_token,
-            admin_token=admin_token,
+            caller_tokens=caller_tokens,
             code_ttl_days=read.integer("CODE_TTL_DAYS", CODE_TTL_DAYS_DEFAULT, *CODE_TTL_DAYS_RANGE),
             # NIST SP 800-63B: never below 8; and 64 must always be accepted.
             password_min_length=read.integer("PASSWORD_MIN_LENGTH", 15, 8, 64),
             login_lockout_threshold=read.integer("CREDENTIALS_LOCKOUT_THRESHOLD", 10, 3, 100),
+            # Sliding windows (issue 10, M4/M10): per username, per source and per client address, at
+            # most N in any hour and M in any CREDENTIALS_RATE_BLOCK_HOURS (the long window; no fixed block).
             requests_per_hour=read.integer("CREDENTIALS_REQUESTS_PER_HOUR", 5, 1, 100),
+            requests_per_day=read.integer("CREDENTIALS_REQUESTS_PER_DAY", 10, 1, 1000),
+            requests_per_address_hour=read.integer("CREDENTIALS_REQUESTS_PER_ADDRESS_HOUR", 30, 1, 10000),
             rate_block_hours=read.integer("CREDENTIALS_RATE_BLOCK_HOURS", 24, 1, 168),
             min_answer_seconds=read.number("CREDENTIALS_MIN_ANSWER_MS", 250, 0, 5000) / 1000,
             max_body_bytes=read.integer("CREDENTIALS_MAX_BODY_BYTES", 16384, 1024, 1048576),

@@ -1,1 +1,1 @@
-"""Adapters of the credentials backend: SQLAlchemy models, the five repositories and the unit of work."""
+"""Adapters of the credentials backend: SQLAlchemy models, the six repositories and the unit of work."""

@@ -34,14 +34,13 @@ class SqlAlchemyAccounts:
         return Account(id=row.id, username=row.username, legal_name=row.legal_name, email=row.email,
                        language=row.language, created_at=row.created_at, password_hash=row.password_hash,
                        activated_at=row.activated_at, locked_at=row.locked_at, login_failures=row.login_failures,
-                       wrong_code_entries=row.wrong_code_entries,
-                       wrong_code_window_start=row.wrong_code_window_start, codes=[_code(c) for c in codes])
+                       codes=[_code(c) for c in codes])
 
     def add(self, account: Account, keys: NameKeys) -> int:
         row = AccountRow(username=account.username, username_key=keys.username, legal_name=account.legal_name,
                          legal_name_key=keys.legal_name, legal_name_joined=keys.joined,
                          legal_name_joined_rev=keys.joined_reversed, email=account.email, language=account.language,
-                         created_at=account.created_at, login_failures=0, wrong_code_entries=0)
+                         created_at=account.created_at, login_failures=0)
         self.session.add(row)
         try:
             self.session.flush()
@@ -51,6 +50,11 @@ class SqlAlchemyAccounts:
 
     def username_taken(self, username_key: str) -> bool:
         return self.session.scalar(select(AccountRow.id).where(AccountRow.username_key == username_key)) is not None
+
+    def email_on_file(self, username_key: str) -> tuple[int, str] | None:
+        row = self.session.execute(select(AccountRow.id, AccountRow.email)
+                                   .where(AccountRow.username_key == username_key)).first()
+        return None if row is None else (row.id, row.email)
 
     def get_by_username(self, username_key: str, *, for_update: bool = False) -> Account | None:
         stmt = select(AccountRow).where(AccountRow.username_key == username_key)
@@ -76,6 +80,5 @@ class SqlAlchemyAccounts:
     def set_password(self, account_id: int, password_hash: str, now: datetime) -> None:
         self.session.execute(
             update(AccountRow).where(AccountRow.id == account_id).values(
-                password_hash=password_hash, locked_at=None, login_failures=0, wrong_code_entries=0,
-                wrong_code_window_start=None,
+                password_hash=password_hash, locked_at=None, login_failures=0,
                 activated_at=func.coalesce(AccountRow.activated_at, now)))

@@ -46,8 +46,6 @@ class AccountRow(Base):
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     login_failures: Mapped[int] = mapped_column(Integer, default=0)
-    wrong_code_entries: Mapped[int] = mapped_column(Integer, default=0)
-    wrong_code_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CodeRow(Base):
@@ -76,7 +74,9 @@ class LoginFailureRow(Base):
 
 
 class RateLimitRow(Base):
-    """One counter per (operation, account or source pseudonym): a fixed one-hour window, then a block."""
+    """One sliding-window counter per key (operation and a pseudonym of a username, source, client
+    address or account): ``hits`` logs the times of the hits still inside the longest window;
+    ``window_start`` (the oldest), ``count`` and ``blocked_until`` are kept for reading at a glance."""
 
     __tablename__ = "rate_limits"
 
@@ -84,6 +84,20 @@ class RateLimitRow(Base):
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())
     count: Mapped[int] = mapped_column(Integer, default=0)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hits: Mapped[str | None] = mapped_column(Text)
+
+
+class ResetRequestRow(Base):
+    """A new-code request waiting for the worker (issue 10, L12): every request is accepted here the
+    same way; the worker decides. ``payload`` (username, e-mail, source, client address) is encrypted
+    and the row is deleted once evaluated."""
+
+    __tablename__ = "reset_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AuditRow(Base):

@@ -1,4 +1,4 @@
-"""The SQLAlchemy unit of work: one database transaction around a use case, with the five
+"""The SQLAlchemy unit of work: one database transaction around a use case, with the six
 repositories of credentials.domain.ports on its session."""
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from credentials.adapters.audit import SqlAlchemyAudit
 from credentials.adapters.codes import SqlAlchemyCodes
 from credentials.adapters.limits import SqlAlchemyLimits
 from credentials.adapters.outbox import SqlAlchemyOutbox
+from credentials.adapters.reset_requests import SqlAlchemyResetRequests
 
 
 class SqlAlchemyUnitOfWork:
@@ -34,6 +35,7 @@ class SqlAlchemyUnitOfWork:
             self.outbox = SqlAlchemyOutbox(self.session)
             self.audit = SqlAlchemyAudit(self.session)
             self.limits = SqlAlchemyLimits(self.session)
+            self.reset_requests = SqlAlchemyResetRequests(self.session)
         except BaseException:
             if self.lock is not None:
                 self.lock.release()

@@ -55,6 +55,8 @@ def diagnosis(report: Diagnosis | None) -> dict:
                       "last_issued_at": iso(report.last_issued_at),
                       "last_expired": report.last_expired},
         "code_entry_blocked_until": iso(report.code_entry_blocked_until),
+        "code_entry_blocked_somewhere_until": iso(report.code_entry_blocked_somewhere_until),
+        "reset_blocked_until": iso(report.reset_blocked_until),
         "recent_failures": [{"at": iso(at), "reason": reason} for at, reason in report.recent_failures],
         "last_code_mail": last_mail,
     }

@@ -5,7 +5,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 PENDING, ACTIVE, LOCKED = "pending", "active", "locked"
+# Wrong code entries (issue 10, M10): at most 5 per (account, source) in any 24 h, so a stranger's
+# guesses block only the stranger's source; at most 20 per account in any 24 h from all sources
+# together, and the one that reaches it burns the live code (80-bit codes: 20 guesses a day are nothing).
 WRONG_CODE_LIMIT = 5
+WRONG_CODE_ACCOUNT_LIMIT = 20
 WRONG_CODE_WINDOW = timedelta(hours=24)
 
 # Login failure reason codes (recorded server-side, never shown to the client).
@@ -58,8 +62,6 @@ class Account:
     activated_at: datetime | None = None
     locked_at: datetime | None = None
     login_failures: int = 0
-    wrong_code_entries: int = 0
-    wrong_code_window_start: datetime | None = None
     codes: list[ActivationCode] = field(default_factory=list)
 
     @property
@@ -76,27 +78,10 @@ class Account:
         code = self.latest_code()
         return code if code is not None and code.is_live(now) else None
 
-    def wrong_code_count(self, now: datetime) -> int:
-        """Wrong code entries in the current window. The counter belongs to the account, not the
-        code, so requesting a new code does not reset it; it clears on activation or 24 h after the
-        first wrong entry of the window."""
-        if self.wrong_code_window_start is None or now - self.wrong_code_window_start >= WRONG_CODE_WINDOW:
-            return 0
-        return self.wrong_code_entries
-
-    def code_entry_blocked(self, now: datetime) -> bool:
-        """After 5 wrong entries no code of this account is accepted until the window lapses."""
-        return self.wrong_code_count(now) >= WRONG_CODE_LIMIT
-
     def last_code_lapsed(self, now: datetime) -> bool:
         """The newest code was never used, replaced or burned, and ran out (S4)."""
         latest = self.latest_code()
         return bool(latest and latest.is_open() and latest.is_expired(now))
-
-    def code_entry_blocked_until(self, now: datetime) -> datetime | None:
-        if not self.code_entry_blocked(now) or self.wrong_code_window_start is None:
-            return None
-        return self.wrong_code_window_start + WRONG_CODE_WINDOW
 
 
 def code_lifetime(now: datetime, ttl_days: int) -> tuple[datetime, datetime]:

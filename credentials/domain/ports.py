@@ -1,5 +1,5 @@
-"""The ports of the use cases: what a unit of work and its five repositories must do (accounts,
-codes, outbox, audit, limits). SQLAlchemy implements them in credentials/adapters/; the unit tests
+"""The ports of the use cases: what a unit of work and its six repositories must do (accounts,
+codes, outbox, audit, limits, reset requests). SQLAlchemy implements them in credentials/adapters/; the unit tests
 use in-memory ones (tests/unit/credentials/fake_unit_of_work.py)."""
 from __future__ import annotations
 
@@ -39,6 +39,16 @@ class ClaimedMail:
 
 
 @dataclass(frozen=True)
+class QueuedResetRequest:
+    """A new-code request as accepted: ``payload`` is sealed (username, e-mail, source, client address)."""
+
+    id: int
+    channel: str
+    payload: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class NameKeys:
     """The normalised keys an account is found by (credentials.domain.names)."""
 
@@ -53,6 +63,9 @@ class AccountRepository(Protocol):
         """Store a new account; UsernameTaken when the username key is already used."""
 
     def username_taken(self, username_key: str) -> bool: ...
+
+    def email_on_file(self, username_key: str) -> tuple[int, str] | None:
+        """(id, e-mail) of the account, in one query whether or not it exists (no codes loaded)."""
 
     def get_by_username(self, username_key: str, *, for_update: bool = False) -> Account | None:
         """The account with its most recent codes, or None."""
@@ -111,16 +124,42 @@ class AuditRepository(Protocol):
 
 
 class LimitRepository(Protocol):
-    def hit(self, key: str, now: datetime, *, limit: int, window: timedelta, block: timedelta) -> bool:
-        """Count one request under ``key``; True when it is over the limit (or the key is blocked)."""
+    """Sliding-window counters (credentials.domain.limits); ``rules`` are (limit, window) pairs."""
 
-    def count_wrong_code(self, account_id: int, now: datetime) -> int:
-        """One more wrong code entry in the account's 24 h window; returns the new count."""
+    def hit(self, key: str, now: datetime, rules: tuple[tuple[int, timedelta], ...]) -> bool:
+        """Count one request under ``key`` unless it is over a rule; True when it is over."""
 
-    def count_login_failure(self, account_id: int, now: datetime, threshold: int) -> bool:
-        """One more failed login; True if the account is locked by it."""
+    def record(self, key: str, now: datetime, rules: tuple[tuple[int, timedelta], ...]) -> datetime | None:
+        """Log one hit whatever the rules say; when the key is blocked after it, until when."""
 
-    def reset_login_failures(self, account_id: int) -> None: ...
+    def blocked_until(self, key: str, now: datetime, rules: tuple[tuple[int, timedelta], ...]) -> datetime | None:
+        """Until when ``key`` refuses hits (None: it takes one now). Writes nothing."""
+
+    def latest_block(self, prefix: str, now: datetime, rules: tuple[tuple[int, timedelta], ...]) -> datetime | None:
+        """The latest ``blocked_until`` of the keys that start with ``prefix``."""
+
+    def clear(self, prefix: str) -> None:
+        """Forget every key that starts with ``prefix``."""
+
+    def reserve_login_attempt(self, account_id: int, threshold: int) -> bool:
+        """One conditional update: count the attempt as a failure in advance, only when the account is
+        active, unlocked and below ``threshold``; False (nothing counted) otherwise."""
+
+    def settle_login_failure(self, account_id: int, now: datetime, threshold: int) -> bool:
+        """After a wrong password: lock the account if its failures reached ``threshold``; True if locked now."""
+
+    def settle_login_success(self, account_id: int) -> bool:
+        """After a right password: clear the failures, only if the account is still unlocked."""
+
+
+class ResetRequestRepository(Protocol):
+    def add(self, *, channel: str, payload: str, now: datetime) -> None:
+        """Accept a new-code request into the queue: the one write of every request (issue 10, L12)."""
+
+    def pending_ids(self, limit: int) -> list[int]: ...
+
+    def take(self, request_id: int) -> QueuedResetRequest | None:
+        """Remove the request from the queue; None when another worker took it first."""
 
 
 class UnitOfWork(Protocol):
@@ -131,6 +170,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     audit: AuditRepository
     limits: LimitRepository
+    reset_requests: ResetRequestRepository
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -1,4 +1,4 @@
-"""An in-memory unit of work for the credentials use cases: the five repositories of
+"""An in-memory unit of work for the credentials use cases: the six repositories of
 credentials.domain.ports over plain Python tables. Records are never changed in place (every
 change stores a new one), so a transaction's first write takes shallow copies of the tables and
 only ``commit`` makes them the store's."""
@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from credentials.domain.exceptions import UsernameTaken
-from credentials.domain.limits import RateWindow, count_request, count_wrong_entry, lockout_due
+from credentials.domain import limits as rules_of
 from credentials.domain.model import Account, ActivationCode
-from credentials.domain.ports import ClaimedMail, MailRecord, NameKeys
+from credentials.domain.ports import ClaimedMail, MailRecord, NameKeys, QueuedResetRequest
 from tests.fixtures.credentials_services import Desk
 
 RECENT_CODES = 10
@@ -66,13 +66,15 @@ class Tables:
     by_username: dict[str, int] = field(default_factory=dict)
     codes: dict[int, ActivationCode] = field(default_factory=dict)
     failures: list[LoginFailure] = field(default_factory=list)
-    rate_limits: dict[str, RateWindow] = field(default_factory=dict)
+    rate_limits: dict[str, rules_of.Hits] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     outbox: dict[int, Mail] = field(default_factory=dict)
+    reset_requests: dict[int, QueuedResetRequest] = field(default_factory=dict)
 
     def copy(self) -> "Tables":
         return Tables(dict(self.accounts), dict(self.keys), dict(self.by_username), dict(self.codes),
-                      list(self.failures), dict(self.rate_limits), list(self.audit), dict(self.outbox))
+                      list(self.failures), dict(self.rate_limits), list(self.audit), dict(self.outbox),
+                      dict(self.reset_requests))
 
 
 class Store:
@@ -119,6 +121,10 @@ class FakeAccounts(_Repository):
     def username_taken(self, username_key: str) -> bool:
         return username_key in self.t.by_username
 
+    def email_on_file(self, username_key: str) -> tuple[int, str] | None:
+        account = self.t.accounts.get(self.t.by_username.get(username_key))
+        return None if account is None else (account.id, account.email)
+
     def get_by_username(self, username_key: str, *, for_update: bool = False) -> Account | None:
         return self._with_codes(self.t.accounts.get(self.t.by_username.get(username_key)))
 
@@ -136,7 +142,6 @@ class FakeAccounts(_Repository):
     def set_password(self, account_id: int, password_hash: str, now: datetime) -> None:
         account = self.w.accounts[account_id]
         self.w.accounts[account_id] = replace(account, password_hash=password_hash, locked_at=None, login_failures=0,
-                                              wrong_code_entries=0, wrong_code_window_start=None,
                                               activated_at=account.activated_at or now)
 
 
@@ -227,28 +232,59 @@ class FakeAudit(_Repository):
 
 
 class FakeLimits(_Repository):
-    def hit(self, key: str, now: datetime, *, limit: int, window: timedelta, block: timedelta) -> bool:
-        self.w.rate_limits[key], limited = count_request(self.w.rate_limits.get(key), now, limit=limit,
-                                                         window=window, block=block)
+    def hit(self, key: str, now: datetime, rules) -> bool:
+        self.w.rate_limits[key], limited = rules_of.slide(self.w.rate_limits.get(key, ()), now, rules)
         return limited
 
-    def count_wrong_code(self, account_id: int, now: datetime) -> int:
-        account = self.w.accounts[account_id]
-        entries, start = count_wrong_entry(account.wrong_code_entries, account.wrong_code_window_start, now)
-        self.w.accounts[account_id] = replace(account, wrong_code_entries=entries, wrong_code_window_start=start)
-        return entries
+    def record(self, key: str, now: datetime, rules) -> datetime | None:
+        hits = self.w.rate_limits[key] = rules_of.record(self.w.rate_limits.get(key, ()), now, rules)
+        return rules_of.blocked_until(hits, now, rules)
 
-    def count_login_failure(self, account_id: int, now: datetime, threshold: int) -> bool:
-        account = self.w.accounts[account_id]
-        failures = account.login_failures + 1
-        locks = lockout_due(failures, threshold, locked=account.locked_at is not None,
-                            activated=account.password_hash is not None)
-        self.w.accounts[account_id] = replace(account, login_failures=failures,
-                                              locked_at=now if locks else account.locked_at)
-        return locks
+    def blocked_until(self, key: str, now: datetime, rules) -> datetime | None:
+        return rules_of.blocked_until(self.t.rate_limits.get(key, ()), now, rules)
 
-    def reset_login_failures(self, account_id: int) -> None:
-        self.w.accounts[account_id] = replace(self.w.accounts[account_id], login_failures=0)
+    def latest_block(self, prefix: str, now: datetime, rules) -> datetime | None:
+        ends = [rules_of.blocked_until(h, now, rules) for k, h in self.t.rate_limits.items() if k.startswith(prefix)]
+        return max((e for e in ends if e is not None), default=None)
+
+    def clear(self, prefix: str) -> None:
+        for key in [k for k in self.t.rate_limits if k.startswith(prefix)]:
+            del self.w.rate_limits[key]
+
+    def reserve_login_attempt(self, account_id: int, threshold: int) -> bool:
+        account = self.w.accounts[account_id]
+        if account.locked_at is not None or account.password_hash is None or account.login_failures >= threshold:
+            return False
+        self.w.accounts[account_id] = replace(account, login_failures=account.login_failures + 1)
+        return True
+
+    def settle_login_failure(self, account_id: int, now: datetime, threshold: int) -> bool:
+        account = self.w.accounts[account_id]
+        if account.locked_at is not None or account.login_failures < threshold:
+            return False
+        self.w.accounts[account_id] = replace(account, locked_at=now)
+        return True
+
+    def settle_login_success(self, account_id: int) -> bool:
+        account = self.w.accounts[account_id]
+        if account.locked_at is not None:
+            return False
+        self.w.accounts[account_id] = replace(account, login_failures=0)
+        return True
+
+
+class FakeResetRequests(_Repository):
+    def add(self, *, channel: str, payload: str, now: datetime) -> None:
+        request_id = next(self.store.ids)
+        self.w.reset_requests[request_id] = QueuedResetRequest(request_id, channel, payload, now)
+
+    def pending_ids(self, limit: int) -> list[int]:
+        return sorted(self.t.reset_requests)[:limit]
+
+    def take(self, request_id: int) -> QueuedResetRequest | None:
+        if request_id not in self.t.reset_requests:
+            return None
+        return self.w.reset_requests.pop(request_id)
 
 
 class FakeUnitOfWork:
@@ -261,6 +297,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox(self)
         self.audit = FakeAudit(self)
         self.limits = FakeLimits(self)
+        self.reset_requests = FakeResetRequests(self)
         self.rollback()
 
     def writable(self) -> Tables:
@@ -295,6 +332,13 @@ class FakeDesk(Desk):
 
     def account_id(self, username: str) -> int:
         return self.tables.by_username[username.casefold()]
+
+    def activate_from(self, client_address: str, username: str, code: str, password: str) -> dict:
+        """An activation that the portal saw coming from ``client_address``."""
+        from credentials import services
+
+        self.call(services.activate, username, code, password, client_address=client_address)
+        return {"status": "active"}
 
     def mails(self, kind: str | None = None, status: str | None = None) -> list[Mail]:
         """The outbox, oldest first."""

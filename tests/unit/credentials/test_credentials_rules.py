@@ -140,24 +140,37 @@ def test_s8_new_code_kills_the_queued_mail_of_the_older_code(desk):
     assert cancelled.payload is None
 
 
-def test_five_wrong_entries_burn_the_code(desk):
+WRONG = "AAAA-AAAA-AAAA-AAAA"
+
+
+def test_five_wrong_entries_block_code_entry_from_that_source(desk):
     desk.register()
     code = desk.mailed_code()
-    reasons = [reason_of(lambda: desk.activate("kovacsj", "AAAA-AAAA-AAAA-AAAA", PASSWORD)) for _ in range(5)]
-    assert reasons == ["wrong_code"] * 4 + ["code_burned"]
-    assert reason_of(lambda: desk.activate("kovacsj", code, PASSWORD)) == "code_burned"
+    reasons = [reason_of(lambda: desk.activate_from("198.51.100.7", "kovacsj", WRONG, PASSWORD)) for _ in range(6)]
+    assert reasons == ["wrong_code"] * 5 + ["code_entry_blocked"]
+    assert reason_of(lambda: desk.activate_from("198.51.100.7", "kovacsj", code, PASSWORD)) == "code_entry_blocked"
+
+
+def test_twenty_wrong_entries_from_any_sources_burn_the_code(desk):
+    desk.register()
+    code = desk.mailed_code()
+    reasons = [reason_of(lambda: desk.activate_from(f"203.0.113.{i}", "kovacsj", WRONG, PASSWORD)) for i in range(20)]
+    assert reasons == ["wrong_code"] * 19 + ["code_burned"]
+    assert reason_of(lambda: desk.activate_from("192.0.2.1", "kovacsj", code, PASSWORD)) == "code_entry_blocked"
+    assert desk.diagnose()["code_entry_blocked_until"] is not None
 
 
 def test_new_code_does_not_reset_the_wrong_entry_counter(desk):
     with freeze_time(START) as clock:
         desk.register()
         for _ in range(5):
-            reason_of(lambda: desk.activate("kovacsj", "AAAA-AAAA-AAAA-AAAA", PASSWORD))
+            reason_of(lambda: desk.activate("kovacsj", WRONG, PASSWORD))
         desk.reset()
         fresh = desk.mailed_code()
-        assert reason_of(lambda: desk.activate("kovacsj", fresh, PASSWORD)) == "code_burned"
+        assert reason_of(lambda: desk.activate("kovacsj", fresh, PASSWORD)) == "code_entry_blocked"
         report = desk.diagnose()
-        assert report["code_entry_blocked_until"] is not None
+        assert report["code_entry_blocked_somewhere_until"] == "2026-03-03T09:00:00Z"
+        assert report["code_entry_blocked_until"] is None  # the other sources may still enter codes
         clock.tick(timedelta(hours=24))
         desk.reset(source="session-2")
         assert desk.activate("kovacsj", desk.mailed_code(), PASSWORD) == {"status": "active"}
@@ -166,9 +179,10 @@ def test_new_code_does_not_reset_the_wrong_entry_counter(desk):
 def test_wrong_entries_below_the_limit_do_not_burn_and_clear_on_activation(desk):
     desk.register()
     for _ in range(4):
-        reason_of(lambda: desk.activate("kovacsj", "AAAA-AAAA-AAAA-AAAA", PASSWORD))
+        reason_of(lambda: desk.activate("kovacsj", WRONG, PASSWORD))
     assert desk.activate("kovacsj", desk.mailed_code(), PASSWORD) == {"status": "active"}
-    assert desk.account().wrong_code_entries == 0
+    account_id = desk.account_id("kovacsj")
+    assert [k for k in desk.tables.rate_limits if k.startswith(f"code:{account_id}:")] == []
 
 
 def test_s8_one_time_code_alone_does_not_log_in(desk):
@@ -271,20 +285,25 @@ def test_reset_request_answer_is_identical_for_unknown_user(desk, credentials_cl
     assert reset() == reset(username="nobody") == reset(email="x@example.com") == (202, {"status": "accepted"})
 
 
-def test_reset_requests_limited_to_five_per_account_per_hour_then_blocked_24h(desk):
+def test_reset_requests_limited_to_five_per_username_in_any_hour_and_ten_in_any_day(desk):
     with freeze_time(START) as clock:
         desk.register()
         for i in range(5):
             desk.reset(source=f"s{i}")
+            clock.tick(timedelta(minutes=1))
         codes_after_five = desk.code_count()
         desk.reset(source="s-six")
         assert desk.code_count() == codes_after_five
-        clock.tick(timedelta(hours=23))
+        clock.tick(timedelta(minutes=56))  # the first of the five left the hour: one slot, no 24 h block
         desk.reset(source="s-later")
-        assert desk.code_count() == codes_after_five
-        clock.tick(timedelta(hours=1, seconds=1))
-        desk.reset(source="s-next-day")
         assert desk.code_count() == codes_after_five + 1
+        clock.tick(timedelta(hours=2))
+        for i in range(6):
+            desk.reset(source=f"t{i}")
+        assert desk.code_count() == codes_after_five + 5  # ten in the day
+        clock.tick(timedelta(hours=21))  # the day slides past the first request
+        desk.reset(source="s-next-day")
+        assert desk.code_count() == codes_after_five + 6
 
 
 def test_reset_requests_limited_per_source_too(desk):
