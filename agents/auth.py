@@ -48,6 +48,7 @@ def check_csrf() -> None:
 def log_in(db, account: AgentAccount, keep: tuple[str, ...] = ()) -> None:
     """A fresh server-side session for ``account`` (no fixation of a pre-login cookie); ``keep``
     names harmless cookie keys carried over (the console's language)."""
+    sessions.revoke(db, session.get(SESSION_KEY), "relogin")  # a login over a live one replaces it
     kept = {key: session[key] for key in keep if key in session}
     session.clear()
     session.update(kept)
