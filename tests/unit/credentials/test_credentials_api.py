@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.credentials_services import ADMIN_TOKEN, SERVICE_TOKEN
+from tests.fixtures.credentials_services import ADMIN_TOKEN, CALLER_TOKENS, PORTAL_TOKEN, SERVICE_TOKEN
 
-SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}  # the assistant's: new codes, the account check
+PORTAL = {"Authorization": f"Bearer {PORTAL_TOKEN}"}  # the portal's login page: activation, login
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ACCOUNT = {"username": "kovacsj", "legal_name": "Kovács János", "email": "janos@example.hu", "language": "hu"}
 
@@ -16,19 +17,59 @@ def test_healthz_answers_ok(credentials_client):
     assert (r.status_code, r.json) == (200, {"status": "ok"})
 
 
-@pytest.mark.parametrize("path", ["/api/v1/login", "/api/v1/activate", "/api/v1/reset-requests", "/api/v1/diagnose"])
-def test_service_endpoints_need_the_service_token(credentials_client, path):
-    assert credentials_client.post(path, json={}).status_code == 401
-    assert credentials_client.post(path, json={}, headers=ADMIN).status_code == 401
-    assert credentials_client.post(path, json={}, headers={"Authorization": "Bearer " + SERVICE_TOKEN[:-1] + "x"}).status_code == 401
-    assert credentials_client.post(path, json={}, headers=SERVICE).status_code == 400
+# Which caller's token opens which route (credentials/api/auth.py); every other caller's is a 403.
+SCOPES = {
+    "/api/v1/reset-requests": {"assistant", "phone", "console"},
+    "/api/v1/diagnose": {"assistant", "console"},
+    "/api/v1/login": {"portal"},
+    "/api/v1/activate": {"portal"},
+    "/api/v1/office/accounts": {"office"},
+    "/api/v1/office/email-corrections": {"office"},
+    "/api/v1/office/username-disclosures": {"office"},
+}
 
 
-@pytest.mark.parametrize("path", ["/api/v1/office/accounts", "/api/v1/office/email-corrections",
-                                  "/api/v1/office/username-disclosures"])
-def test_s5_s9_office_endpoints_need_the_admin_token(credentials_client, path):
-    r = credentials_client.post(path, json=ACCOUNT, headers=SERVICE)
-    assert r.status_code == 401 and r.json["error"] == "unauthorized"
+@pytest.mark.parametrize("path", sorted(SCOPES))
+def test_every_route_needs_a_known_token(credentials_client, path):
+    for headers in ({}, {"Authorization": "Bearer " + SERVICE_TOKEN[:-1] + "x"}, {"Authorization": SERVICE_TOKEN},
+                    {"Authorization": "Basic " + SERVICE_TOKEN}, {"Authorization": "Bearer "}):
+        r = credentials_client.post(path, json={}, headers=headers)
+        assert r.status_code == 401 and r.json["error"] == "unauthorized"
+
+
+@pytest.mark.parametrize("path", sorted(SCOPES))
+def test_each_caller_opens_only_its_own_routes(credentials_client, path):
+    for caller, token in CALLER_TOKENS.items():
+        r = credentials_client.post(path, json={}, headers={"Authorization": f"Bearer {token}"})
+        if caller in SCOPES[path]:
+            assert r.status_code in (400, 422), (caller, r.status_code)  # let in: the empty body is refused
+        else:
+            assert (r.status_code, r.json["error"]) == (403, "forbidden"), caller
+
+
+def test_phone_token_cannot_call_login(credentials_app, desk):
+    """The phone line's token (held by the internet-facing gateway) must not try passwords or codes."""
+    from tests.fixtures.credentials_services import PHONE_TOKEN
+
+    desk.register()
+    phone = {"Authorization": f"Bearer {PHONE_TOKEN}"}
+    client = credentials_app.test_client()
+    login = client.post("/api/v1/login", headers=phone, json={"username": "kovacsj", "password": "x" * 20})
+    activation = client.post("/api/v1/activate", headers=phone,
+                             json={"username": "kovacsj", "code": desk.mailed_code(), "new_password": "x" * 20})
+    assert login.status_code == activation.status_code == 403
+    # refused before the use case: the account is still pending and its code still works
+    r = client.post("/api/v1/activate", headers=PORTAL,
+                    json={"username": "kovacsj", "code": desk.mailed_code(), "new_password": "egy hosszu jelszo 2026"})
+    assert r.status_code == 200 and r.json == {"status": "active"}
+
+
+def test_assistant_token_cannot_call_the_office_routes(credentials_client):
+    for path in ("/api/v1/office/accounts", "/api/v1/office/email-corrections", "/api/v1/office/username-disclosures"):
+        r = credentials_client.post(path, json=ACCOUNT, headers=SERVICE)
+        assert (r.status_code, r.json["error"]) == (403, "forbidden")
+    assert credentials_client.post("/api/v1/login", json={"username": "kovacsj", "password": "x" * 20},
+                                   headers=SERVICE).status_code == 403
 
 
 def test_office_registration_over_http(credentials_client):
@@ -66,14 +107,14 @@ def test_bad_input_is_refused_naming_the_field(credentials_client, body, status,
     ("/api/v1/activate", {"username": "a", "code": "x" * 300, "new_password": "x"}, "code"),
 ])
 def test_service_input_errors_name_the_field(credentials_client, path, body, field):
-    r = credentials_client.post(path, json=body, headers=SERVICE)
+    r = credentials_client.post(path, json=body, headers=PORTAL if path in ("/api/v1/login", "/api/v1/activate") else SERVICE)
     assert r.status_code in (400, 422) and r.json["field"] == field
 
 
 def test_non_json_body_is_a_400_json_error(credentials_client):
-    r = credentials_client.post("/api/v1/login", data="username=a", headers=SERVICE)
+    r = credentials_client.post("/api/v1/login", data="username=a", headers=PORTAL)
     assert r.status_code == 400 and r.json["error"] == "bad_request"
-    r = credentials_client.post("/api/v1/login", data="[1, 2", headers=SERVICE, content_type="application/json")
+    r = credentials_client.post("/api/v1/login", data="[1, 2", headers=PORTAL, content_type="application/json")
     assert r.status_code == 400 and r.is_json
 
 
@@ -85,7 +126,7 @@ def test_unknown_route_is_a_404_json(credentials_client):
 
 
 def test_oversized_body_is_a_413_json(credentials_client):
-    r = credentials_client.post("/api/v1/login", data='{"username": "' + "a" * 40000 + '"}', headers=SERVICE,
+    r = credentials_client.post("/api/v1/login", data='{"username": "' + "a" * 40000 + '"}', headers=PORTAL,
                                 content_type="application/json")
     assert r.status_code == 413 and r.json["error"] == "request_entity_too_large"
 
@@ -97,27 +138,27 @@ def test_unexpected_error_is_a_500_json_without_stack_trace(credentials_app, mon
         raise RuntimeError("database exploded at /secret/path.py line 12")
 
     monkeypatch.setattr(services, "login", broken)
-    r = credentials_app.test_client().post("/api/v1/login", json={"username": "a", "password": "b"}, headers=SERVICE)
+    r = credentials_app.test_client().post("/api/v1/login", json={"username": "a", "password": "b"}, headers=PORTAL)
     assert r.status_code == 500 and r.json["error"] == "internal_error"
     assert "Traceback" not in r.get_data(as_text=True) and "secret" not in r.get_data(as_text=True)
 
 
 def test_generic_failures_do_not_say_which_part_was_wrong(credentials_client):
     credentials_client.post("/api/v1/office/accounts", json=ACCOUNT, headers=ADMIN)
-    a = credentials_client.post("/api/v1/login", json={"username": "kovacsj", "password": "x" * 20}, headers=SERVICE)
-    b = credentials_client.post("/api/v1/login", json={"username": "nobody", "password": "x" * 20}, headers=SERVICE)
+    a = credentials_client.post("/api/v1/login", json={"username": "kovacsj", "password": "x" * 20}, headers=PORTAL)
+    b = credentials_client.post("/api/v1/login", json={"username": "nobody", "password": "x" * 20}, headers=PORTAL)
     assert (a.status_code, a.json) == (b.status_code, b.json) == (401, {"error": "login_failed", "message": a.json["message"]})
     a = credentials_client.post("/api/v1/activate", json={"username": "kovacsj", "code": "AAAA-AAAA-AAAA-AAAA",
-                                                          "new_password": "x" * 20}, headers=SERVICE)
+                                                          "new_password": "x" * 20}, headers=PORTAL)
     b = credentials_client.post("/api/v1/activate", json={"username": "nobody", "code": "AAAA-AAAA-AAAA-AAAA",
-                                                          "new_password": "x" * 20}, headers=SERVICE)
+                                                          "new_password": "x" * 20}, headers=PORTAL)
     assert (a.status_code, a.json) == (b.status_code, b.json)
     assert a.json["error"] == "activation_failed"
 
 
 def test_password_rejection_over_http_names_the_rule(credentials_app, desk):
     desk.register()
-    r = credentials_app.test_client().post("/api/v1/activate", headers=SERVICE, json={
+    r = credentials_app.test_client().post("/api/v1/activate", headers=PORTAL, json={
         "username": "kovacsj", "code": desk.mailed_code(), "new_password": "short"})
     assert r.status_code == 422
     assert r.json["error"] == "password_rejected" and r.json["rule"] == "too_short" and r.json["field"] == "new_password"
@@ -134,9 +175,9 @@ def test_openapi_document_lists_exactly_the_routes(credentials_app):
         routes.setdefault(path, set()).update(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
     documented = {path: set(ops) for path, ops in doc["paths"].items()}
     assert documented == routes
+    views = {rule.rule: credentials_app.view_functions[rule.endpoint] for rule in credentials_app.url_map.iter_rules()}
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
-            if path.startswith("/api/v1/office"):
-                assert op["security"] == [{"admin": []}], path
-            elif method == "post":
-                assert op["security"] == [{"service": []}], path
+            if method == "post":  # the document names exactly the callers the route lets in
+                assert {name for scheme in op["security"] for name in scheme} == SCOPES[path], path
+                assert set(views[path].credentials_callers) == SCOPES[path], path

@@ -214,11 +214,11 @@ def test_s6_own_name_typed_as_username_is_recognised(desk, typed):
 
 
 def test_s6_own_name_gets_the_same_generic_answer_as_an_unknown_name(credentials_client):
-    from tests.fixtures.credentials_services import ADMIN_TOKEN, SERVICE_TOKEN
+    from tests.fixtures.credentials_services import ADMIN_TOKEN, PORTAL_TOKEN
 
     credentials_client.post("/api/v1/office/accounts", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
                             json={"username": "kovacsj", "legal_name": "Kovács János", "email": EMAIL, "language": "hu"})
-    auth = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    auth = {"Authorization": f"Bearer {PORTAL_TOKEN}"}
     own_name = credentials_client.post("/api/v1/login", headers=auth, json={"username": "Kovács János", "password": PASSWORD})
     unknown = credentials_client.post("/api/v1/login", headers=auth, json={"username": "Szabó Éva", "password": PASSWORD})
     assert (own_name.status_code, own_name.get_data()) == (unknown.status_code, unknown.get_data())

@@ -15,20 +15,20 @@ def test_good_settings_load(tmp_path):
 
 def test_every_bad_value_is_named_once(tmp_path):
     env = credentials_env("mysql://nope", tmp_path, CREDENTIALS_PORT="80000", CODE_TTL_DAYS="five",
-                          PASSWORD_MIN_LENGTH="6", CREDENTIALS_SERVICE_TOKEN="short", SMTP_PORT="x",
+                          PASSWORD_MIN_LENGTH="6", CREDENTIALS_ASSISTANT_TOKEN="short", SMTP_PORT="x",
                           CREDENTIALS_OUTBOX_KEY="not-base64!")
     with pytest.raises(SettingsError) as info:
         CredentialsSettings.from_env(env)
     message = str(info.value)
     for name in ("CREDENTIALS_DATABASE_URL", "CREDENTIALS_PORT", "CODE_TTL_DAYS", "PASSWORD_MIN_LENGTH",
-                 "CREDENTIALS_SERVICE_TOKEN", "SMTP_PORT", "CREDENTIALS_OUTBOX_KEY"):
+                 "CREDENTIALS_ASSISTANT_TOKEN", "SMTP_PORT", "CREDENTIALS_OUTBOX_KEY"):
         assert message.count(name + ":") == 1, name
 
 
-def test_admin_token_must_differ_from_service_token(tmp_path):
+def test_each_caller_token_must_differ_from_the_others(tmp_path):
     env = credentials_env("sqlite:///x.db", tmp_path, CREDENTIALS_ADMIN_TOKEN="same-token-0123456789",
-                          CREDENTIALS_SERVICE_TOKEN="same-token-0123456789")
-    with pytest.raises(SettingsError, match="CREDENTIALS_ADMIN_TOKEN"):
+                          CREDENTIALS_PHONE_TOKEN="same-token-0123456789")
+    with pytest.raises(SettingsError, match="CREDENTIALS_ADMIN_TOKEN: must differ from CREDENTIALS_PHONE_TOKEN"):
         CredentialsSettings.from_env(env)
 
 
