@@ -5,14 +5,19 @@ An :class:`EnvReader` reads one environment mapping and collects one error line 
 
     read = EnvReader(env)
     port = read.port("SMTP_PORT", 1025)
-    token = read.token("GATEWAY_SERVICE_TOKEN")
+    token = read.secret("GATEWAY_SERVICE_TOKEN")
     read.raise_errors(SettingsError, "bad gateway settings")
 
-Values that are set but bad are echoed in the message; tokens and secrets never are.
+Values that are set but bad are echoed in the message; tokens and secrets never are. A secret that
+equals or looks like an example value (``change-me``, ``dev-``, ``example``, the values once shipped in
+.env.example) is refused; when ``PUBLIC_BASE_URL`` is https (the help desk faces the internet) a
+secret must also look like at least 32 random bytes (``secrets.token_urlsafe(32)``).
 """
 from __future__ import annotations
 
+import math
 import os
+import string
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlparse
 
@@ -21,6 +26,53 @@ class SettingsError(ValueError):
 
 
 TRUE, FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
+
+# The secrets .env.example shipped before it stopped shipping any: public, so never a secret.
+SHIPPED_EXAMPLE_SECRETS = frozenset({
+    "dev-service-token-change-me-0123456789",
+    "dev-office-token-change-me-0123456789",
+    "dev-rasa-token-change-me-0123456789",
+    "dev-gateway-token-change-me-0123456789",
+    "dev-session-secret-change-me-0123456789abcdef",
+    "dev-twilio-auth-token-0123456789",
+})
+# What an example, a placeholder or a typed-in value contains (compared case-insensitively).
+EXAMPLE_MARKERS = ("change-me", "changeme", "change_me", "example", "placeholder", "replace-me", "replace_me",
+                   "your-", "your_", "secret-here", "xxxxxxxx")
+EXAMPLE_PREFIXES = ("dev-", "dev_", "demo-", "default")
+MIN_SECRET_CHARS = 16
+PUBLIC_SECRET_BYTES = 32
+_HEX = frozenset(string.hexdigits)
+_BASE64 = frozenset(string.ascii_letters + string.digits + "-_+/")
+
+
+def looks_like_example(value: str) -> bool:
+    """Whether ``value`` is or looks like an example or placeholder secret (never a real one)."""
+    lowered = value.strip().lower()
+    return (value.strip() in SHIPPED_EXAMPLE_SECRETS or lowered.startswith(EXAMPLE_PREFIXES)
+            or any(marker in lowered for marker in EXAMPLE_MARKERS))
+
+
+def random_bits(value: str) -> float:
+    """An upper estimate of the randomness in ``value``: its length times the bits per character of
+    the smallest alphabet it is written in (hex 4, base64 6, printable ASCII 6.55), and 0 when it does
+    not look drawn at random (few distinct characters, a long run of one character or of a sequence
+    such as 01234567 or abcdefgh)."""
+    core = value.strip().rstrip("=")
+    if not core:
+        return 0.0
+    if len(set(core)) < min(8, len(core)):
+        return 0.0
+    run, longest, step = 1, 1, None
+    for before, after in zip(core, core[1:]):
+        diff = ord(after) - ord(before)
+        run = run + 1 if diff == step and diff in (-1, 0, 1) else 2
+        step, longest = diff, max(longest, run)
+    if longest >= 8:
+        return 0.0
+    chars = set(core)
+    per_char = 4.0 if chars <= _HEX else 6.0 if chars <= _BASE64 else math.log2(94)
+    return len(core) * per_char
 
 
 class EnvReader:
@@ -93,12 +145,34 @@ class EnvReader:
         self.errors.append(f"{name}: must be true or false, got {text!r}")
         return default
 
-    def token(self, name: str, default: Optional[str] = None) -> str:
-        """A secret of at least 16 characters (required unless a default is given); never echoed."""
+    @property
+    def public(self) -> bool:
+        """Whether the help desk faces the internet: PUBLIC_BASE_URL is an https URL."""
+        return str(self.env.get("PUBLIC_BASE_URL", "")).strip().lower().startswith("https://")
+
+    def secret(self, name: str, default: Optional[str] = None, *, public_bytes: int = PUBLIC_SECRET_BYTES) -> str:
+        """A secret (required unless a default is given; never echoed): at least 16 characters, not an
+        example value, and when :attr:`public` at least ``public_bytes`` random bytes (Twilio's auth
+        token, which Twilio makes, has 16)."""
+        fresh = "run `python -m ops.new_env` or set one from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+        complaints = len(self.errors)
         value = self.get(name, default)
-        if value and len(value) < 16:
-            self.errors.append(f"{name}: must be at least 16 characters")
+        if len(self.errors) > complaints:
+            self.errors[-1] += f"; {fresh}"
+        if not value:
+            return value
+        if looks_like_example(value):
+            self.errors.append(f"{name}: is an example value (change-me, dev-, example), never a secret; {fresh}")
+        elif len(value) < MIN_SECRET_CHARS:
+            self.errors.append(f"{name}: must be at least {MIN_SECRET_CHARS} characters")
+        elif self.public and random_bits(value) < 8 * public_bytes:
+            self.errors.append(f"{name}: PUBLIC_BASE_URL is https, so it must be at least {public_bytes} random bytes "
+                               f"(e.g. {math.ceil(public_bytes * 8 / 6)} url-safe base64 characters); {fresh}")
         return value
+
+    def token(self, name: str, default: Optional[str] = None) -> str:
+        """A bearer token: the same rules as :meth:`secret`."""
+        return self.secret(name, default)
 
     def url(self, name: str, default: str) -> str:
         """An http(s) URL, without a trailing slash."""

@@ -3,6 +3,7 @@ filters of ops/quiet.py: sanic (on import) and Rasa (when it configures logging)
 "once" filters in front of earlier ones, so the filters are put back in front after each."""
 from __future__ import annotations
 
+import os
 import sys
 
 from ops import quiet
@@ -24,6 +25,10 @@ def main() -> int:
 
     rasa_main.configure_logging_and_warnings = configure_then_filter
     sys.argv[0] = "rasa"
+    # `--jwt-secret env:NAME` (scripts/rasa-serve.sh): the key is taken from the environment here,
+    # inside the process, so that it never stands on a command line that `ps` shows.
+    sys.argv[1:] = [os.environ.get(arg[4:], "") if before == "--jwt-secret" and arg.startswith("env:") else arg
+                    for before, arg in zip([""] + sys.argv[1:], sys.argv[1:])]
     rasa_main.main()
     return 0
 

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Starts the Rasa server (engine env) on 127.0.0.1 with the help-desk channels (credentials.yml),
-# the HTTP API behind $RASA_TOKEN (the gateway pauses/resumes conversations through it) and CORS
-# for the gateway's origin only (the chat widget is served from there).
+# the HTTP API behind JWTs signed with $RASA_JWT_SECRET (`Authorization: Bearer`; no --auth-token,
+# whose token Rasa reads from `?token=` only; the gateway resumes conversations through it), the REST
+# channel behind $RASA_CHANNEL_SECRET (bot/channels.py) and CORS for the gateway's origin only (the
+# chat widget is served from there). Only /socket.io/ of this port may ever face the public side.
+# Both secrets are checked first (an example or a weak one: exit 2, one line each); the JWT key
+# reaches Rasa through the environment (ops/rasa_cli.py), never on a command line `ps` shows.
 #   RASA_ENDPOINTS=endpoints.production.yml   PostgreSQL tracker store + Redis lock store
 # Unset settings get the embedded defaults of .env.example.
 set -euo pipefail
@@ -14,7 +18,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}"
 export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}"
 
-: "${RASA_TOKEN:?RASA_TOKEN must be set: the token of the Rasa HTTP API, see .env.example}"
+.venv/engine/bin/python -m ops.new_env --check RASA_JWT_SECRET RASA_CHANNEL_SECRET || exit 2
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook}"
 # embedded default: SQLite tracker store of Rasa's own (never the app's databases)
 export RASA_TRACKER_SQLITE="${RASA_TRACKER_SQLITE:-var/rasa/tracker.db}"
@@ -36,7 +40,7 @@ fi
 read -r -a cors <<< "${RASA_CORS_ORIGINS:-${GATEWAY_URL:-http://127.0.0.1:8000}}"
 
 exec .venv/engine/bin/python -m ops.rasa_cli run \
-  --enable-api --auth-token "$RASA_TOKEN" \
+  --enable-api --jwt-secret env:RASA_JWT_SECRET --jwt-method HS256 \
   -i 127.0.0.1 -p "${RASA_PORT:-5005}" \
   --model "$model" \
   --credentials credentials.yml \

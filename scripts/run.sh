@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
 scripts/setup.sh all
-[ -f .env ] || { cp .env.example .env; echo "[run] created .env from .env.example"; }
+# .env from .env.example with fresh secrets on first run; an existing .env is kept (ops/new_env.py).
+.venv/app/bin/python -m ops.new_env
 mkdir -p var/mail
 if [ -f domain.yml ] && [ -f config.yml ]; then scripts/train.sh; fi
 exec .venv/app/bin/honcho start -f Procfile -e .env
