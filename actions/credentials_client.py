@@ -25,10 +25,11 @@ class BackendRejected(Rejected):
 
 
 class CredentialsClient(ServiceClient):
-    """Async client of the credentials backend's service API (CREDENTIALS_URL, CREDENTIALS_SERVICE_TOKEN)."""
+    """Async client of the credentials backend's service API (CREDENTIALS_URL, and the assistant's own
+    token CREDENTIALS_ASSISTANT_TOKEN: new codes and the account check, never login or activation)."""
 
     URL_ENV = "CREDENTIALS_URL"
-    TOKEN_ENV = "CREDENTIALS_SERVICE_TOKEN"
+    TOKEN_ENV = "CREDENTIALS_ASSISTANT_TOKEN"
     DEFAULT_URL = DEFAULT_URL
     SERVICE = "credentials backend"
     Unavailable = BackendUnavailable

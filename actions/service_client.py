@@ -45,9 +45,10 @@ class ServiceClient:
 
     @classmethod
     def from_env(cls: type[Client]) -> Client:
-        """Built from the subclass's URL and token variables (SettingsError naming a bad URL)."""
+        """Built from the subclass's URL and token variables (SettingsError naming a bad URL or an
+        example or weak token; scripts/actions-serve.sh refuses to start with one, kernel.settings rules)."""
         read = EnvReader()
-        url, token = read.url(cls.URL_ENV, cls.DEFAULT_URL), read.get(cls.TOKEN_ENV, "")
+        url, token = read.url(cls.URL_ENV, cls.DEFAULT_URL), read.secret(cls.TOKEN_ENV, "")
         read.raise_errors(SettingsError, f"bad {cls.SERVICE} settings of the action server")
         return cls(url, token)
 

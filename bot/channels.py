@@ -26,6 +26,7 @@ dropped. Whether the bot's last question invites a secret comes from the tracker
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import inspect
 import json
@@ -53,10 +54,14 @@ from bot.sqlite_tuning import apply_sqlite_tuning
 from kernel.fields import CHANNELS, LANGUAGES
 from kernel.privacy import keyed_digest
 from kernel.redaction import redact
+from kernel.settings import EnvReader
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 5000
+# The REST channel's shared secret with the gateway (ivr/clients.py sends it in this header).
+CHANNEL_SECRET_ENV = "RASA_CHANNEL_SECRET"
+CHANNEL_SECRET_HEADER = "X-Helpdesk-Channel-Secret"
 MAX_SENDER_LENGTH = 128
 # The widget's session token key (HMAC, kernel.privacy.keyed_digest). Unset: a fresh random key per
 # Rasa process, so a restart only starts new widget conversations (fail closed, never open).
@@ -296,7 +301,13 @@ def _error(rejection: MessageRejected, status: int = 400) -> HTTPResponse:
 
 
 class HelpdeskRestInput(RestInput):
-    """REST channel (phone gateway, tests, curl): ``POST /webhooks/helpdesk/webhook``."""
+    """REST channel of the gateway's phone line: ``POST /webhooks/helpdesk/webhook``.
+
+    Only the gateway may speak here: a turn must carry RASA_CHANNEL_SECRET in the
+    ``X-Helpdesk-Channel-Secret`` header, compared in constant time (digests of equal length), else
+    401 before the body is even read: a ``sender`` is a CallSid or a chat id, and anyone who could post
+    one would speak inside that live conversation. Rasa refuses to start without a good secret.
+    """
 
     @classmethod
     def name(cls) -> Text:
@@ -307,11 +318,23 @@ class HelpdeskRestInput(RestInput):
         credentials = credentials or {}
         _check_keys(cls.name(), credentials, MessagePolicy.KEYS)
         policy = MessagePolicy.from_credentials(credentials)
+        read = EnvReader()
+        secret = read.secret(CHANNEL_SECRET_ENV)
+        if read.errors:
+            raise ChannelConfigError("; ".join(read.errors))
         tune_rasa_process(policy)
-        return cls(policy)
+        return cls(policy, channel_secret=secret)
 
-    def __init__(self, policy: Optional[MessagePolicy] = None) -> None:
+    def __init__(self, policy: Optional[MessagePolicy] = None, *, channel_secret: str) -> None:
+        if not isinstance(channel_secret, str) or len(channel_secret) < 16:
+            raise ChannelConfigError(f"{CHANNEL_SECRET_ENV}: the REST channel needs a secret of at least 16 characters")
         self.policy = policy or MessagePolicy()
+        self._secret_digest = hashlib.sha256(channel_secret.encode()).digest()
+
+    def caller_is_the_gateway(self, request: Request) -> bool:
+        """Whether the request carries the channel secret (constant time: equal-length digests)."""
+        given = request.headers.get(CHANNEL_SECRET_HEADER, "")
+        return hmac.compare_digest(hashlib.sha256(given.encode()).digest(), self._secret_digest)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health check and the webhook; bad input is a 400 with a JSON reason, never a 500."""
@@ -324,6 +347,10 @@ class HelpdeskRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not self.caller_is_the_gateway(request):
+                return response.json({"error": "unauthorized",
+                                      "message": f"this channel answers the gateway only ({CHANNEL_SECRET_HEADER})"},
+                                     status=401)
             try:
                 body = json.loads(request.body or b"null")
             except (ValueError, UnicodeDecodeError):

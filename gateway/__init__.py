@@ -40,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["gateway_engine"] = engine
     app.extensions["gateway_sessions"] = make_session_factory(engine)
     app.extensions["gateway_credentials"] = CredentialsClient(settings.credentials_url,
-                                                              settings.credentials_service_token)
+                                                              settings.credentials_console_token)
 
     @app.get("/healthz")
     def healthz():

@@ -18,9 +18,11 @@ class GatewaySettings:
     twilio_auth_token: str
     public_base_url: str
     rasa_url: str
-    rasa_token: str
+    rasa_jwt_secret: str  # signs the JWTs of Rasa's HTTP API (agents/rasa_api.py)
+    rasa_channel_secret: str  # proves to Rasa's REST channel that a turn comes from the gateway
     credentials_url: str
-    credentials_service_token: str
+    credentials_phone_token: str  # the phone line's token at the credentials backend
+    credentials_console_token: str  # the agent console's
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "GatewaySettings":
@@ -35,14 +37,17 @@ class GatewaySettings:
             host=read.get("GATEWAY_HOST", "127.0.0.1"),
             port=port,
             database_url=database_url,
-            service_token=read.token("GATEWAY_SERVICE_TOKEN"),
-            secret_key=read.token("GATEWAY_SECRET_KEY"),
-            twilio_auth_token=read.token("TWILIO_AUTH_TOKEN"),
+            service_token=read.secret("GATEWAY_SERVICE_TOKEN"),
+            secret_key=read.secret("GATEWAY_SECRET_KEY"),
+            # Twilio makes its auth tokens: 16 random bytes (32 hex digits)
+            twilio_auth_token=read.secret("TWILIO_AUTH_TOKEN", public_bytes=16),
             public_base_url=read.url("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
             rasa_url=read.url("RASA_URL", "http://127.0.0.1:5005"),
-            rasa_token=read.token("RASA_TOKEN"),
+            rasa_jwt_secret=read.secret("RASA_JWT_SECRET"),
+            rasa_channel_secret=read.secret("RASA_CHANNEL_SECRET"),
             credentials_url=read.url("CREDENTIALS_URL", "http://127.0.0.1:8001"),
-            credentials_service_token=read.token("CREDENTIALS_SERVICE_TOKEN"),
+            credentials_phone_token=read.secret("CREDENTIALS_PHONE_TOKEN"),
+            credentials_console_token=read.secret("CREDENTIALS_CONSOLE_TOKEN"),
         )
         read.raise_errors(SettingsError, "bad gateway settings")
         return settings

@@ -51,8 +51,9 @@ def start_gateway(tmp: pathlib.Path) -> tuple[subprocess.Popen, str, dict]:
     env = dict(os.environ)
     env.update(GATEWAY_HOST="127.0.0.1", GATEWAY_PORT=str(port), GATEWAY_DATABASE_URL=f"sqlite:///{tmp}/gateway.db",
                GATEWAY_SERVICE_TOKEN=TOKEN, GATEWAY_SECRET_KEY="bench-secret-key-0123456789abcdef",
-               TWILIO_AUTH_TOKEN="bench-twilio-token-0123456789", RASA_TOKEN="bench-rasa-token-0123456789",
-               CREDENTIALS_SERVICE_TOKEN="bench-credentials-token-0123456789", GATEWAY_THREADS="16")
+               TWILIO_AUTH_TOKEN="bench-twilio-token-0123456789", RASA_JWT_SECRET="bench-rasa-jwt-0123456789",
+               RASA_CHANNEL_SECRET="bench-rasa-channel-0123456789", CREDENTIALS_PHONE_TOKEN="bench-phone-token-0123456789",
+               CREDENTIALS_CONSOLE_TOKEN="bench-console-token-0123456789", GATEWAY_THREADS="16")
     log = open(tmp / "gateway.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "gateway"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)

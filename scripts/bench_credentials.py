@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.benchdoc import write_section  # noqa: E402 (needs ROOT on sys.path)
 
-SERVICE = "bench-service-token-0123456789abcdef"
+SERVICE = "bench-service-token-0123456789abcdef"  # the assistant's: new codes
+PORTAL = "bench-portal-token-0123456789abcdef"  # activation and login
 ADMIN = "bench-office-token-0123456789abcdef"
 PASSWORD = "a long benchmark passphrase"
 _CODE_LINE = re.compile(r"^ {4}([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})[ \t]*$", re.MULTILINE)
@@ -78,7 +79,9 @@ class Stack:
         wait_until(lambda: socket.create_connection(("127.0.0.1", self.smtp_port), timeout=1).close() or True, "SMTP sink")
         env = dict(base, CREDENTIALS_HOST="127.0.0.1", CREDENTIALS_PORT=str(self.port),
                    CREDENTIALS_DATABASE_URL=database_url or f"sqlite:///{tmp / 'bench.db'}",
-                   CREDENTIALS_SERVICE_TOKEN=SERVICE, CREDENTIALS_ADMIN_TOKEN=ADMIN,
+                   CREDENTIALS_ASSISTANT_TOKEN=SERVICE, CREDENTIALS_ADMIN_TOKEN=ADMIN, CREDENTIALS_PORTAL_TOKEN=PORTAL,
+                   CREDENTIALS_PHONE_TOKEN="bench-phone-token-0123456789abcdef",
+                   CREDENTIALS_CONSOLE_TOKEN="bench-console-token-0123456789abcdef",
                    CREDENTIALS_KEY_FILE=str(tmp / "keys.json"), CREDENTIALS_REQUESTS_PER_HOUR="100",
                    CREDENTIALS_OUTBOX_POLL_SECONDS="0.2")
         self.server = subprocess.Popen([sys.executable, "-m", "credentials", "serve"], cwd=ROOT, env=env,
@@ -180,10 +183,10 @@ def main() -> int:
             for level_index, clients in enumerate(levels):
                 batch = users[level_index * n:(level_index + 1) * n]
                 activations = [{"username": u, "code": codes[f"{u}@example.hu"], "new_password": PASSWORD} for u in batch]
-                rows.append(("activation", clients) + summarize(*run(stack.url, "/api/v1/activate", activations, clients)))
+                rows.append(("activation", clients) + summarize(*run(stack.url, "/api/v1/activate", activations, clients, PORTAL)))
             for clients in levels:
                 logins = [{"username": users[i % len(users)], "password": PASSWORD} for i in range(n)]
-                rows.append(("login", clients) + summarize(*run(stack.url, "/api/v1/login", logins, clients)))
+                rows.append(("login", clients) + summarize(*run(stack.url, "/api/v1/login", logins, clients, PORTAL)))
             for clients in levels:
                 # existing and unknown accounts interleaved in one run, so both meet the same load
                 mixed = []

@@ -50,6 +50,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def start_gateway(tmp: pathlib.Path, rasa_url: str) -> tuple[subprocess.Popen, str]:
+    from tests.fixtures.gateway_services import RASA_CHANNEL_SECRET  # the bench's assistant has it too
     from tests.fixtures.ports import free_port, wait_for_http
 
     port = free_port()
@@ -58,8 +59,9 @@ def start_gateway(tmp: pathlib.Path, rasa_url: str) -> tuple[subprocess.Popen, s
                GATEWAY_DATABASE_URL=f"sqlite:///{tmp / 'gateway.db'}", PUBLIC_BASE_URL=url,
                TWILIO_AUTH_TOKEN=TOKEN, GATEWAY_SERVICE_TOKEN="bench-gateway-token-0123456789",
                GATEWAY_SECRET_KEY="bench-secret-key-0123456789abcdef", RASA_URL=rasa_url,
-               RASA_TOKEN="bench-rasa-token-0123456789", CREDENTIALS_URL=f"http://127.0.0.1:{free_port()}",
-               CREDENTIALS_SERVICE_TOKEN="bench-credentials-token-0123456789", GATEWAY_THREADS="32",
+               RASA_JWT_SECRET="bench-rasa-jwt-0123456789", RASA_CHANNEL_SECRET=RASA_CHANNEL_SECRET,
+               CREDENTIALS_URL=f"http://127.0.0.1:{free_port()}", CREDENTIALS_PHONE_TOKEN="bench-phone-token-0123456789",
+               CREDENTIALS_CONSOLE_TOKEN="bench-console-token-0123456789", GATEWAY_THREADS="32",
                PYTHONUNBUFFERED="1")
     log = open(tmp / "gateway.log", "wb")
     process = subprocess.Popen([sys.executable, "-m", "gateway"], cwd=ROOT, env=env, stdout=log,
@@ -167,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
             if MODEL.exists():
                 stack = start_rasa_stack(tmp / "stack", credentials_url=f"http://127.0.0.1:{free_port()}",
-                                         credentials_token="bench-unused", gateway_url=f"http://127.0.0.1:{free_port()}")
+                                         credentials_token="bench-unused-token-0123456789", gateway_url=f"http://127.0.0.1:{free_port()}")
                 rasa_url = stack.url
         speech_possible = bool(rasa_url) and rasa_answers(rasa_url)
         gateway, url = start_gateway(tmp, rasa_url or f"http://127.0.0.1:{free_port()}")

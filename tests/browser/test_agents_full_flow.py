@@ -39,8 +39,9 @@ def full_stack(request, tmp_path_factory):
     settings = GatewaySettings.from_env({
         "GATEWAY_DATABASE_URL": f"sqlite:///{db}", "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN,
         "GATEWAY_SECRET_KEY": "test-secret-key-0123456789abcdef", "TWILIO_AUTH_TOKEN": "test-twilio-token-0123456789",
-        "RASA_URL": stack.url, "RASA_TOKEN": stack.token, "CREDENTIALS_URL": credentials.url,
-        "CREDENTIALS_SERVICE_TOKEN": credentials.service_token,
+        "RASA_URL": stack.url, "RASA_JWT_SECRET": stack.token, "RASA_CHANNEL_SECRET": stack.channel_secret,
+        "CREDENTIALS_URL": credentials.url, "CREDENTIALS_PHONE_TOKEN": credentials.tokens["phone"],
+        "CREDENTIALS_CONSOLE_TOKEN": credentials.tokens["console"],
     })
     gw = start_live_gateway(settings, port=port)
     from agents.accounts import create_agent

@@ -158,7 +158,7 @@ def test_new_code_from_the_widget_reaches_the_address_on_file_only(gateway_setti
     from tests.fixtures.gateway_services import start_live_gateway
 
     settings = replace(gateway_settings, credentials_url=credentials_server.url,
-                       credentials_service_token=credentials_server.service_token)
+                       credentials_console_token=credentials_server.tokens["console"])
     gw = start_live_gateway(settings)
     try:
         credentials_server.register("kisspista77", "Kiss Pista", "kiss.pista@example.hu")

@@ -223,7 +223,9 @@ def test_hand_back_resumes_the_rasa_conversation(console_app, client, agents_rea
     assert r.status_code == 302
     assert status_of(console_app, esc["id"]).status == "handed_back"
     execute, listen, resume = rasa_api_stub.requests
-    assert all("token=test-rasa-token-0123456789" in req["path"] for req in (execute, listen, resume))
+    # no token in the URL (proxy and access logs keep URLs): a JWT in the Authorization header
+    assert all("token" not in req["path"] and req["headers"]["Authorization"].startswith("Bearer ey")
+               for req in (execute, listen, resume))
     # still paused: the assistant clears the escalation's state and says it is back, then listens
     assert execute["path"].startswith("/conversations/sender%2Fwith%20space/execute?")
     assert execute["body"] == {"name": "action_agent_handed_back"}
@@ -427,7 +429,7 @@ def test_a_phone_new_code_through_the_real_backend_states_the_code_lifetime_sett
 
     monkeypatch.setenv("CODE_TTL_DAYS", "7")
     app = _console_with_anna(replace(console_settings, credentials_url=credentials_server.url,
-                                     credentials_service_token=credentials_server.service_token))
+                                     credentials_console_token=credentials_server.tokens["console"]))
     esc, anna = _phone_case_claimed_by_anna(app)
     good = anna.post(f"/agents/escalations/{esc['id']}/new-code", headers={"Accept": "application/json"},
                      data={"username": "kisspista77", "email": "kiss.pista@example.hu", "csrf_token": csrf_of(anna)})

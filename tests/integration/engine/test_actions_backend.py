@@ -26,6 +26,7 @@ from tests.fixtures.ports import free_port, wait_for_http
 
 SERVICE_TOKEN = "engine-test-service-token-0123456789"
 ADMIN_TOKEN = "engine-test-office-token-0123456789"
+PORTAL_TOKEN = "engine-test-portal-token-0123456789"  # activation and login: the portal's, not the assistant's
 CODE_LINE = re.compile(r"^ {4}([0-9A-Za-z]+(?:[- ][0-9A-Za-z]+)*)[ \t]*$", re.MULTILINE)
 
 
@@ -44,7 +45,7 @@ class Backend:
         return CredentialsClient(self.url, SERVICE_TOKEN)
 
     def post(self, path: str, body: dict, admin: bool = False) -> httpx.Response:
-        token = ADMIN_TOKEN if admin else SERVICE_TOKEN
+        token = ADMIN_TOKEN if admin else PORTAL_TOKEN if path in ("/api/v1/login", "/api/v1/activate") else SERVICE_TOKEN
         return httpx.post(self.url + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=15)
 
     def register(self, username: str, legal_name: str, address: str, language: str = "hu") -> None:
@@ -99,7 +100,9 @@ def backend(tmp_path_factory) -> Backend:
         server = processes.start("credentials", ["credentials", "serve"], {
             "CREDENTIALS_HOST": "127.0.0.1", "CREDENTIALS_PORT": str(http_port),
             "CREDENTIALS_DATABASE_URL": f"sqlite:///{tmp / 'credentials.db'}",
-            "CREDENTIALS_SERVICE_TOKEN": SERVICE_TOKEN, "CREDENTIALS_ADMIN_TOKEN": ADMIN_TOKEN,
+            "CREDENTIALS_ASSISTANT_TOKEN": SERVICE_TOKEN, "CREDENTIALS_ADMIN_TOKEN": ADMIN_TOKEN,
+            "CREDENTIALS_PORTAL_TOKEN": PORTAL_TOKEN, "CREDENTIALS_PHONE_TOKEN": "engine-test-phone-token-0123456789",
+            "CREDENTIALS_CONSOLE_TOKEN": "engine-test-console-token-0123456789",
             "CREDENTIALS_KEY_FILE": str(tmp / "keys.json"), "CREDENTIALS_OUTBOX_POLL_SECONDS": "0.1",
             "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_STARTTLS": "false",
             "SMTP_USERNAME": "", "SMTP_PASSWORD": "", "CODE_TTL_DAYS": "5", "PASSWORD_MIN_LENGTH": "15",

@@ -33,8 +33,9 @@ def gateway_url(tmp_path_factory):
     process = processes.start("gateway", ["gateway"], {
         "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(port), "GATEWAY_DATABASE_URL": f"sqlite:///{tmp / 'gw.db'}",
         "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN, "GATEWAY_SECRET_KEY": "engine-test-secret-key-0123456789abcdef",
-        "TWILIO_AUTH_TOKEN": "engine-test-twilio-0123456789", "RASA_TOKEN": "engine-test-rasa-token-0123456789",
-        "RASA_URL": f"http://127.0.0.1:{free_port()}", "CREDENTIALS_SERVICE_TOKEN": "engine-test-cred-0123456789",
+        "TWILIO_AUTH_TOKEN": "engine-test-twilio-0123456789", "RASA_JWT_SECRET": "engine-test-rasa-jwt-0123456789",
+        "RASA_CHANNEL_SECRET": "engine-test-rasa-channel-0123456789", "RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "CREDENTIALS_PHONE_TOKEN": "engine-test-phone-0123456789", "CREDENTIALS_CONSOLE_TOKEN": "engine-test-console-0123456789",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONUNBUFFERED": "1"})
     try:
         try:

@@ -13,6 +13,7 @@ from sanic import Sanic
 
 from bot.action_calls import current_action_timeout
 from bot.channels import (
+    CHANNEL_SECRET_HEADER,
     ChannelConfigError,
     HelpdeskRestInput,
     HelpdeskSocketIOInput,
@@ -23,6 +24,18 @@ from bot.channels import (
 from tests.fixtures.ports import free_port
 
 CODE = "K7QM-3XPA-9TDE-W2HF"
+CHANNEL_SECRET = "test-rasa-channel-secret-0123456789abcdef"
+GATEWAY = {CHANNEL_SECRET_HEADER: CHANNEL_SECRET}
+
+
+@pytest.fixture(autouse=True)
+def channel_secret(monkeypatch):
+    """The REST channel refuses to start without RASA_CHANNEL_SECRET."""
+    monkeypatch.setenv("RASA_CHANNEL_SECRET", CHANNEL_SECRET)
+
+
+def rest_channel() -> HelpdeskRestInput:
+    return HelpdeskRestInput(channel_secret=CHANNEL_SECRET)
 
 
 @contextlib.asynccontextmanager
@@ -153,10 +166,10 @@ def test_rest_channel_hands_rasa_only_redacted_text():
         await message.output_channel.send_text_message(message.sender_id, "rendben")
 
     async def scenario():
-        async with serve(HelpdeskRestInput(), on_new_message) as url:
+        async with serve(rest_channel(), on_new_message) as url:
             async with httpx.AsyncClient() as client:
                 r = await client.post(
-                    f"{url}/webhook",
+                    f"{url}/webhook", headers=GATEWAY,
                     json={"sender": "call-1", "message": f"a kódom {CODE.lower()}", "metadata": {"channel": "phone", "language": "hu"}},
                 )
                 health = await client.get(f"{url}/")
@@ -194,9 +207,10 @@ def test_rest_channel_bad_input_is_a_400_with_json_never_a_500(body, error):
         received.append(message)
 
     async def scenario():
-        async with serve(HelpdeskRestInput(), on_new_message) as url:
+        async with serve(rest_channel(), on_new_message) as url:
             async with httpx.AsyncClient() as client:
-                return await client.post(f"{url}/webhook", content=body, headers={"Content-Type": "application/json"})
+                return await client.post(f"{url}/webhook", content=body,
+                                         headers={"Content-Type": "application/json", **GATEWAY})
 
     r = run(scenario())
     assert r.status_code == 400
@@ -209,9 +223,9 @@ def test_rest_channel_failure_inside_rasa_is_a_json_error_without_details():
         raise RuntimeError(f"boom {message.text}")
 
     async def scenario():
-        async with serve(HelpdeskRestInput(), on_new_message) as url:
+        async with serve(rest_channel(), on_new_message) as url:
             async with httpx.AsyncClient() as client:
-                return await client.post(f"{url}/webhook", json={"sender": "s", "message": "pw: hunter2"})
+                return await client.post(f"{url}/webhook", json={"sender": "s", "message": "pw: hunter2"}, headers=GATEWAY)
 
     r = run(scenario())
     assert r.status_code == 500

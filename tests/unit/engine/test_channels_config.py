@@ -13,6 +13,12 @@ from bot.channels import HelpdeskRestInput, HelpdeskSocketIOInput
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
+@pytest.fixture(autouse=True)
+def channel_secret(monkeypatch):
+    """The REST channel refuses to start without RASA_CHANNEL_SECRET."""
+    monkeypatch.setenv("RASA_CHANNEL_SECRET", "test-rasa-channel-secret-0123456789abcdef")
+
+
 def test_credentials_register_only_the_redacting_channels():
     channels = create_http_input_channels(None, str(ROOT / "credentials.yml"))
     assert sorted(type(c).__name__ for c in channels) == ["HelpdeskRestInput", "HelpdeskSocketIOInput"]

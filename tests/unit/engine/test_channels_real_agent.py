@@ -17,9 +17,11 @@ import httpx
 import pytest
 from sanic import Sanic
 
+from bot.channels import CHANNEL_SECRET_HEADER
 from tests.fixtures.ports import free_port
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
+CHANNEL_SECRET = "test-rasa-channel-secret-0123456789abcdef"
 PASSWORD = "Tavasz2024!!"
 CODE = "K7QM-3XPA-9TDE-W2HF"
 
@@ -104,7 +106,8 @@ async def _converse(model: pathlib.Path, db: pathlib.Path, turns: list[dict]) ->
     try:
         async with httpx.AsyncClient(timeout=30) as client:
             for turn in turns:
-                r = await client.post(f"http://127.0.0.1:{port}/webhooks/helpdesk/webhook", json=turn)
+                r = await client.post(f"http://127.0.0.1:{port}/webhooks/helpdesk/webhook", json=turn,
+                                      headers={CHANNEL_SECRET_HEADER: CHANNEL_SECRET})
                 assert r.status_code == 200, r.text
                 replies.append(r.json())
         tracker = await agent.tracker_store.retrieve("caller-1")
@@ -120,6 +123,7 @@ def test_secret_is_redacted_before_storage_in_a_real_agent(tiny_model, tmp_path,
     db = tmp_path / "tracker.db"
     monkeypatch.setenv("ACTION_SERVER_URL", "http://127.0.0.1:9/webhook")
     monkeypatch.setenv("RASA_TRACKER_SQLITE", str(db))
+    monkeypatch.setenv("RASA_CHANNEL_SECRET", CHANNEL_SECRET)
     configure_structlog(logging.DEBUG)
     caplog.set_level(logging.DEBUG)
 
