@@ -125,7 +125,7 @@ def run_load(stack, concurrency: int, turns: int, pause: float = 0.0) -> tuple[l
                             return
                         remaining[0] -= 1
                     started = time.perf_counter()
-                    response = client.post(stack.rest_url, json={
+                    response = client.post(stack.rest_url, headers=stack.channel_headers, json={
                         "sender": sender, "message": text, "metadata": {"channel": "chat", "language": language}})
                     elapsed = (time.perf_counter() - started) * 1000
                     with lock:

@@ -129,7 +129,7 @@ def test_secret_is_redacted_before_storage_in_the_running_assistant(rasa_stack):
 
 def test_helpdesk_channel_rejects_bad_input_with_400(rasa_stack):
     for body in ({"message": "szia"}, {"sender": "s", "message": 5}, {"sender": "s", "message": "a" * 5001}):
-        response = httpx.post(rasa_stack.rest_url, json=body, timeout=10)
+        response = httpx.post(rasa_stack.rest_url, json=body, headers=rasa_stack.channel_headers, timeout=10)
         assert response.status_code == 400
         assert response.json()["error"]
 
