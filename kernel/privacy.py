@@ -20,9 +20,11 @@ import re
 from typing import Any, Optional, Union
 
 from kernel.redaction import REDACTED_TOKEN, redact
+from kernel.spoken import ADDRESS_FILLER, parse_email
 
 __all__ = [
     "REDACTED_TOKEN", "email_mask_parts", "mask_email", "mask_username", "mask_phone_number", "mask_emails_in",
+    "mask_spoken_emails_in",
     "redact_text", "redact_structure", "MaskingLogFilter", "keyed_digest", "e164",
 ]
 
@@ -75,10 +77,65 @@ def mask_emails_in(text: Optional[str], *known: str) -> str:
     return _ADDRESS_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
 
 
+# A spoken address: "<local words> kukac|at <host words> pont|dot <tld>" ("kiss pista kukac gmail pont com").
+_SPOKEN_AT = frozenset({"kukac", "kukacjel", "kukacos", "kukacka", "csiga", "at", "@"})
+_SPOKEN_DOT = frozenset({"pont", "dot", "pötty", "point", "."})
+_TLD_WORD = re.compile(r"^[a-z]{2,24}$")
+_NOT_ADDRESS = ADDRESS_FILLER | frozenset({
+    "for", "to", "on", "in", "new", "code", "please", "send", "address", "kód", "kódot", "kódom", "kérem",
+    "küldje", "küldjön", "új", "újat", "címre", "címemre", "erre", "arra", "nem", "not", "no", "és", "and",
+    "vagy", "or", "de", "but"})
+_SPOKEN_REACH = 12  # words on each side of the spoken '@' that can belong to the address
+
+
+def _word(token: str) -> str:
+    return token.strip(" \t,;:!?\"'()[]<>").lower()
+
+
+def _address_part(word: str) -> bool:
+    """Whether a word next to a spoken '@' can be part of the address: any single letter or digit
+    (a spelled address), or a word that is neither a filler word nor an already-masked address."""
+    if len(word) == 1:
+        return word.isalnum()
+    return bool(word) and word not in _NOT_ADDRESS and word not in _SPOKEN_AT and "*" not in word and "@" not in word
+
+
+def mask_spoken_emails_in(text: Optional[str]) -> str:
+    """``text`` with every spoken or spelled address ("kiss pista kukac gmail pont com", "john dot
+    smith at example dot com") replaced by its mask (``***`` when it cannot be read as one)."""
+    text = text or ""
+    tokens = list(re.finditer(r"\S+", text))
+    words = [_word(t.group()) for t in tokens]
+    spans: list[tuple[int, int]] = []
+    for at, word in enumerate(words):
+        if word not in _SPOKEN_AT or (spans and tokens[at].start() < spans[-1][1]):
+            continue
+        end, j = None, at + 1
+        while j < len(words) and j <= at + _SPOKEN_REACH:
+            if words[j] in _SPOKEN_DOT and j + 1 < len(words) and _TLD_WORD.match(words[j + 1]):
+                end, j = j + 1, j + 2
+                continue
+            if end is not None or not _address_part(words[j]):
+                break
+            j += 1
+        start = at
+        while start - 1 >= 0 and at - (start - 1) <= _SPOKEN_REACH and _address_part(words[start - 1]):
+            start -= 1
+        if end is None or start == at:
+            continue
+        last = tokens[end]
+        spans.append((tokens[start].start(), last.start() + len(last.group().rstrip(",;:!?.)\"'"))))
+    for begin, finish in reversed(spans):
+        address = parse_email(text[begin:finish])
+        text = text[:begin] + (mask_email(address) if address else MASK) + text[finish:]
+    return text
+
+
 def redact_text(text: Optional[str]) -> tuple[str, list[str]]:
-    """Secrets replaced by REDACTEDSECRET (S7, S8) and e-mail addresses masked; returns the kinds found."""
+    """Secrets replaced by REDACTEDSECRET (S7, S8) and e-mail addresses, written or spoken, masked;
+    returns the kinds found."""
     redacted, kinds = redact(text or "")
-    masked = mask_emails_in(redacted)
+    masked = mask_spoken_emails_in(mask_emails_in(redacted))
     found: list[str] = list(kinds)
     if masked != redacted:
         found.append("email")

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from kernel.privacy import (MaskingLogFilter, e164, email_mask_parts, keyed_digest, mask_email, mask_emails_in, mask_username,
+from kernel.privacy import (MaskingLogFilter, e164, email_mask_parts, keyed_digest, mask_spoken_emails_in, mask_email, mask_emails_in, mask_username,
                             redact_structure, redact_text)
 
 
@@ -113,3 +113,26 @@ def test_a_keyed_digest_is_stable_needs_the_key_and_separates_parts():
     assert "kpista77" not in keyed_digest("k1", "kpista77")
     with pytest.raises(ValueError):
         keyed_digest("", "x")
+
+
+@pytest.mark.parametrize("said, masked", [
+    ("kiss pista kukac gmail pont com", "ki***@g***.com"),
+    ("a címem kiss pont pista kukac gmail pont com, köszönöm", "a címem ki***@g***.com, köszönöm"),
+    ("my email is john dot smith at example dot co dot uk please", "my email is jo***@e***.uk please"),
+    ("a kódot a k i s s kukac freemail pont hu címre kérem", "a kódot ak***@f***.hu címre kérem"),
+    ("kíss pista kukac citromail pont hu", "kí***@c***.hu"),
+])
+def test_a_spoken_or_spelled_address_is_masked_like_a_written_one(said, masked):
+    assert mask_spoken_emails_in(said) == masked
+    assert redact_text(said) == (masked, ["email"])
+
+
+@pytest.mark.parametrize("ordinary", ["look at the menu", "I am at home dot", "meet me at noon at the office dot com",
+                                      "nem kaptam meg a kódot", "at", ""])
+def test_ordinary_sentences_with_at_or_dot_are_left_alone(ordinary):
+    assert mask_spoken_emails_in(ordinary) == ordinary
+
+
+def test_a_written_and_a_spoken_address_in_one_message_are_both_masked():
+    text, kinds = redact_text("kiss.pista@gmail.com és kiss pista kukac gmail pont com")
+    assert text == "ki***@g***.com és ki***@g***.com" and kinds == ["email"]
