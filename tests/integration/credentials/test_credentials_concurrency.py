@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from credentials import services
-from credentials.domain.exceptions import ActivationFailed
+from credentials.domain.exceptions import ActivationFailed, LoginFailed
 from tests.fixtures.credentials_services import Desk
 
 PASSWORDS = ("first thread's long passphrase", "second thread's long passphrase")
@@ -96,3 +96,73 @@ def test_two_outbox_workers_never_send_one_mail_twice_sqlite(credentials_app, sm
 @pytest.mark.postgres
 def test_two_outbox_workers_never_send_one_mail_twice_postgres(credentials_pg_app, smtp_sink):
     race_outbox_workers(credentials_pg_app, smtp_sink)
+
+
+# --- issue 10, L11: parallel bursts cannot exceed the limits ------------------------------------
+BURST = 24
+
+
+def _burst(n: int, attempt) -> list[str]:
+    barrier = threading.Barrier(n)
+    outcomes: list[str] = []
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            attempt(i)
+            outcomes.append("ok")
+        except (ActivationFailed, LoginFailed) as exc:
+            outcomes.append(exc.reason)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return outcomes
+
+
+def parallel_logins_cannot_exceed_the_lockout_threshold(app) -> None:
+    desk = Desk(app)
+    desk.register()
+    desk.activate("kovacsj", desk.mailed_code(), PASSWORDS[0])
+    threshold = desk.kit.settings.login_lockout_threshold
+    outcomes = _burst(BURST, lambda i: desk.login("kovacsj", f"wrong guess number {i}"))
+    assert outcomes.count("wrong_password") == threshold, outcomes  # password hashes actually tried
+    assert outcomes.count("locked") == BURST - threshold
+    (row,) = desk.rows("SELECT login_failures, locked_at FROM accounts")
+    assert row["login_failures"] == threshold and row["locked_at"] is not None
+    with pytest.raises(LoginFailed):
+        desk.login("kovacsj", PASSWORDS[0])  # the right password no longer helps
+
+
+def test_parallel_logins_cannot_exceed_the_lockout_threshold_sqlite(credentials_app):
+    parallel_logins_cannot_exceed_the_lockout_threshold(credentials_app)
+
+
+@pytest.mark.postgres
+def test_parallel_logins_cannot_exceed_the_lockout_threshold_postgres(credentials_pg_app):
+    parallel_logins_cannot_exceed_the_lockout_threshold(credentials_pg_app)
+
+
+def parallel_wrong_codes_cannot_exceed_five(app) -> None:
+    desk = Desk(app)
+    desk.register()
+    code = desk.mailed_code()
+    outcomes = _burst(BURST, lambda i: desk.call(services.activate, "kovacsj", "AAAA-AAAA-AAAA-AAAA",
+                                                 "a long passphrase here", client_address="203.0.113.66"))
+    assert outcomes.count("wrong_code") == 5, outcomes  # compared with the code at all
+    assert outcomes.count("code_entry_blocked") == BURST - 5
+    (row,) = desk.rows("SELECT count FROM rate_limits WHERE key LIKE :p", p="code:%:src:%")
+    assert row["count"] == 5
+    # the owner, from elsewhere, still activates
+    desk.call(services.activate, "kovacsj", code, PASSWORDS[0], client_address="198.51.100.7")
+
+
+def test_parallel_wrong_codes_cannot_exceed_five_sqlite(credentials_app):
+    parallel_wrong_codes_cannot_exceed_five(credentials_app)
+
+
+@pytest.mark.postgres
+def test_parallel_wrong_codes_cannot_exceed_five_postgres(credentials_pg_app):
+    parallel_wrong_codes_cannot_exceed_five(credentials_pg_app)
