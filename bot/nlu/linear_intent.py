@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import unicodedata
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -33,6 +32,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from kernel.fields import fold_accents
+
 logger = logging.getLogger(__name__)
 
 TOKEN_PATTERN = r"(?u)\b\w+\b"  # one-letter words count too ("a", "i", "e")
@@ -41,9 +42,8 @@ META_FILE = "linear_intent.json"
 
 
 def fold_text(text: str) -> str:
-    """Lowercase without diacritics: 'Nem kaptam meg a KÓDOT' -> 'nem kaptam meg a kodot'."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Lowercase without diacritics: 'Nem kaptam meg a KÓDOT' -> 'nem kaptam meg a kodot' (kernel.fields)."""
+    return fold_accents(text)
 
 
 def _vectorizers(config: Dict[str, Any]) -> list:
