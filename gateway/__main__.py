@@ -26,7 +26,8 @@ def main() -> int:
         sys.executable,
         [sys.executable, "-m", "gunicorn", "--bind", f"{settings.host}:{settings.port}",
          "--worker-class", "gthread", "--workers", "1", "--threads", threads,
-         "--timeout", "120", "--access-logfile", "-", "gateway.wsgi:app"],
+         "--timeout", "120", "--access-logfile", "-",
+         "--logger-class", "gateway.access_log.MaskingAccessLogger", "gateway.wsgi:app"],
     )
 
 
