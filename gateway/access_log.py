@@ -38,4 +38,9 @@ class MaskingAccessLogger(Logger):
         atoms["U"] = masked_path(environ.get("PATH_INFO", ""))
         atoms["q"] = MASK if environ.get("QUERY_STRING") else ""
         atoms["f"] = masked_path(environ.get("HTTP_REFERER", "-"))
+        for key in list(atoms):  # gunicorn also offers every environ value ({raw_uri}e) and header ({referer}i)
+            if key in ("{raw_uri}e", "{path_info}e", "{request_uri}e", "{http_referer}e", "{referer}i"):
+                atoms[key] = masked_path(str(atoms[key]))
+            elif key == "{query_string}e":
+                atoms[key] = MASK if atoms[key] else ""
         return atoms
