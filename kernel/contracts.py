@@ -350,9 +350,15 @@ class NewCodeRequest:
     email: str
     channel: str  # chat | phone | agent | web
     source: str
+    # The end user's address as the calling service's trusted proxy hop saw it (never a header the
+    # user set); the backend keys a per-address limit on it. None when the caller has none.
+    client_address: Optional[str] = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"username": self.username, "email": self.email, "channel": self.channel, "source": self.source}
+        body = {"username": self.username, "email": self.email, "channel": self.channel, "source": self.source}
+        if self.client_address:
+            body["client_address"] = self.client_address
+        return body
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,8 @@ def test_an_error_body_names_its_code_and_field():
 def test_a_new_code_request_carries_exactly_the_four_fields():
     body = NewCodeRequest("kpista77", "kiss.pista@gmail.com", "phone", "CA123").as_json()
     assert body == {"username": "kpista77", "email": "kiss.pista@gmail.com", "channel": "phone", "source": "CA123"}
+    with_address = NewCodeRequest("kpista77", "kiss.pista@gmail.com", "chat", "s1", client_address="203.0.113.7")
+    assert with_address.as_json()["client_address"] == "203.0.113.7"
 
 
 def test_a_diagnosis_is_only_filled_in_when_verified():
