@@ -490,3 +490,14 @@ def test_callback_done_requires_ownership_and_a_known_outcome(console_app, clien
         refusals = s.scalars(select(AuditEntry).where(AuditEntry.action == "refused",
                                                       AuditEntry.escalation_id == esc["id"])).all()
     assert len(refusals) == 2
+
+
+def test_the_backends_blocks_are_visible_to_the_agent(console_app, client, agents_ready):
+    """M10: an owner locked out by someone else's wrong entries or resets: the agent sees until when."""
+    esc = create_escalation_via_api(
+        client, diagnosis={"verified": True, "state": "pending", "live_code": {"exists": True, "expires_at": None},
+                           "code_entry_blocked_somewhere_until": "2026-11-25T10:00:00+00:00",
+                           "reset_blocked_until": "2026-11-24T18:00:00+00:00"})
+    anna = other_client(console_app, "anna")
+    page = anna.get(f"/agents/escalations/{esc['id']}").get_data(as_text=True)
+    assert "2026-11-25T10:00:00+00:00" in page and "2026-11-24T18:00:00+00:00" in page
