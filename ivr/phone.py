@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     token = os.environ.get("TWILIO_AUTH_TOKEN", "")
     if not token:
-        print("TWILIO_AUTH_TOKEN is not set (copy .env.example to .env)", file=sys.stderr)
+        print("TWILIO_AUTH_TOKEN is not set (run `make run` once: ops/new_env.py writes .env with fresh secrets)", file=sys.stderr)
         return 2
     print(f"Calling the help line at {args.gateway} — /help for commands, /hangup to end.")
     call = TwilioCall(HttpTransport(args.gateway), token, (args.public_base_url or args.gateway).rstrip("/"),
