@@ -51,6 +51,7 @@ from bot.action_calls import (
     apply_checked_once_response_schema,
 )
 from bot.sqlite_tuning import apply_sqlite_tuning
+from kernel.contracts import CHANNEL_SECRET_HEADER
 from kernel.fields import CHANNELS, LANGUAGES
 from kernel.privacy import keyed_digest
 from kernel.redaction import redact
@@ -59,9 +60,8 @@ from kernel.settings import EnvReader
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 5000
-# The REST channel's shared secret with the gateway (ivr/clients.py sends it in this header).
+# The REST channel's shared secret with the gateway (the phone line sends it in CHANNEL_SECRET_HEADER).
 CHANNEL_SECRET_ENV = "RASA_CHANNEL_SECRET"
-CHANNEL_SECRET_HEADER = "X-Helpdesk-Channel-Secret"
 MAX_SENDER_LENGTH = 128
 # The widget's session token key (HMAC, kernel.privacy.keyed_digest). Unset: a fresh random key per
 # Rasa process, so a restart only starts new widget conversations (fail closed, never open).

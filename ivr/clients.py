@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 
+from kernel.contracts import CHANNEL_SECRET_HEADER
+
 log = logging.getLogger(__name__)
 
 RASA_CHANNEL_PATH = "/webhooks/helpdesk/webhook"
-# The header with which the gateway proves itself to the REST channel (bot/channels.py reads the same).
-CHANNEL_SECRET_HEADER = "X-Helpdesk-Channel-Secret"
 
 
 class AssistantUnavailable(RuntimeError):

@@ -25,6 +25,8 @@ TRANSCRIPT_ROLES = ("user", "bot", "agent")
 MAX_TRANSCRIPT_TURNS = 500
 MAX_TEXT = 4000
 EVENT_KINDS = ("started", "topic", "ended")
+# The header with which the gateway's phone line proves itself to the assistant's REST channel.
+CHANNEL_SECRET_HEADER = "X-Helpdesk-Channel-Secret"
 _CODE = re.compile(r"^[a-z0-9_]{1,64}$")
 
 

@@ -28,5 +28,8 @@ def test_assistant_sends_the_gateway_secret_in_a_header_never_in_the_url_or_body
 def test_the_header_is_the_one_the_channel_reads():
     import pathlib
 
+    from kernel.contracts import CHANNEL_SECRET_HEADER as KERNEL_HEADER
+
     channels = (pathlib.Path(__file__).resolve().parents[3] / "bot" / "channels.py").read_text()
-    assert f'CHANNEL_SECRET_HEADER = "{CHANNEL_SECRET_HEADER}"' in channels
+    assert CHANNEL_SECRET_HEADER == KERNEL_HEADER
+    assert "from kernel.contracts import CHANNEL_SECRET_HEADER" in channels
