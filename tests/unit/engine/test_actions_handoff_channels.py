@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import ActionEscalate
 from bot.channels import HelpdeskRestInput, HelpdeskSocketIOInput
 from dialogue_fakes import FakeGateway
-from kernel.contracts import HandoffRequest
+from kernel.contracts import CHANNEL_SECRET_HEADER, HandoffRequest
 from test_channels import serve
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -87,7 +87,9 @@ def test_widget_receives_the_handoff_over_socketio_after_the_text():
     assert widget_handoff(payload) == {"reference": "K-001", "escalation_id": "1", "chat_token": "relay-token-1"}
 
 
-def test_phone_line_reads_the_handoff_request_from_the_rest_channels_custom():
+def test_phone_line_reads_the_handoff_request_from_the_rest_channels_custom(monkeypatch):
+    secret = "channel-secret-of-this-test-0123456789"
+    monkeypatch.setenv("RASA_CHANNEL_SECRET", secret)
     channel = HelpdeskRestInput.from_credentials({})
 
     async def scenario() -> List[Dict[str, Any]]:
@@ -95,7 +97,7 @@ def test_phone_line_reads_the_handoff_request_from_the_rest_channels_custom():
             async with httpx.AsyncClient() as client:
                 answer = await client.post(url + "/webhook", json={
                     "sender": "CA-handoff-1", "message": "igen", "metadata": {"channel": "phone", "language": "hu"}},
-                    timeout=10)
+                    headers={CHANNEL_SECRET_HEADER: secret}, timeout=10)
         assert answer.status_code == 200
         return answer.json()
 
