@@ -352,9 +352,9 @@ _ANSWER_WORDS = frozenset(_plain_word(w) for w in """
     beírtam tudom emlekszem emlékszem fogalmam sincs biztos passz azt ezt azt hiszem talan talán szerintem
     mindkettot mindkettőt egyiket masikat másikat the my own from i do don't dont know not sure typed
     entered put used chose chosen set at activation one e-mail email mail think maybe both neither it
-    that this which was in field yes no yeah nope igen nem
+    that this which was in field yes no yeah nope igen nem thanks thank please hello sorry okay human agent
+    person operator someone somebody english magyarul angolul hungarian help again thanks! cancel
 """.split())
-_SECRET_ANSWER_MAX_WORDS = 3
 
 
 def _answer_word_is_ordinary(word: str) -> bool:
@@ -377,14 +377,34 @@ def _secret_shaped(word: str) -> bool:
         has_alpha and any(not c.isalnum() and c not in "-'’" for c in core))
 
 
+def _bare_secret(word: str) -> bool:
+    """A one-word answer that may be the password itself: secret-shaped, or a plain ASCII word of six
+    letters or more that is none of the ordinary answers ("tavaszido"; not "köszönöm", "igen")."""
+    core = word.strip(_QUOTES).rstrip(_TRAILING_PUNCTUATION + ",")
+    if _answer_word_is_ordinary(core) or "://" in core or re.search(r"\.(?:hu|com|eu|org|net)\b", core):
+        return False
+    return _secret_shaped(core) or (core.isascii() and core.isalpha() and len(core) >= 6)
+
+
 def _answer_spans(text: str) -> list[tuple[int, int]]:
-    """The answer to "what did you type in the password field?": hidden unless it is ordinary words."""
+    """The answer to "what did you type in the password field?": a bare one-word answer that may be
+    the password is hidden whole; in a longer answer ("Ügyintézővel szeretnék beszélni", "kiskutya123
+    volt") only the secret-shaped words."""
     words = list(re.finditer(r"\S+", text))
-    if not words:
-        return []
-    if len(words) <= _SECRET_ANSWER_MAX_WORDS and not all(_answer_word_is_ordinary(w.group(0)) for w in words):
-        return [(words[0].start(), words[-1].end())]
-    return [w.span() for w in words if _secret_shaped(w.group(0)) and not _answer_word_is_ordinary(w.group(0))]
+    if len(words) == 1 and _bare_secret(words[0].group(0)):
+        return [words[0].span()]
+    return [w.span() for w in words if _secret_in_a_sentence(w.group(0))]
+
+
+def _secret_in_a_sentence(word: str) -> bool:
+    """A word of a longer answer that reads as a password: letters and digits mixed ("kiskutya123"), not
+    a number with its suffix ("189-et"), an address or a web page."""
+    core = word.strip(_QUOTES).rstrip(_TRAILING_PUNCTUATION + ",")
+    if len(core) < 6 or "." in core or "/" in core or "@" in core or _answer_word_is_ordinary(core):
+        return False
+    if re.fullmatch(r"\d+-?[^\W\d_]+", core) or re.fullmatch(r"[\d-]+", core):
+        return False
+    return any(c.isdigit() for c in core) and any(c.isalpha() for c in core)
 
 
 def find_secrets(text: str, *, expecting_secret: bool = False) -> list[tuple[int, int, SecretKind]]:

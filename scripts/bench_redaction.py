@@ -93,7 +93,13 @@ def measure(corpus: dict) -> dict:
     all_ordinary = list(dict.fromkeys(ordinary(corpus)))
     missed = [c for c in all_secrets if not caught(c)]
     changed = [(t, e) for t, e in all_ordinary if not unchanged(t, e)]
+    # The same ordinary messages as answers to the bot's password-field question (a user who asks for
+    # a person instead, or says something else): the whole-answer rule must leave them alone too.
+    after_question = [t for t, e in all_ordinary if not e]
+    changed_after_question = [t for t in after_question if not unchanged(t, True)]
     return {
+        "after_question": len(after_question), "changed_after_question": changed_after_question,
+        "unchanged_after_question_share": 1 - len(changed_after_question) / len(after_question),
         "secrets": len(all_secrets), "missed": missed,
         "ordinary": len(all_ordinary), "changed": changed,
         "caught_share": 1 - len(missed) / len(all_secrets),
@@ -113,6 +119,12 @@ def report(result: dict) -> str:
         f"| secrets caught (the secret is gone from the stored text) | {result['secrets']} | "
         f"{result['caught_share']:.1%} |",
         f"| ordinary help-desk messages left unchanged | {result['ordinary']} | {result['unchanged_share']:.1%} |",
+        f"| the same, as the answer to the bot's password-field question | {result['after_question']} | "
+        f"{result['unchanged_after_question_share']:.1%} |",
+        "",
+        "After the password-field question a one-word answer that may be the password (secret-shaped, or a "
+        "plain ASCII word of six letters or more that is no ordinary answer) is hidden whole: the third "
+        "figure is what that costs ordinary messages (the bot then warns and asks again).",
     ]
     if result["missed"]:
         lines += ["", "Secrets missed: " + "; ".join(f"`{c.text}`" for c in result["missed"][:10])]
