@@ -276,8 +276,11 @@ def session_token(key: bytes, session_id: str) -> str:
 
 def session_key_from_env() -> bytes:
     """WIDGET_SESSION_KEY, or a fresh random key of this process (sessions end with the process)."""
-    value = os.environ.get(SESSION_KEY_ENV, "")
-    if value:
+    if os.environ.get(SESSION_KEY_ENV, ""):
+        read = EnvReader()
+        value = read.secret(SESSION_KEY_ENV)  # an example-looking or short key is refused, like every secret
+        if read.errors:
+            raise ChannelConfigError("; ".join(read.errors))
         return value.encode("utf-8")
     logger.info("%s is not set: widget sessions last as long as this Rasa process", SESSION_KEY_ENV)
     return secrets.token_bytes(32)

@@ -189,3 +189,17 @@ def test_the_channel_reads_from_the_tracker_whether_the_last_question_invites_a_
         tracker = DialogueStateTracker.from_events("s1", events, slots=[TextSlot("requested_slot", [])])
     assert run(expects_secret(app_with(tracker), "s1")) is expected
     assert run(expects_secret(None, "s1")) is False
+
+
+def test_an_example_widget_session_key_is_refused(monkeypatch):
+    """Like every secret (kernel.settings): a published or placeholder key would let anyone mint tokens."""
+    import pytest
+
+    from bot.channels import ChannelConfigError, session_key_from_env
+
+    monkeypatch.setenv("WIDGET_SESSION_KEY", "dev-widget-session-key-change-me")
+    with pytest.raises(ChannelConfigError) as caught:
+        session_key_from_env()
+    assert "WIDGET_SESSION_KEY" in str(caught.value) and "change-me" not in str(caught.value)
+    monkeypatch.setenv("WIDGET_SESSION_KEY", "q8Zr2mT5vX1kN7pL4sW9cY3bF6hJ0dGe")
+    assert session_key_from_env() == b"q8Zr2mT5vX1kN7pL4sW9cY3bF6hJ0dGe"
