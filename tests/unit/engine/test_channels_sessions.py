@@ -200,6 +200,6 @@ def test_an_example_widget_session_key_is_refused(monkeypatch):
     monkeypatch.setenv("WIDGET_SESSION_KEY", "dev-widget-session-key-change-me")
     with pytest.raises(ChannelConfigError) as caught:
         session_key_from_env()
-    assert "WIDGET_SESSION_KEY" in str(caught.value) and "change-me" not in str(caught.value)
+    assert "WIDGET_SESSION_KEY" in str(caught.value) and "dev-widget-session-key" not in str(caught.value)
     monkeypatch.setenv("WIDGET_SESSION_KEY", "q8Zr2mT5vX1kN7pL4sW9cY3bF6hJ0dGe")
     assert session_key_from_env() == b"q8Zr2mT5vX1kN7pL4sW9cY3bF6hJ0dGe"
