@@ -4,36 +4,18 @@ conversation")."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import uuid
 
 import httpx
 import pytest
 from rasa.core.channels.channel import UserMessage
-from sanic import Sanic
 
 import bot.channels
 from bot.channels import CHANNEL_SECRET_HEADER, ChannelConfigError, HelpdeskRestInput
-from tests.fixtures.ports import free_port
+from test_channels import serve
 
 SECRET = "test-rasa-channel-secret-0123456789abcdef"
 TURN = {"sender": "CA0123456789abcdef0123456789abcdef", "message": "a kódom nem jött meg",
         "metadata": {"channel": "phone", "language": "hu"}}
-
-
-@contextlib.asynccontextmanager
-async def serve(channel, on_new_message):
-    Sanic.test_mode = True
-    app = Sanic(f"test_{uuid.uuid4().hex}")
-    app.blueprint(channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.name()}")
-    port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    await server.startup()
-    try:
-        yield f"http://127.0.0.1:{port}/webhooks/{channel.name()}/webhook"
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 def post_turns(headers_list: list[dict]) -> tuple[list[httpx.Response], list[UserMessage]]:
@@ -44,9 +26,9 @@ def post_turns(headers_list: list[dict]) -> tuple[list[httpx.Response], list[Use
         await message.output_channel.send_text_message(message.sender_id, "rendben")
 
     async def scenario():
-        async with serve(HelpdeskRestInput(channel_secret=SECRET), on_new_message) as url:
+        async with serve(HelpdeskRestInput(channel_secret=SECRET), on_new_message) as base:
             async with httpx.AsyncClient() as client:
-                return [await client.post(url, json=TURN, headers=headers) for headers in headers_list]
+                return [await client.post(base + "/webhook", json=TURN, headers=headers) for headers in headers_list]
 
     return asyncio.run(scenario()), received
 
