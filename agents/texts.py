@@ -7,40 +7,26 @@ from __future__ import annotations
 
 import functools
 import pathlib
-import string
 
 import yaml
 from flask import request, session
 
+from kernel.catalogue import CatalogueError, check, folded
 from kernel.facts import text_params
 from kernel.fields import LANGUAGES
 
 CATALOGUE_DIR = pathlib.Path(__file__).resolve().parent / "texts"
+__all__ = ["CatalogueError", "catalogue", "agent_language", "choose_language", "text", "script_texts"]
 SESSION_KEY = "agents_language"
 DEFAULT_LANGUAGE = "hu"
-
-
-class CatalogueError(ValueError):
-    """The catalogues of two languages differ in keys or placeholders."""
-
-
-def _placeholders(text: str) -> frozenset[str]:
-    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
 
 
 @functools.cache
 def catalogue(language: str) -> dict[str, str]:
     """The texts of ``language``, every language checked against Hungarian once."""
-    texts = {}
-    for lang in LANGUAGES:
-        raw = yaml.safe_load((CATALOGUE_DIR / f"{lang}.yml").read_text(encoding="utf-8"))
-        texts[lang] = {str(k): " ".join(str(v).split()) for k, v in raw.items()}
-    reference = texts[DEFAULT_LANGUAGE]
-    for lang, entries in texts.items():
-        odd = sorted(entries.keys() ^ reference.keys())
-        odd += [k for k in entries.keys() & reference.keys() if _placeholders(entries[k]) != _placeholders(reference[k])]
-        if odd:
-            raise CatalogueError(f"agents/texts/{lang}.yml differs from {DEFAULT_LANGUAGE}.yml at: {', '.join(odd)}")
+    texts = {lang: folded(yaml.safe_load((CATALOGUE_DIR / f"{lang}.yml").read_text(encoding="utf-8")), f"{lang}.yml")
+             for lang in (DEFAULT_LANGUAGE, *(lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE))}
+    check(texts)
     return texts[language if language in texts else DEFAULT_LANGUAGE]
 
 

@@ -5,51 +5,31 @@ from __future__ import annotations
 import functools
 import json
 import pathlib
-import string
 from typing import Mapping, Optional
 
 import yaml
 
+from kernel.catalogue import CatalogueError, check, folded
 from kernel.facts import text_params
 from kernel.fields import LANGUAGES
+
+__all__ = ["CatalogueError", "catalogue", "check_catalogues", "widget_texts", "all_widget_texts", "as_script"]
 
 CATALOGUE_DIR = pathlib.Path(__file__).resolve().parent / "catalogue"
 # Placeholders the widget itself fills when it shows a text (web/static/widget.js, `t(key, values)`).
 WIDGET_PLACEHOLDERS = frozenset({"reference", "position", "name"})
 
 
-class CatalogueError(ValueError):
-    """A catalogue file is missing a key, has an extra one, or a placeholder nobody fills."""
-
-
-def _placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
 @functools.cache
 def catalogue(language: str) -> dict[str, str]:
     """The raw texts of ``language`` (white space folded), placeholders not yet filled."""
     raw = yaml.safe_load((CATALOGUE_DIR / f"{language}.yml").read_text(encoding="utf-8"))
-    if not isinstance(raw, dict):
-        raise CatalogueError(f"{language}.yml: not a mapping")
-    return {str(k): " ".join(str(v).split()) for k, v in raw.items()}
+    return folded(raw, f"{language}.yml")
 
 
 def check_catalogues(catalogues: Mapping[str, Mapping[str, str]], facts: Mapping[str, str]) -> None:
     """Every language has the same keys with the same placeholders, each one filled by ``facts`` or the widget."""
-    (first, reference), *others = catalogues.items()
-    for language, entries in others:
-        if entries.keys() != reference.keys():
-            differ = sorted(reference.keys() ^ entries.keys())
-            raise CatalogueError(f"{language}.yml and {first}.yml differ in keys: {', '.join(differ)}")
-        for key, text in entries.items():
-            if _placeholders(text) != _placeholders(reference[key]):
-                raise CatalogueError(f"{language}.yml: {key} has other placeholders than in {first}.yml")
-    for language, entries in catalogues.items():
-        for key, text in entries.items():
-            unknown = _placeholders(text) - WIDGET_PLACEHOLDERS - facts.keys()
-            if unknown:
-                raise CatalogueError(f"{language}.yml: {key} has unknown placeholders {sorted(unknown)}")
+    check(catalogues, {language: WIDGET_PLACEHOLDERS | facts.keys() for language in catalogues})
 
 
 class _KeepWidgetPlaceholders(dict):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import pathlib
-import string
 from dataclasses import dataclass, field
 
 import yaml
 
+from kernel.catalogue import CatalogueError, check, folded
+from kernel.catalogue import placeholders as _placeholders  # noqa: F401 (the prompt tests use it)
 from kernel.facts import text_params
 from kernel.fields import LANGUAGES
 
@@ -16,10 +17,6 @@ _DIR = pathlib.Path(__file__).resolve().parent
 # Placeholders the phone line fills when it says a prompt; every other one must be a fact.
 SPOKEN_VALUES = frozenset({"digit", "title", "spelled", "reference", "position", "minutes", "language", "reason",
                            "tried", "last", "agent"})
-
-
-class CatalogueError(ValueError):
-    """A catalogue file is missing a key, has an extra one, or a placeholder that differs."""
 
 
 @dataclass(frozen=True)
@@ -52,15 +49,8 @@ class Catalogue:
         return self.entries[name].format(**{**self.facts, **values})
 
 
-def _placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
 def _load(language: str) -> dict[str, str]:
-    raw = yaml.safe_load((_DIR / f"{language}.yml").read_text(encoding="utf-8"))
-    if not isinstance(raw, dict):
-        raise CatalogueError(f"{language}.yml: not a mapping")
-    return {str(k): " ".join(str(v).split()) for k, v in raw.items()}
+    return folded(yaml.safe_load((_DIR / f"{language}.yml").read_text(encoding="utf-8")), f"{language}.yml")
 
 
 @functools.cache
@@ -70,17 +60,7 @@ def catalogues() -> dict[str, Catalogue]:
     CODE_TTL_DAYS raises kernel.settings.SettingsError)."""
     loaded = {lang: _load(lang) for lang in LANGUAGES}
     facts = {lang: text_params(lang) for lang in LANGUAGES}
-    reference = loaded[LANGUAGES[0]]
-    for lang, entries in loaded.items():
-        missing = set(reference) ^ set(entries)
-        if missing:
-            raise CatalogueError(f"{lang}.yml: keys differ from {LANGUAGES[0]}.yml: {sorted(missing)}")
-        for key, template in entries.items():
-            if _placeholders(template) != _placeholders(reference[key]):
-                raise CatalogueError(f"{lang}.yml: placeholders of {key!r} differ from {LANGUAGES[0]}.yml")
-            unknown = _placeholders(template) - SPOKEN_VALUES - set(facts[lang])
-            if unknown:
-                raise CatalogueError(f"{lang}.yml: {key!r} has placeholders nobody fills: {sorted(unknown)}")
+    check(loaded, {lang: SPOKEN_VALUES | facts[lang].keys() for lang in loaded})
     return {lang: Catalogue(lang, entries, facts[lang]) for lang, entries in loaded.items()}
 
 
