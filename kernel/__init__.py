@@ -12,6 +12,7 @@ assistant, the agent console, the widget and the credentials backend cannot drif
   handoff, conversation events) and the one mapping from an HTTP status to an outcome;
 * :mod:`kernel.facts` — facts of the registration letter that texts need (code lifetime from the
   setting, S10 forum, S11 contacts) as template parameters;
+* :mod:`kernel.catalogue` — the checks every text catalogue passes (same keys and placeholders per language);
 * :mod:`kernel.clock` — UTC time;
 * :mod:`kernel.settings` — reading settings from the environment, one error line per bad value.
 
