@@ -10,6 +10,7 @@ from datetime import datetime
 import kernel
 
 CALLS = {
+    "kernel.catalogue": lambda m: m.placeholders("{days} nap, {phone}") == {"days", "phone"},
     "kernel.clock": lambda m: isinstance(m.as_utc(datetime(2026, 1, 1)).tzinfo, type(m.utcnow().tzinfo)),
     "kernel.contracts": lambda m: m.outcome_of(422) is m.Outcome.REJECTED,
     "kernel.facts": lambda m: m.text_params("en", {"CODE_TTL_DAYS": "7"})["days"] == "7",
