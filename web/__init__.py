@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 
 from gateway import settings_of
 from kernel.facts import text_params
+from kernel.settings import EnvReader
 from web.texts import all_widget_texts, as_script
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -28,7 +29,8 @@ TEXTS_MARKER = "/*WIDGET_TEXTS*/{}"
 @bp.get("/")
 def demo_page():
     settings = settings_of(current_app)
-    return render_template("web/demo.html", rasa_url=settings.rasa_url, facts=current_app.extensions["web_facts"])
+    rasa_url = current_app.extensions.get("web_rasa_url") or settings.rasa_url
+    return render_template("web/demo.html", rasa_url=rasa_url, facts=current_app.extensions["web_facts"])
 
 
 @bp.get("/widget/<any('widget.js', 'widget.css'):name>")
@@ -65,4 +67,10 @@ def init_app(app: Flask) -> None:
     """Mount the widget and the demo page; the texts are built (and a bad CODE_TTL_DAYS refused) here, at start."""
     app.extensions["web_widget_js"] = widget_script()
     app.extensions["web_facts"] = text_params("hu")
+    # Where the demo page's widget opens its socket.io connection: behind the production proxy the
+    # public address (WIDGET_RASA_URL, e.g. PUBLIC_BASE_URL), not RASA_URL, which is the proxy's
+    # internal, loopback-only frontend the gateway itself talks to. Unset: RASA_URL (embedded default).
+    read = EnvReader()
+    app.extensions["web_rasa_url"] = read.url("WIDGET_RASA_URL", "")
+    read.raise_errors(RuntimeError, "bad web settings")
     app.register_blueprint(bp)
