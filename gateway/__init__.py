@@ -41,6 +41,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["gateway_sessions"] = make_session_factory(engine)
     app.extensions["gateway_credentials"] = CredentialsClient(settings.credentials_url,
                                                               settings.credentials_console_token)
+    # Live updates across gateway processes: on PostgreSQL through LISTEN/NOTIFY (agents/notify.py);
+    # on SQLite (one process) the in-memory wake-up is all there is.
+    from agents.notify import changes
+
+    changes.attach(settings.database_url)
+    _serve_role(app, settings.role)
 
     @app.get("/healthz")
     def healthz():
@@ -59,7 +65,45 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for room in ROOMS:
         importlib.import_module(room).init_app(app)
+    _instrument(app)
     return app
+
+
+def _instrument(app: Flask) -> None:
+    """Per-route metrics, /readyz (the database) and the side port of METRICS_PORT (telemetry/)."""
+    from agents.metrics import waiting_by_channel
+    from telemetry.flask import database_check, instrument
+    from telemetry.metrics import ReadingGauge
+
+    sessions = app.extensions["gateway_sessions"]
+    queue = ReadingGauge("helpdesk_escalations_waiting", "Escalations waiting for an agent, per channel.",
+                         ("channel",), lambda: waiting_by_channel(sessions))
+    instrument(app, "gateway", checks={"database": database_check(app.extensions["gateway_engine"])},
+               extra=lambda: [queue])
+
+
+STREAM_ENDPOINT = "agents_relay.events"
+# The public rooms' paths; a process of one role refuses the others' (health, readiness and metrics
+# routes stay open in every role).
+ROOM_PREFIXES = ("/voice", "/agents", "/api/", "/widget")
+
+
+def _serve_role(app: Flask, role: str) -> None:
+    """Production splits the gateway in two pools behind the proxy: "web" processes (gthread) answer
+    the phone line's webhooks, the console and the APIs and refuse the relay's event streams, so no
+    stream ever holds a webhook thread; "streams" processes (gevent workers, a stream is a greenlet)
+    answer only the event streams. "all" (the embedded default) serves both from one process, where
+    agents/streams.py keeps the streams to a share of the threads."""
+    if role == "all":
+        return
+
+    @app.before_request
+    def only_this_role():
+        is_stream = request.endpoint == STREAM_ENDPOINT
+        in_rooms = request.path == "/" or request.path.startswith(ROOM_PREFIXES)
+        if (role == "web" and is_stream) or (role == "streams" and in_rooms and not is_stream):
+            return jsonify(error="not_found", message=f"This gateway process ({role}) does not serve this route."), 404
+        return None
 
 
 def settings_of(app: Flask) -> GatewaySettings:

@@ -9,6 +9,7 @@ from alembic.config import Config
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ROOMS = ("agents", "ivr")
+MIGRATION_LOCK = 0x6877_6D67  # the gateway's advisory lock key while it migrates
 
 
 def alembic_config(database_url: str) -> Config:
@@ -29,4 +30,19 @@ def upgrade(database_url: str) -> None:
     cfg = alembic_config(database_url)
     if not cfg.get_main_option("version_locations"):
         return
-    command.upgrade(cfg, "heads")
+    if not database_url.startswith("postgresql"):
+        command.upgrade(cfg, "heads")
+        return
+    # Several gateway processes start at once in production: one migrates, the others wait for it.
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                command.upgrade(cfg, "heads")
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+    finally:
+        engine.dispose()

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 
 from kernel.settings import EnvReader, SettingsError
 
-__all__ = ["GatewaySettings", "SettingsError"]
+__all__ = ["GatewaySettings", "SettingsError", "ROLES"]
+
+ROLES = ("all", "web", "streams")
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class GatewaySettings:
     credentials_url: str
     credentials_phone_token: str  # the phone line's token at the credentials backend
     credentials_console_token: str  # the agent console's
+    # "all" (embedded default: one process serves everything), "web" (production: every route but the
+    # relay's event streams) or "streams" (production: only the event streams, on gevent workers)
+    role: str = "all"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "GatewaySettings":
@@ -33,6 +38,9 @@ class GatewaySettings:
         database_url = read.get("GATEWAY_DATABASE_URL", "sqlite:///var/gateway.db")
         if database_url and "://" not in database_url:
             read.errors.append(f"GATEWAY_DATABASE_URL: not a database URL: {database_url!r}")
+        role = read.get("GATEWAY_ROLE", "all")
+        if role not in ROLES:
+            read.errors.append(f"GATEWAY_ROLE: one of {', '.join(ROLES)}, got {role!r}")
         settings = cls(
             host=read.get("GATEWAY_HOST", "127.0.0.1"),
             port=port,
@@ -48,6 +56,7 @@ class GatewaySettings:
             credentials_url=read.url("CREDENTIALS_URL", "http://127.0.0.1:8001"),
             credentials_phone_token=read.secret("CREDENTIALS_PHONE_TOKEN"),
             credentials_console_token=read.secret("CREDENTIALS_CONSOLE_TOKEN"),
+            role=role,
         )
         read.raise_errors(SettingsError, "bad gateway settings")
         return settings
