@@ -58,6 +58,12 @@ def create_app(test_config: dict | None = None, *, unit_of_work: Callable[[], Un
     app.register_blueprint(api)
     app.cli.add_command(office)
     register_error_handlers(app)
+    from credentials.metrics import readings
+    from telemetry.flask import database_check, instrument
+
+    backend = app.extensions["credentials"]
+    instrument(app, "credentials", checks={"database": database_check(engine)},
+               extra=lambda: readings(backend.session_factory))
     log = logging.getLogger("credentials")
     log.setLevel(logging.INFO)
     if not log.handlers and not logging.getLogger().handlers:
