@@ -8,6 +8,7 @@ from agents import escalations, stats
 from agents.service_auth import service_token_required
 from gateway import sessions_of, settings_of
 from kernel.contracts import ContractError
+from kernel.privacy import keyed_digest
 
 bp = Blueprint("agents_api", __name__, url_prefix="/api/v1")
 
@@ -62,10 +63,21 @@ def escalation_status(reference: str):
         return jsonify(escalations.as_status_json(escalation, position))
 
 
+def account_contact_key(payload) -> str | None:
+    """An optional ``account`` (the username the user gave) becomes a keyed digest at once: the
+    statistics tell a repeat contact from the same account without ever storing the name."""
+    account = payload.get("account") if isinstance(payload, dict) else None
+    if account is None:
+        return None
+    if not isinstance(account, str) or not 0 < len(account.strip()) <= 64:
+        raise ContractError("'account' must be a username of at most 64 characters.", "account")
+    return keyed_digest(settings_of(current_app).secret_key, "contact-account", account.strip().casefold())
+
+
 @bp.post("/conversation-events")
 @service_token_required
 def conversation_event():
     payload = json_body()
     with sessions_of(current_app)() as session:
-        created = stats.record_conversation_event(session, payload)
+        created = stats.record_conversation_event(session, payload, contact_key=account_contact_key(payload))
         return jsonify(status="recorded" if created else "already_recorded"), 201 if created else 200

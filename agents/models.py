@@ -112,6 +112,27 @@ class ConversationEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # Who made contact, as a keyed digest (kernel.privacy.keyed_digest of the caller's number or the
+    # account's username, never the value): a new contact within 24 h means the first was not contained.
+    contact_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+
+
+class CsatRating(Base):
+    """One satisfaction rating (1-5) per conversation (UNIQUE ``conversation_key`` = channel:id), with
+    an optional comment stored redacted; the agent and case it rated are copied in at rating time."""
+
+    __tablename__ = "agents_csat"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_key: Mapped[str] = mapped_column(String(140), unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    escalation_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents_accounts.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 class ConsoleSession(Base):

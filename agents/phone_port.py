@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from agents import accounts, audit, escalations, stats
+from agents import accounts, audit, csat, escalations, stats
 from gateway import sessions_of
 from kernel.contracts import ContractError
 
@@ -93,12 +93,22 @@ def callback_requested(escalation_id: str, recording_url: str | None) -> None:
         escalations.request_callback(session, escalation_id, recording_url)
 
 
-def record_call_event(call_sid: str, language: str | None, kind: str, detail: str | None = None) -> None:
+def record_call_event(call_sid: str, language: str | None, kind: str, detail: str | None = None,
+                      contact_key: str | None = None) -> None:
     """A statistics event of a phone call (kind started | topic | ended), idempotent like
-    ``POST /api/v1/conversation-events``."""
+    ``POST /api/v1/conversation-events``; ``contact_key``: the caller as a keyed digest (never the
+    number; None when withheld), which tells a repeat call within 24 h (containment)."""
     with _session() as session:
         stats.record_conversation_event(session, {"conversation_id": call_sid, "channel": "phone",
-                                                  "language": language, "kind": kind, "detail": detail})
+                                                  "language": language, "kind": kind, "detail": detail},
+                                        contact_key=contact_key)
+
+
+def record_rating(call_sid: str, language: str | None, rating: int) -> bool:
+    """The key (1-5) the caller pressed when asked to rate the call; once per call (True if stored)."""
+    with _session() as session:
+        return csat.record_rating(session, channel="phone", conversation_id=call_sid, rating=rating,
+                                  language=language).created
 
 
 def verify_agent_pin(agent_number: str, pin: str, source_key: str) -> AgentOnLine | None:

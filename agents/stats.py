@@ -34,20 +34,28 @@ MISTAKES: dict[str, tuple[str, tuple[str, ...]]] = {
 _MISTAKE_OF = {alias: name for name, (_, aliases) in MISTAKES.items() for alias in aliases}
 
 
-def record_conversation_event(session: Session, payload: Any) -> bool:
-    """Store one event; the same (conversation, kind, detail) again is a no-op. True if stored.
-    Raises ContractError naming the first bad field."""
+def record_conversation_event(session: Session, payload: Any, contact_key: str | None = None) -> bool:
+    """THE one write path of conversation events (the HTTP API, the phone line's port, a future
+    queue consumer all call it). The same (conversation, kind, detail) again is a no-op, except that
+    a ``contact_key`` (a keyed digest, kernel.privacy.keyed_digest — never a number or a name) is
+    added to a row that had none. True if a row was stored. Raises ContractError naming the first bad field."""
     event = ConversationEventRequest.from_json(payload)
     detail = event.detail or ""
     if len(detail) > 64:
         raise ContractError("'detail' must be at most 64 characters.", "detail")
-    exists = session.scalar(select(ConversationEvent.id).where(
+    if contact_key is not None and not (isinstance(contact_key, str) and 0 < len(contact_key) <= 64):
+        raise ContractError("'contact_key' must be a digest of at most 64 characters.", "contact_key")
+    exists = session.scalar(select(ConversationEvent).where(
         ConversationEvent.conversation_id == event.conversation_id, ConversationEvent.kind == event.kind,
         ConversationEvent.detail == detail))
     if exists is not None:
+        if contact_key and not exists.contact_key:
+            exists.contact_key = contact_key
+            session.commit()
         return False
     session.add(ConversationEvent(conversation_id=event.conversation_id, channel=event.channel,
-                                  language=event.language, kind=event.kind, detail=detail))
+                                  language=event.language, kind=event.kind, detail=detail,
+                                  contact_key=contact_key))
     try:
         session.commit()
     except IntegrityError:  # a concurrent duplicate
