@@ -1,6 +1,12 @@
 """``python -m credentials serve``: validate settings, migrate the database (alembic upgrade head),
-then serve with gunicorn (gthread) on CREDENTIALS_HOST:CREDENTIALS_PORT. The outbox worker runs as
-a daemon thread inside the gunicorn worker process (started in its ``post_worker_init`` hook).
+then serve with gunicorn (gthread) on CREDENTIALS_HOST:CREDENTIALS_PORT. With CREDENTIALS_OUTBOX_WORKER
+(default true: the embedded default) the outbox worker runs as a daemon thread inside the gunicorn
+worker process (started in its ``post_worker_init`` hook).
+
+``python -m credentials outbox``: the outbox worker as a process of its own (the production topology
+runs one or more next to backend processes started with CREDENTIALS_OUTBOX_WORKER=false). It waits
+for the schema (it never migrates: the backend or ``migrate`` does), then evaluates queued new-code
+requests and sends due mails until SIGTERM/SIGINT, after which it finishes the mail in hand and exits 0.
 
 ``python -m credentials migrate`` only migrates; ``python -m credentials office ...`` is the
 office CLI (same as ``flask --app credentials office ...``)."""
@@ -72,6 +78,49 @@ def _stop_outbox(server, worker) -> None:
         _outbox["thread"].join(timeout=10)
 
 
+def outbox(settings: CredentialsSettings) -> int:
+    """Run the outbox worker in the foreground until SIGTERM or SIGINT."""
+    import logging
+    import signal
+    import threading
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from credentials import create_app
+    from credentials.outbox import OutboxWorker
+    from kernel.privacy import MaskingLogFilter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(MaskingLogFilter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    log = logging.getLogger("credentials.outbox")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    backend = create_app().extensions["credentials"]
+    said = False
+    while not stop.is_set():  # the schema is the backend's to make: wait for it
+        try:
+            with backend.engine.connect() as conn:
+                conn.execute(text("SELECT 1 FROM outbox WHERE 1 = 0"))
+                conn.execute(text("SELECT 1 FROM reset_requests WHERE 1 = 0"))
+            break
+        except SQLAlchemyError as exc:
+            if not said:
+                log.warning("waiting for the credentials database and its schema (%s)", type(exc).__name__)
+                said = True
+            stop.wait(1.0)
+    worker = OutboxWorker(backend.uow, backend.kit)
+    log.info("outbox worker started (batch %d, lease %gs, poll %gs)", worker.batch,
+             worker.lease.total_seconds(), settings.outbox_poll_seconds)
+    worker.run_forever(stop)
+    backend.engine.dispose()
+    log.info("outbox worker stopped")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
     if command == "office":
@@ -80,12 +129,14 @@ def main(argv: list[str]) -> int:
         from dotenv import load_dotenv
 
         load_dotenv(".env", override=False)
-    if command in ("serve", "migrate", "office"):
+    if command in ("serve", "migrate", "office", "outbox"):
         try:
             settings = CredentialsSettings.from_env()
         except SettingsError as exc:
             print(exc, file=sys.stderr)
             return 2
+    if command == "outbox":
+        return outbox(settings)
     if command in ("serve", "migrate"):
         if command == "migrate":
             return 0 if migrate(settings) else 1
@@ -101,7 +152,7 @@ def main(argv: list[str]) -> int:
 
         cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False, load_dotenv=False)
         return cli.main(args=argv, prog_name="python -m credentials", standalone_mode=True) or 0
-    print("usage: python -m credentials serve | migrate | office <register|correct-email|disclose-username> ...",
+    print("usage: python -m credentials serve | outbox | migrate | office <register|correct-email|disclose-username> ...",
           file=sys.stderr)
     return 2
 

@@ -1,9 +1,17 @@
 """The outbox worker: evaluates the queued new-code requests (``reset_requests``, issue 10 L12: the
 HTTP request only queues them) and sends the mails that the use cases queued in the ``outbox`` table.
 
-Runs as a daemon thread inside the serving process (started by ``python -m credentials serve``
-after gunicorn forks its worker), and once inline after the office CLI registers someone. Any number
-of workers may run: each mail is claimed with one conditional UPDATE, so only one worker sends it.
+Runs either as processes of its own (``python -m credentials outbox``, the production topology: any
+number of them, on PostgreSQL) or as a daemon thread inside the serving process (the embedded default:
+``python -m credentials serve`` starts it after gunicorn forks its worker, CREDENTIALS_OUTBOX_WORKER),
+and once inline after the office CLI registers someone. Any number of workers may run at once: mails
+are claimed in small batches (credentials.adapters.outbox: FOR UPDATE SKIP LOCKED on PostgreSQL, the
+one write lock on SQLite), so two workers never send one mail, and each claim carries a lease
+(CREDENTIALS_OUTBOX_LEASE_SECONDS): a worker that dies holding mails leaves them to the others once
+the lease has run out. A batch is never larger than the lease can cover at the SMTP deadline, so a
+live worker's claim does not run out under it. A retried mail keeps its Message-ID, so a receiver can
+drop the one duplicate that a crash between the server's "250" and our record of it can cause.
+
 A mail is never lost while the SMTP server is down (temporary failures are retried with exponential
 backoff) and never retried after a permanent refusal (5xx, e.g. 552 mailbox full, 550 address
 rejected). The outcome and the server's reply are recorded for the diagnosis (S5)."""
@@ -13,16 +21,19 @@ import logging
 import threading
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Callable
 
 from credentials.domain.ports import ClaimedMail, UnitOfWork
 from credentials.mail import compose, smtp
 from credentials.services import Toolkit, evaluate_reset_requests
 from kernel.clock import utcnow
+from kernel.privacy import keyed_digest
 
 log = logging.getLogger("credentials.outbox")
 
-LEASE = timedelta(minutes=5)  # a claim whose worker died is taken again after this
+LEASE = timedelta(minutes=5)  # default CREDENTIALS_OUTBOX_LEASE_SECONDS: a dead worker's claim is taken again after it
+SMTP_ROUND_TRIPS = 8  # connect, greeting, EHLO, (STARTTLS, EHLO, AUTH), MAIL, RCPT, DATA, end of data: a send's worst case
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 MAX_ATTEMPTS = 30  # with the 1 h cap: about a day of trying
@@ -39,27 +50,25 @@ class OutboxWorker:
 
     def __init__(self, uow: Callable[[], UnitOfWork], kit: Toolkit,
                  send: Callable[[EmailMessage, str, smtp.SmtpSettings], smtp.DeliveryOutcome] = smtp.send,
-                 batch: int = 20) -> None:
+                 batch: int = 20, lease: timedelta | None = None) -> None:
         self.uow = uow
         self.kit = kit
         self.send = send
-        self.batch = batch
+        self.lease = lease or timedelta(seconds=kit.settings.outbox_lease_seconds)
+        # every mail of a batch must be sent within the lease even when each round trip meets the deadline
+        worst_send = SMTP_ROUND_TRIPS * kit.settings.smtp.timeout_seconds
+        self.batch = max(1, min(batch, int(self.lease.total_seconds() // worst_send)))
 
     def run_once(self) -> int:
-        """Evaluate the queued new-code requests, then send every mail that is due now; returns how many
-        requests and mails were handled."""
+        """Evaluate the queued new-code requests, then claim a batch of the mails due now and send them;
+        returns how many requests and mails were handled."""
         evaluated = evaluate_reset_requests(uow=self.uow(), kit=self.kit, limit=self.batch)
         with self.uow() as uow:
-            ids = uow.outbox.due_ids(utcnow(), self.batch)
-        attempted = 0
-        for mail_id in ids:
-            with self.uow() as uow:
-                claimed = uow.outbox.claim(mail_id, utcnow(), LEASE)
-                uow.commit()
-            if claimed is not None:
-                attempted += 1
-                self._deliver(claimed)
-        return evaluated + attempted
+            claimed = uow.outbox.claim_due(utcnow(), self.lease, self.batch)
+            uow.commit()
+        for mail in claimed:
+            self._deliver(mail)
+        return evaluated + len(claimed)
 
     def _deliver(self, mail: ClaimedMail) -> None:
         subject = None
@@ -86,6 +95,11 @@ class OutboxWorker:
         log.info("outbox mail %s (%s): %s%s", mail.id, mail.kind, outcome.status,
                  f" {outcome.smtp_code}" if outcome.smtp_code else "")
 
+    def message_id(self, mail_id: int) -> str:
+        """The mail's Message-ID, the same at every attempt (keyed: it tells nothing of the outbox)."""
+        domain = parseaddr(self.kit.settings.smtp.mail_from)[1].rpartition("@")[2] or "ugyfelkapu.example"
+        return f"<{keyed_digest(self.kit.settings.code_key, 'outbox', str(mail_id))[:32]}@{domain}>"
+
     def _compose(self, mail: ClaimedMail) -> EmailMessage:
         if mail.payload is None:
             raise ValueError("payload already wiped")
@@ -93,8 +107,10 @@ class OutboxWorker:
         if mail.kind == "activation_code":
             return compose.code_mail(language=mail.language, legal_name=data["legal_name"], username_hint=None,
                                      code=data["code"], expires_at=datetime.fromisoformat(data["expires_at"]),
-                                     reason=data["reason"], valid_days=self.kit.settings.code_ttl_days)
-        return compose.notice_mail(language=mail.language, legal_name=data["legal_name"], kind=NOTICE_KINDS[mail.kind])
+                                     reason=data["reason"], valid_days=self.kit.settings.code_ttl_days,
+                                     message_id=self.message_id(mail.id))
+        return compose.notice_mail(language=mail.language, legal_name=data["legal_name"], kind=NOTICE_KINDS[mail.kind],
+                                   message_id=self.message_id(mail.id))
 
     def run_forever(self, stop: threading.Event) -> None:
         """Poll until ``stop`` is set; an unexpected error is logged and the loop goes on."""

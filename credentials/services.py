@@ -359,16 +359,14 @@ def evaluate_reset_requests(*, uow: UnitOfWork, kit: Toolkit, limit: int = 50) -
     """The worker's half of new-code requests: for each queued request (oldest first), the rate limits at
     the time it was accepted, and when username AND e-mail match, a new code to the address on file, in
     the account's language. Returns how many requests were evaluated."""
-    with uow:
-        ids = uow.reset_requests.pending_ids(limit)
     done = 0
-    for request_id in ids:
+    while done < limit:
         with uow:
-            queued = uow.reset_requests.take(request_id)
-            if queued is None:  # another worker took it
-                continue
+            queued = uow.reset_requests.take_next()  # one that no other worker holds
+            if queued is None:
+                break
             _evaluate_reset(uow, kit, queued)
-            uow.commit()
+            uow.commit()  # taken and evaluated together: a worker that dies leaves it queued
             done += 1
     return done
 

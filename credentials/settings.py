@@ -47,6 +47,7 @@ class CredentialsSettings:
     outbox_key: bytes
     outbox_worker: bool
     outbox_poll_seconds: float
+    outbox_lease_seconds: float
     smtp: SmtpSettings
 
     @classmethod
@@ -90,6 +91,8 @@ class CredentialsSettings:
             outbox_key=outbox_key,
             outbox_worker=read.boolean("CREDENTIALS_OUTBOX_WORKER", True),
             outbox_poll_seconds=read.number("CREDENTIALS_OUTBOX_POLL_SECONDS", 1.0, 0.05, 60.0),
+            # a claimed mail whose worker died is sent by another worker after this long
+            outbox_lease_seconds=read.number("CREDENTIALS_OUTBOX_LEASE_SECONDS", 300.0, 1.0, 86400.0),
             smtp=smtp,
         )
         read.raise_errors(SettingsError, "bad credentials settings")

@@ -1,10 +1,13 @@
-"""The mail outbox in SQLAlchemy. A mail is taken for sending with one conditional UPDATE, so two
-workers never send it twice."""
+"""The mail outbox in SQLAlchemy. Mails are taken for sending with one UPDATE ... WHERE id IN (the due
+ones) ... RETURNING: on PostgreSQL the inner SELECT is FOR UPDATE SKIP LOCKED, so concurrent workers
+take disjoint sets without waiting for each other; on SQLite the transaction holds the one write lock
+(BEGIN IMMEDIATE). Either way two workers never send one mail, and a claim carries a lease: when its
+worker dies, the mail is due again once the lease has run out."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from credentials.adapters.orm import OutboxRow
@@ -29,19 +32,22 @@ class SqlAlchemyOutbox:
         self.session.flush()
         return row.id
 
-    def due_ids(self, now: datetime, limit: int) -> list[int]:
-        return list(self.session.scalars(
-            select(OutboxRow.id).where(_due(now)).order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)))
+    def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[ClaimedMail]:
+        due = (select(OutboxRow.id).where(_due(now)).order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+               .limit(limit).with_for_update(skip_locked=True))  # SQLite renders no FOR UPDATE
+        rows = self.session.execute(
+            update(OutboxRow).where(OutboxRow.id.in_(due.scalar_subquery()), _due(now))
+            .values(status="sending", lease_until=now + lease, attempts=OutboxRow.attempts + 1, updated_at=now)
+            .returning(OutboxRow.id, OutboxRow.account_id, OutboxRow.kind, OutboxRow.language, OutboxRow.to_address,
+                       OutboxRow.payload, OutboxRow.attempts)
+            .execution_options(synchronize_session=False)).all()
+        return sorted((ClaimedMail(id=r.id, account_id=r.account_id, kind=r.kind, language=r.language,
+                                   to_address=r.to_address, payload=r.payload, attempts=r.attempts) for r in rows),
+                      key=lambda m: m.id)
 
-    def claim(self, mail_id: int, now: datetime, lease: timedelta) -> ClaimedMail | None:
-        result = self.session.execute(
-            update(OutboxRow).where(OutboxRow.id == mail_id, _due(now))
-            .values(status="sending", lease_until=now + lease, attempts=OutboxRow.attempts + 1, updated_at=now))
-        if result.rowcount != 1:
-            return None
-        row = self.session.get(OutboxRow, mail_id, populate_existing=True)
-        return ClaimedMail(id=row.id, account_id=row.account_id, kind=row.kind, language=row.language,
-                           to_address=row.to_address, payload=row.payload, attempts=row.attempts)
+    def backlog(self, now: datetime) -> int:
+        """How many mails are due now (queued, retrying, or claimed by a worker whose lease ran out)."""
+        return self.session.scalar(select(func.count()).select_from(OutboxRow).where(_due(now))) or 0
 
     def finish(self, mail_id: int, *, status: str, now: datetime, smtp_code: int | None, detail: str,
                subject: str | None, next_attempt_at: datetime | None = None, wipe_payload: bool = False) -> None:

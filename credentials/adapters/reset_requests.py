@@ -1,10 +1,11 @@
-"""The queue of new-code requests in SQLAlchemy (issue 10, L12). A worker takes a request with one
-DELETE: only the one that deletes the row evaluates it."""
+"""The queue of new-code requests in SQLAlchemy (issue 10, L12). A worker takes the oldest request
+with one DELETE ... RETURNING whose inner SELECT skips rows other workers hold (PostgreSQL: FOR UPDATE
+SKIP LOCKED; SQLite: one writer at a time); the delete commits with the evaluation."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from credentials.adapters.orm import ResetRequestRow
@@ -18,15 +19,17 @@ class SqlAlchemyResetRequests:
     def add(self, *, channel: str, payload: str, now: datetime) -> None:
         self.session.add(ResetRequestRow(channel=channel, payload=payload, created_at=now))
 
-    def pending_ids(self, limit: int) -> list[int]:
-        return list(self.session.scalars(select(ResetRequestRow.id).order_by(ResetRequestRow.id).limit(limit)))
-
-    def take(self, request_id: int) -> QueuedResetRequest | None:
-        row = self.session.get(ResetRequestRow, request_id)
+    def take_next(self) -> QueuedResetRequest | None:
+        oldest = (select(ResetRequestRow.id).order_by(ResetRequestRow.id).limit(1)
+                  .with_for_update(skip_locked=True))  # SQLite renders no FOR UPDATE
+        row = self.session.execute(
+            delete(ResetRequestRow).where(ResetRequestRow.id.in_(oldest.scalar_subquery()))
+            .returning(ResetRequestRow.id, ResetRequestRow.channel, ResetRequestRow.payload, ResetRequestRow.created_at)
+            .execution_options(synchronize_session=False)).first()
         if row is None:
             return None
-        taken = QueuedResetRequest(id=row.id, channel=row.channel, payload=row.payload, created_at=row.created_at)
-        self.session.expunge(row)
-        if self.session.execute(delete(ResetRequestRow).where(ResetRequestRow.id == request_id)).rowcount != 1:
-            return None
-        return taken
+        return QueuedResetRequest(id=row.id, channel=row.channel, payload=row.payload, created_at=row.created_at)
+
+    def backlog(self) -> int:
+        """How many new-code requests wait to be evaluated."""
+        return self.session.scalar(select(func.count()).select_from(ResetRequestRow)) or 0

@@ -98,10 +98,11 @@ class OutboxRepository(Protocol):
     def enqueue(self, *, account_id: int, kind: str, language: str, to_address: str, payload: str | None,
                 now: datetime) -> int: ...
 
-    def due_ids(self, now: datetime, limit: int) -> list[int]: ...
-
-    def claim(self, mail_id: int, now: datetime, lease: timedelta) -> ClaimedMail | None:
-        """Atomically take one due mail for sending; a claim whose lease ran out can be taken again."""
+    def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[ClaimedMail]:
+        """Atomically take up to ``limit`` due mails for sending (oldest first), each with a lease until
+        ``now + lease``; a claim whose lease ran out (its worker died) is due again. Two workers never
+        take one mail: PostgreSQL skips rows another transaction holds (FOR UPDATE SKIP LOCKED), SQLite
+        has one writer at a time (BEGIN IMMEDIATE)."""
 
     def finish(self, mail_id: int, *, status: str, now: datetime, smtp_code: int | None, detail: str,
                subject: str | None, next_attempt_at: datetime | None = None, wipe_payload: bool = False) -> None: ...
@@ -156,10 +157,9 @@ class ResetRequestRepository(Protocol):
     def add(self, *, channel: str, payload: str, now: datetime) -> None:
         """Accept a new-code request into the queue: the one write of every request (issue 10, L12)."""
 
-    def pending_ids(self, limit: int) -> list[int]: ...
-
-    def take(self, request_id: int) -> QueuedResetRequest | None:
-        """Remove the request from the queue; None when another worker took it first."""
+    def take_next(self) -> QueuedResetRequest | None:
+        """Remove the oldest request no other transaction holds from the queue, or None when there is
+        none; the removal commits with its evaluation (a worker that dies leaves it queued)."""
 
 
 class UnitOfWork(Protocol):

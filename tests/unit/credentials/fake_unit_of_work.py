@@ -179,18 +179,16 @@ class FakeOutbox(_Repository):
                                       next_attempt_at=now, created_at=now, updated_at=now)
         return mail_id
 
-    def due_ids(self, now: datetime, limit: int) -> list[int]:
+    def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[ClaimedMail]:
         due = sorted((m for m in self.t.outbox.values() if m.due(now)), key=lambda m: (m.next_attempt_at, m.id))
-        return [m.id for m in due[:limit]]
-
-    def claim(self, mail_id: int, now: datetime, lease: timedelta) -> ClaimedMail | None:
-        mail = self.w.outbox.get(mail_id)
-        if mail is None or not mail.due(now):
-            return None
-        mail = self.w.outbox[mail_id] = replace(mail, status="sending", lease_until=now + lease,
-                                                attempts=mail.attempts + 1, updated_at=now)
-        return ClaimedMail(id=mail.id, account_id=mail.account_id, kind=mail.kind, language=mail.language,
-                           to_address=mail.to_address, payload=mail.payload, attempts=mail.attempts)
+        claimed = []
+        for mail in due[:limit]:
+            mail = self.w.outbox[mail.id] = replace(mail, status="sending", lease_until=now + lease,
+                                                    attempts=mail.attempts + 1, updated_at=now)
+            claimed.append(ClaimedMail(id=mail.id, account_id=mail.account_id, kind=mail.kind,
+                                       language=mail.language, to_address=mail.to_address, payload=mail.payload,
+                                       attempts=mail.attempts))
+        return sorted(claimed, key=lambda m: m.id)
 
     def finish(self, mail_id: int, *, status: str, now: datetime, smtp_code: int | None, detail: str,
                subject: str | None, next_attempt_at: datetime | None = None, wipe_payload: bool = False) -> None:
@@ -278,13 +276,10 @@ class FakeResetRequests(_Repository):
         request_id = next(self.store.ids)
         self.w.reset_requests[request_id] = QueuedResetRequest(request_id, channel, payload, now)
 
-    def pending_ids(self, limit: int) -> list[int]:
-        return sorted(self.t.reset_requests)[:limit]
-
-    def take(self, request_id: int) -> QueuedResetRequest | None:
-        if request_id not in self.t.reset_requests:
+    def take_next(self) -> QueuedResetRequest | None:
+        if not self.t.reset_requests:
             return None
-        return self.w.reset_requests.pop(request_id)
+        return self.w.reset_requests.pop(min(self.t.reset_requests))
 
 
 class FakeUnitOfWork:
