@@ -95,7 +95,7 @@ class ActionDiagnose(HelpdeskAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
-        username, email = tracker.get_slot("username"), tracker.get_slot("email")
+        username, email = tracker.get_slot("username"), email_address.opened(tracker.get_slot("email"))
         if not username or not email:
             dispatcher.utter_message(response="utter_default")
             return []

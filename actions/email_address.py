@@ -4,17 +4,31 @@ Finding the address in what was typed or said is :func:`kernel.spoken.parse_emai
 phone line uses too); the masks are :mod:`kernel.privacy`'s. Whether the address is the one on file
 is the backend's business (S5). Full addresses never go to a log: use :func:`kernel.privacy.mask_email`.
 
+The address never rests in clear in Rasa's tracker: the channel masks it in the message text and
+puts it, sealed (kernel.sealing, CHAT_SEAL_KEY), into the message metadata; the ``email`` slot holds
+the sealed address too, and :func:`opened` gives the address for the one backend call.
+
 The read-back is a response of domain.yml (``utter_ask_email_confirmed``): in chat it shows the
 masked address (slot ``email_masked``), on the phone it says the parts a masked address shows
 (slots ``email_mask_start``, ``email_mask_host``, ``email_mask_tld``).
 """
 from __future__ import annotations
 
+import functools
+import os
 from typing import Any, Dict, List, Optional
 
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from kernel.privacy import email_mask_parts, mask_email
+from kernel.sealing import (
+    CHAT_EMAIL_MAX_AGE_SECONDS,
+    CHAT_SEAL_KEY_ENV,
+    SEALED_EMAIL_METADATA,
+    Sealer,
+    chat_email_sealer,
+)
 from kernel.spoken import parse_email
 
 MASK_SLOTS = ("email_masked", "email_mask_start", "email_mask_host", "email_mask_tld")
@@ -43,3 +57,39 @@ def masked_slots(address: Optional[str]) -> Dict[str, Any]:
 def forget_email() -> List[SlotSet]:
     """Slot events that forget the address, its read-back and its confirmation."""
     return [SlotSet(slot, None) for slot in EMAIL_SLOTS]
+
+
+@functools.lru_cache(maxsize=4)
+def _sealer(key: str) -> Sealer:
+    return chat_email_sealer(key)
+
+
+def sealer() -> Sealer:
+    """The sealer of CHAT_SEAL_KEY (the Rasa channels hold the same key); scripts/actions-serve.sh
+    refuses to start the action server without a good one."""
+    key = os.environ.get(CHAT_SEAL_KEY_ENV, "")
+    if len(key) < 16:
+        raise RuntimeError(f"{CHAT_SEAL_KEY_ENV} is not set")
+    return _sealer(key)
+
+
+def given_address(value: Any, tracker: Tracker) -> Optional[str]:
+    """The address the user just gave: the one the channel sealed into the latest message's metadata,
+    else one found in the slot value or the text (a message that did not pass a help-desk channel)."""
+    if sealer().is_sealed(value):  # already sealed: a form pre-filled from an earlier one
+        return opened(value)
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    opened_now = sealer().unseal(metadata.get(SEALED_EMAIL_METADATA), CHAT_EMAIL_MAX_AGE_SECONDS)
+    if opened_now:
+        return opened_now
+    return address_in(str(value or ""), str((tracker.latest_message or {}).get("text") or ""))
+
+
+def sealed(address: Optional[str]) -> Optional[str]:
+    """What the ``email`` slot holds for ``address``: the sealed address (None stays None)."""
+    return sealer().seal(address) if address else None
+
+
+def opened(slot_value: Any) -> Optional[str]:
+    """The address an ``email`` slot holds sealed, or None when empty, not sealed, tampered with or old."""
+    return sealer().unseal(slot_value, CHAT_EMAIL_MAX_AGE_SECONDS) if slot_value else None

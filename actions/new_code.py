@@ -33,10 +33,6 @@ def entity_values(tracker: Tracker, entity: str) -> List[str]:
             if e.get("entity") == entity and e.get("value")]
 
 
-def latest_text(tracker: Tracker) -> str:
-    return str((tracker.latest_message or {}).get("text") or "")
-
-
 class ValidateNewCodeForm(FormValidationAction):
     """Checks the new_code_form answers: username (S6), e-mail syntax, masked read-back."""
 
@@ -67,12 +63,13 @@ class ValidateNewCodeForm(FormValidationAction):
     def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: Dict[str, Any]) -> Dict[str, Any]:
         """Typed or spoken address, syntax only; a new address always needs a fresh confirmation."""
-        # The slot may hold only the part of a spoken address that NLU tagged ("kiss pista"); the
-        # whole message is the better source then ("kiss pista kukac gmail pont com").
-        address = email_address.address_in(str(value or ""), latest_text(tracker))
+        # The channel sealed the address it found in the message (the text holds it masked); the slot
+        # may hold only the part NLU tagged ("kiss pista"), so the seal or the whole message decides.
+        address = email_address.given_address(value, tracker)
         if address is None:
             dispatcher.utter_message(response="utter_invalid_email")
-        return {"email": address, **email_address.masked_slots(address), "email_confirmed": None}
+        return {"email": email_address.sealed(address), **email_address.masked_slots(address),
+                "email_confirmed": None}
 
     def validate_email_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: Dict[str, Any]) -> Dict[str, Any]:
@@ -104,7 +101,7 @@ class ActionRequestNewCode(HelpdeskAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
         username: Optional[str] = tracker.get_slot("username")
-        email: Optional[str] = tracker.get_slot("email")
+        email: Optional[str] = email_address.opened(tracker.get_slot("email"))
         forget = email_address.forget_email()
         if not username or not email:
             dispatcher.utter_message(response="utter_default")

@@ -53,8 +53,10 @@ from bot.action_calls import (
 from bot.sqlite_tuning import apply_sqlite_tuning
 from kernel.contracts import CHANNEL_SECRET_HEADER
 from kernel.fields import CHANNELS, LANGUAGES
-from kernel.privacy import keyed_digest
+from kernel.privacy import keyed_digest, mask_emails_in, mask_spoken_emails_in
 from kernel.redaction import redact
+from kernel.sealing import CHAT_SEAL_KEY_ENV, SEALED_EMAIL_METADATA, Sealer, chat_email_sealer
+from kernel.spoken import parse_email
 from kernel.settings import EnvReader
 
 logger = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ MAX_SENDER_LENGTH = 128
 # Rasa process, so a restart only starts new widget conversations (fail closed, never open).
 SESSION_KEY_ENV = "WIDGET_SESSION_KEY"
 # Metadata the channel sets itself; a client's own values for these keys are dropped.
-CHANNEL_METADATA = {"channel", "language", "redacted", "client_address"}
+CHANNEL_METADATA = {"channel", "language", "redacted", "client_address", SEALED_EMAIL_METADATA}
 # The bot's questions that invite a secret ("what did you type in the Password field?"): the answer
 # is redacted whole unless it is ordinary words (kernel.redaction, expecting_secret). The channel
 # reads them from the conversation's tracker, never from what the client says.
@@ -125,6 +127,9 @@ class MessagePolicy:
     max_message_length: int = MAX_MESSAGE_LENGTH
     default_channel: str = "chat"
     action_timeout_seconds: float = DEFAULT_ACTION_TIMEOUT_SECONDS
+    # Seals the e-mail address a user gives (CHAT_SEAL_KEY) for the action server; the channels'
+    # from_credentials always set one. Without one an address is only masked.
+    sealer: Optional[Sealer] = field(default=None, compare=False, repr=False)
 
     KEYS = {"max_message_length", "default_channel", "action_timeout_seconds"}
 
@@ -154,7 +159,30 @@ class MessagePolicy:
             action_timeout_seconds=_setting(
                 credentials, "action_timeout_seconds", float, DEFAULT_ACTION_TIMEOUT_SECONDS
             ),
+            sealer=sealer_from_env(),
         )
+
+
+def sealer_from_env() -> Sealer:
+    """The e-mail sealer of CHAT_SEAL_KEY, which the action server holds too; Rasa refuses to start
+    without a good key (an address could otherwise reach the tracker or be lost)."""
+    read = EnvReader()
+    key = read.secret(CHAT_SEAL_KEY_ENV)
+    if read.errors:
+        raise ChannelConfigError("; ".join(read.errors))
+    return chat_email_sealer(key)
+
+
+def seal_addresses(text: str, sealer: Optional[Sealer]) -> tuple[str, Optional[str]]:
+    """``text`` with every written or spoken e-mail address masked, and the first one sealed.
+
+    Rasa's tracker keeps the masked text (and the entities NLU finds in it) and the sealed address in
+    the message metadata; only the action server, holding the same key, opens it for the one backend
+    call. Nothing of Rasa's stores the address in clear (docs/privacy.md).
+    """
+    address = parse_email(text)
+    masked = mask_emails_in(mask_spoken_emails_in(text), *([address] if address else []))
+    return masked, (sealer.seal(address) if address and sealer is not None else None)
 
 
 def tune_rasa_process(policy: MessagePolicy) -> None:
@@ -238,8 +266,11 @@ def prepare_message(
     language = _language(metadata.get("language"))
 
     text, kinds = redact(message, expecting_secret=expecting_secret)
+    text, sealed_email = seal_addresses(text, policy.sealer)
     clean = {k: v for k, v in metadata.items() if k not in CHANNEL_METADATA}
     clean.update({"channel": channel, "language": language, "redacted": kinds})
+    if sealed_email:
+        clean[SEALED_EMAIL_METADATA] = sealed_email
     if client_address:
         clean["client_address"] = client_address
     return IncomingMessage(sender_id=sender.strip(), text=text, metadata=clean)
@@ -431,6 +462,7 @@ class HelpdeskSocketIOInput(SocketIOInput):
             action_timeout_seconds=_setting(
                 credentials, "action_timeout_seconds", float, DEFAULT_ACTION_TIMEOUT_SECONDS
             ),
+            sealer=sealer_from_env(),
         )
         channel = cls(
             user_message_evt=_setting(credentials, "user_message_evt", str, "user_uttered"),

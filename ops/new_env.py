@@ -46,6 +46,7 @@ GENERATED: dict[str, Callable[[], str]] = {
     "RASA_JWT_SECRET": _urlsafe,
     "RASA_CHANNEL_SECRET": _urlsafe,
     "WIDGET_SESSION_KEY": _urlsafe,
+    "CHAT_SEAL_KEY": _urlsafe,
     "GATEWAY_SERVICE_TOKEN": _urlsafe,
     "GATEWAY_SECRET_KEY": _urlsafe,
     "TWILIO_AUTH_TOKEN": _twilio_like,

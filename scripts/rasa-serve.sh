@@ -18,7 +18,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}"
 export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}"
 
-.venv/engine/bin/python -m ops.new_env --check RASA_JWT_SECRET RASA_CHANNEL_SECRET || exit 2
+.venv/engine/bin/python -m ops.new_env --check RASA_JWT_SECRET RASA_CHANNEL_SECRET CHAT_SEAL_KEY || exit 2
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook}"
 # embedded default: SQLite tracker store of Rasa's own (never the app's databases)
 export RASA_TRACKER_SQLITE="${RASA_TRACKER_SQLITE:-var/rasa/tracker.db}"

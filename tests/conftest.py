@@ -8,6 +8,7 @@ room, and are loaded here as pytest plugins.
 from __future__ import annotations
 
 import importlib.util
+import os
 import pathlib
 import sys
 
@@ -16,6 +17,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 IN_ENGINE_ENV = importlib.util.find_spec("rasa_sdk") is not None
+# The chat's e-mail seal key (kernel.sealing) for every Rasa channel and action server the tests
+# start or build, inherited by their processes; a test that checks the refusal removes it.
+os.environ.setdefault("CHAT_SEAL_KEY", "tQ8vJ2mX5nR7kW1zP4cY9bL6hF3dS0aG2eU8iO5yT7w")  # 43 url-safe characters
 _TESTS = pathlib.Path(__file__).resolve().parent
 
 pytest_plugins = sorted(

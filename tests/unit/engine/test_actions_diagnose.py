@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from actions.email_address import sealed
 from dialogue_fakes import FakeCredentials, run, slot_values, tracker
 
 from kernel.contracts import CodeMail, Diagnosis, LiveCode, LoginFailure
@@ -14,7 +15,7 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 
 def checked(backend, username=USER, email=MAIL, language="hu"):
     trk = tracker(text="igen", intent="affirm",
-                  slots={"username": username, "email": email, "email_confirmed": True, "language": language})
+                  slots={"username": username, "email": sealed(email), "email_confirmed": True, "language": language})
     return run(ActionDiagnose(backend), trk)
 
 

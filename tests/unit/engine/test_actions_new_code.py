@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from dialogue_fakes import FakeCredentials, rendered, run, slot_values, tracker
 
+from actions.email_address import opened, sealed
 from actions.new_code import ActionRequestNewCode, ValidateAccountCheckForm, ValidateNewCodeForm
 
 FORM = "new_code_form"
@@ -17,6 +18,7 @@ def form_tracker(slot_events, text="", intent="inform", entities=None, slots=Non
 def ready(**slots):
     base = {"username": "kisspista77", "email": "kiss.pista@gmail.com", "email_confirmed": True}
     base.update(slots)
+    base["email"] = sealed(base["email"])  # the slot holds the address only sealed (kernel.sealing)
     return tracker(text="igen", intent="affirm", slots=base)
 
 
@@ -50,13 +52,13 @@ def test_new_code_answer_follows_the_backends_outcome_not_a_fixed_text():
 
 def test_new_code_request_carries_chat_channel_and_conversation_as_source():
     backend = FakeCredentials()
-    run(ActionRequestNewCode(backend), tracker(slots={"username": "u1", "email": "a@b.hu"}, sender_id="web-42"))
+    run(ActionRequestNewCode(backend), tracker(slots={"username": "u1", "email": sealed("a@b.hu")}, sender_id="web-42"))
     assert backend.calls == [("reset", "u1", "a@b.hu", "chat", "web-42")]
 
 
 def test_new_code_request_from_the_phone_line_says_phone():
     backend = FakeCredentials()
-    run(ActionRequestNewCode(backend), tracker(slots={"username": "u1", "email": "a@b.hu", "channel": "phone"}))
+    run(ActionRequestNewCode(backend), tracker(slots={"username": "u1", "email": sealed("a@b.hu"), "channel": "phone"}))
     assert backend.calls[0][3] == "phone"
 
 
@@ -123,7 +125,7 @@ def test_spoken_email_is_normalised_and_read_back_masked():
     events, responses, _ = run(ValidateNewCodeForm(), form_tracker({"email": said}, text=said, requested="email"))
     slots = slot_values(events)
     assert responses == []
-    assert slots["email"] == "kiss.pista@gmail.com"
+    assert opened(slots["email"]) == "kiss.pista@gmail.com" and "pista" not in slots["email"]
     assert slots["email_masked"] == "ki***@g***.com"
     assert slots["email_confirmed"] is None  # the form reads it back next
 
@@ -132,7 +134,7 @@ def test_spoken_email_is_read_from_the_whole_message_when_nlu_tagged_only_a_part
     said = "kiss pista kukac example pont hu"
     events, responses, _ = run(ValidateNewCodeForm(), form_tracker({"email": "kiss pista"}, text=said,
                                                                    requested="email"))
-    assert responses == [] and slot_values(events)["email"] == "kisspista@example.hu"
+    assert responses == [] and opened(slot_values(events)["email"]) == "kisspista@example.hu"
 
 
 def test_phone_caller_hears_the_masked_email_as_a_sentence():
@@ -151,7 +153,7 @@ def test_invalid_email_is_asked_again():
 def test_no_at_the_read_back_asks_for_the_email_again():
     events, _, _ = run(ValidateNewCodeForm(), form_tracker(
         {"email_confirmed": False}, text="nem", intent="deny", requested="email_confirmed",
-        slots={"username": "kisspista77", "email": "kiss.pista@gmail.com", "email_masked": "ki***@g***.com"}))
+        slots={"username": "kisspista77", "email": sealed("kiss.pista@gmail.com"), "email_masked": "ki***@g***.com"}))
     slots = slot_values(events)
     assert slots["email"] is None and slots["email_confirmed"] is None
 
@@ -161,14 +163,14 @@ def test_correction_with_a_new_address_is_read_back_again():
         {"email": "anna.k@freemail.hu", "email_confirmed": False}, text="nem, anna.k@freemail.hu", intent="deny",
         requested="email_confirmed", slots={"username": "kisspista77"}))
     slots = slot_values(events)
-    assert slots["email"] == "anna.k@freemail.hu" and slots["email_masked"] == "an***@f***.hu"
+    assert opened(slots["email"]) == "anna.k@freemail.hu" and slots["email_masked"] == "an***@f***.hu"
     assert slots["email_confirmed"] is None
 
 
 def test_yes_at_the_read_back_confirms():
     events, _, _ = run(ValidateNewCodeForm(), form_tracker(
         {"email_confirmed": True}, text="igen", intent="affirm", requested="email_confirmed",
-        slots={"username": "kisspista77", "email": "kiss.pista@gmail.com"}))
+        slots={"username": "kisspista77", "email": sealed("kiss.pista@gmail.com")}))
     assert slot_values(events)["email_confirmed"] is True
 
 
@@ -182,11 +184,11 @@ def test_account_check_form_applies_the_same_s6_check():
 def test_details_confirmed_for_the_account_check_are_not_asked_again_for_the_new_code():
     # new_code_form activated after a diagnosis: the form validates the pre-filled slots at activation
     trk = tracker(text="igen", intent="affirm", active_loop=FORM,
-                  slot_events={"username": "kisspista77", "email": "kiss.pista@gmail.com", "email_confirmed": True})
+                  slot_events={"username": "kisspista77", "email": sealed("kiss.pista@gmail.com"), "email_confirmed": True})
     events, responses, _ = run(ValidateNewCodeForm(), trk)
     slots = slot_values(events)
     assert responses == []
-    assert slots["username"] == "kisspista77" and slots["email"] == "kiss.pista@gmail.com"
+    assert slots["username"] == "kisspista77" and opened(slots["email"]) == "kiss.pista@gmail.com"
     assert slots["email_confirmed"] is True
 
 
@@ -198,9 +200,31 @@ def test_fresh_session_ids_do_not_reset_the_rate_limit_source():
 
     backend = FakeCredentials()
     for session in ("fresh-1", "fresh-2"):
-        trk = tracker(text="igen", intent="affirm", slots={"username": "u1", "email": "a@b.hu"},
+        trk = tracker(text="igen", intent="affirm", slots={"username": "u1", "email": sealed("a@b.hu")},
                       metadata={"channel": "chat", "client_address": "203.0.113.9"}, sender_id=session)
         run(ActionRequestNewCode(backend), trk)
         run(ActionDiagnose(backend, FakeGateway()), trk)
     assert [c[4] for c in backend.calls] == ["fresh-1", "fresh-1", "fresh-2", "fresh-2"]
     assert backend.client_addresses == ["203.0.113.9"] * 4
+
+
+def test_the_form_opens_the_channels_seal_and_keeps_the_address_sealed():
+    """Medium 6: the text Rasa stored holds the masked address; the seal in the metadata gives the
+    address, which goes back into the slot sealed (never in clear) and is read back masked."""
+    from kernel.sealing import SEALED_EMAIL_METADATA
+
+    trk = form_tracker({"email": "ki***@g***.com"}, text="ki***@g***.com", requested="email")
+    trk.latest_message["metadata"] = {SEALED_EMAIL_METADATA: sealed("kiss.pista@gmail.com")}
+    events, responses, _ = run(ValidateNewCodeForm(), trk)
+    slots = slot_values(events)
+    assert responses == [] and slots["email_masked"] == "ki***@g***.com"
+    assert opened(slots["email"]) == "kiss.pista@gmail.com" and "kiss" not in slots["email"]
+
+
+def test_a_tampered_or_foreign_seal_in_the_slot_sends_nothing():
+    backend = FakeCredentials(accounts={"kisspista77": "kiss.pista@gmail.com"})
+    trk = tracker(text="igen", intent="affirm",
+                  slots={"username": "kisspista77", "email": sealed("kiss.pista@gmail.com")[:-4] + "AAAA",
+                         "email_confirmed": True})
+    _, responses, _ = run(ActionRequestNewCode(backend), trk)
+    assert backend.codes_sent == [] and responses == ["utter_default"]

@@ -296,3 +296,36 @@ def test_action_server_responses_are_still_validated_with_the_schema_checked_onc
     assert action._validate_action_result(good) is True
     with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": [{"event": "slot"}], "responses": "not a list"})
+
+
+# --- Medium 6: the address a user gives reaches Rasa masked, and sealed for the action server ----
+def test_typed_email_reaches_rasa_masked_and_sealed_for_the_action_server():
+    import os
+
+    from kernel.sealing import SEALED_EMAIL_METADATA, chat_email_sealer
+
+    sealer = chat_email_sealer(os.environ["CHAT_SEAL_KEY"])
+    incoming = prepare_message("web-1", "ide küldjék: Anna.K@Freemail.hu köszi", {}, MessagePolicy(sealer=sealer))
+    assert incoming.text == "ide küldjék: an***@f***.hu köszi"
+    assert "anna" not in str(incoming.metadata).lower()
+    assert sealer.unseal(incoming.metadata[SEALED_EMAIL_METADATA]) == "anna.k@freemail.hu"
+
+
+def test_a_client_cannot_bring_its_own_sealed_email():
+    """A seal copied from another conversation (or forged) in the client's metadata is dropped."""
+    import os
+
+    from kernel.sealing import SEALED_EMAIL_METADATA, chat_email_sealer
+
+    sealer = chat_email_sealer(os.environ["CHAT_SEAL_KEY"])
+    stolen = sealer.seal("victim@example.hu")
+    incoming = prepare_message("web-1", "szia", {SEALED_EMAIL_METADATA: stolen}, MessagePolicy(sealer=sealer))
+    assert SEALED_EMAIL_METADATA not in incoming.metadata
+
+
+def test_rasa_refuses_to_start_without_the_chat_seal_key(monkeypatch):
+    monkeypatch.delenv("CHAT_SEAL_KEY")
+    with pytest.raises(ChannelConfigError, match="CHAT_SEAL_KEY"):
+        HelpdeskRestInput.from_credentials({})
+    with pytest.raises(ChannelConfigError, match="CHAT_SEAL_KEY"):
+        HelpdeskSocketIOInput.from_credentials({})

@@ -69,6 +69,7 @@ def tiny_model(tmp_path_factory) -> pathlib.Path:
             - intent: shared_secret
               examples: |
                 - REDACTEDSECRET
+                - a REDACTEDSECRET
             rules:
             - rule: greet
               steps: [{intent: greet}, {action: utter_greet}]
@@ -162,3 +163,45 @@ def test_secret_is_redacted_before_storage_in_a_real_agent(tiny_model, tmp_path,
     assert "REDACTEDSECRET" in logs
     for secret in (PASSWORD, "Tavasz2024", CODE, CODE.lower()):
         assert secret not in logs
+
+
+def test_typed_or_spoken_email_never_rests_in_clear_in_the_tracker_store(tiny_model, tmp_path, monkeypatch,
+                                                                        caplog, capfd):
+    """Medium 6 (chat): the channel masks the address in the text and seals it into the metadata
+    before Rasa sees the message; the tracker store, its file and Rasa's debug logs hold neither the
+    typed nor the spoken address, and the seal opens only with CHAT_SEAL_KEY (the action server's)."""
+    import os
+
+    from rasa.utils.log_utils import configure_structlog
+
+    from kernel.sealing import SEALED_EMAIL_METADATA, chat_email_sealer
+
+    db = tmp_path / "tracker.db"
+    monkeypatch.setenv("ACTION_SERVER_URL", "http://127.0.0.1:9/webhook")
+    monkeypatch.setenv("RASA_TRACKER_SQLITE", str(db))
+    monkeypatch.setenv("RASA_CHANNEL_SECRET", CHANNEL_SECRET)
+    configure_structlog(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    turns = [
+        {"sender": "caller-1", "message": "az e-mail címem Kiss.Pista@Gmail.com", "metadata": {"channel": "chat"}},
+        {"sender": "caller-1", "message": "kiss pont pista kukac freemail pont hu", "metadata": {"channel": "phone"}},
+        # A client cannot bring a seal of its own (one copied from another conversation, say).
+        {"sender": "caller-1", "message": "szia", "metadata": {SEALED_EMAIL_METADATA: "sealed-email:forged"}},
+    ]
+    _, tracker = asyncio.run(_converse(tiny_model, db, turns))
+
+    user_events = [e for e in tracker.events if e.type_name == "user"]
+    assert [e.text for e in user_events] == ["az e-mail címem ki***@g***.com", "ki***@f***.hu", "szia"]
+    opener = chat_email_sealer(os.environ["CHAT_SEAL_KEY"])
+    assert [opener.unseal(e.metadata.get(SEALED_EMAIL_METADATA)) for e in user_events] == [
+        "kiss.pista@gmail.com", "kiss.pista@freemail.hu", None]
+    assert chat_email_sealer("another-key-0123456789abcdef").unseal(user_events[0].metadata[SEALED_EMAIL_METADATA]) is None
+
+    stored = db.read_bytes()
+    with sqlite3.connect(db) as conn:
+        rows = " ".join(str(row) for row in conn.execute("SELECT * FROM events")).lower()
+    out, err = capfd.readouterr()
+    logs = (caplog.text + out + err).lower()
+    for clear in ("kiss.pista@gmail.com", "kiss.pista@freemail.hu", "pista kukac", "kiss pont pista"):
+        assert clear.encode() not in stored.lower()
+        assert clear not in rows and clear not in logs

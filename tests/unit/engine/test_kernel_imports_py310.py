@@ -17,6 +17,7 @@ CALLS = {
     "kernel.fields": lambda m: m.is_username("kisspista77") and not m.is_username("ab"),
     "kernel.privacy": lambda m: m.mask_email("kiss.pista@gmail.com") == "ki***@g***.com",
     "kernel.redaction": lambda m: m.redact("a kódom K7QM-3XPA-9TDE-W2HF")[0] == "a kódom REDACTEDSECRET",
+    "kernel.sealing": lambda m: m.Sealer("k" * 32, "t").unseal(m.Sealer("k" * 32, "t").seal("x")) == "x",
     "kernel.settings": lambda m: m.EnvReader({"X": "4"}).integer("X", 1, 1, 9) == 4,
     "kernel.spoken": lambda m: m.parse_email("kiss pista kukac gmail pont com") == "kisspista@gmail.com",
 }
