@@ -335,6 +335,76 @@ class ConversationEvent:
         return body
 
 
+# The statistics read from Rasa's event broker (production: agents/broker_consumer.py). The mistake
+# types a user's intent names itself, and the responses by which an action says it recognised one
+# (actions/diagnosis.py RESPONSE_TOPICS, actions/login_help.py): one list for the actions' own reports
+# and for the consumer of the broker's events.
+STATS_TOPIC_INTENTS = ("code_expired", "code_not_received", "own_name_as_username", "code_as_password",
+                       "forgot_password", "forgot_username")
+STATS_TOPIC_RESPONSES = {
+    "utter_diagnosis_own_name": "own_name_as_username",
+    "utter_diagnosis_code_as_password": "code_as_password",
+    "utter_diagnosis_code_expired": "code_expired",
+    "utter_diagnosis_not_activated": "not_activated",
+    "utter_diagnosis_mail_failed": "code_not_received",
+    "utter_login_mistake_own_name": "own_name_as_username",
+    "utter_login_mistake_code_as_password": "code_as_password",
+    "utter_login_not_activated": "not_activated",
+}
+# Rasa's input channels (credentials.yml, bot/channels.py) and the conversation channel they carry.
+_INPUT_CHANNELS = {"helpdesk_socketio": "chat", "socketio": "chat"}
+
+
+def rasa_event_conversation(event: Any) -> tuple[Optional[str], Optional[str], Optional[str]]:
+    """(conversation id, channel or None, language or None) of one event of Rasa's event broker
+    (``{"sender_id": ..., "event": "user" | "bot" | "slot" | ..., ...}``); (None, None, None) when it
+    is not one. The channel and language come from a user message's metadata (the channel's own name
+    decides when the metadata does not say) or from a ``channel`` / ``language`` slot event."""
+    if not isinstance(event, dict):
+        return None, None, None
+    sender = event.get("sender_id")
+    if not isinstance(sender, str) or not sender or len(sender) > 128:
+        return None, None, None
+    channel = language = None
+    if event.get("event") == "user":
+        metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
+        channel = metadata.get("channel") if metadata.get("channel") in CHANNELS else None
+        if channel is None and isinstance(event.get("input_channel"), str):
+            channel = _INPUT_CHANNELS.get(event["input_channel"])
+        language = metadata.get("language") if metadata.get("language") in LANGUAGES else None
+    elif event.get("event") == "slot":
+        if event.get("name") == "channel" and event.get("value") in CHANNELS:
+            channel = event["value"]
+        if event.get("name") == "language" and event.get("value") in LANGUAGES:
+            language = event["value"]
+    return sender, channel, language
+
+
+def conversation_events_from_rasa(event: Any, channel: str, language: Optional[str]) -> list[ConversationEvent]:
+    """The statistics events one broker event stands for, in a conversation of ``channel``:
+    a chat user's message → ``started`` (the statistics keep one per conversation; the phone line
+    records its own calls); a user's intent naming a mistake → ``topic``; a response saying an action
+    recognised one → ``topic``. Anything else, or an event that is not Rasa's: nothing."""
+    sender, _, _ = rasa_event_conversation(event)
+    if sender is None or channel not in CHANNELS:
+        return []
+    language = language if language in LANGUAGES else None
+    found: list[ConversationEvent] = []
+    if event.get("event") == "user":
+        if channel == "chat":
+            found.append(ConversationEvent(sender, channel, language, "started"))
+        parse = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
+        intent = parse.get("intent") if isinstance(parse.get("intent"), dict) else {}
+        if intent.get("name") in STATS_TOPIC_INTENTS:
+            found.append(ConversationEvent(sender, channel, language, "topic", intent["name"]))
+    elif event.get("event") == "bot":
+        metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
+        topic = STATS_TOPIC_RESPONSES.get(metadata.get("utter_action"))
+        if topic:
+            found.append(ConversationEvent(sender, channel, language, "topic", topic))
+    return found
+
+
 # --- the credentials backend ---------------------------------------------------------------------
 
 NEW_CODE_CHANNELS = ("chat", "phone", "agent", "web")
