@@ -30,6 +30,12 @@ export RASA_TRACKER_DB_USER="${RASA_TRACKER_DB_USER:-postgres}"
 export RASA_TRACKER_DB_PASSWORD="${RASA_TRACKER_DB_PASSWORD:-}"
 export RASA_TRACKER_LOGIN_DB="${RASA_TRACKER_LOGIN_DB:-postgres}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+export RABBITMQ_HOST="${RABBITMQ_HOST:-127.0.0.1}"
+export RABBITMQ_PORT="${RABBITMQ_PORT:-5672}"
+export RABBITMQ_USER="${RABBITMQ_USER:-guest}"
+export RABBITMQ_PASSWORD="${RABBITMQ_PASSWORD:-guest}"
+export RASA_EVENTS_QUEUE="${RASA_EVENTS_QUEUE:-helpdesk.rasa-events}"
+export RASA_EVENTS_EXCHANGE="${RASA_EVENTS_EXCHANGE:-rasa-exchange}"
 
 model="${RASA_MODEL:-models/helpdesk.tar.gz}"
 if [ ! -f "$model" ]; then
