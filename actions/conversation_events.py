@@ -7,11 +7,16 @@
 Fire and forget: the POST runs as a background task on the action server's event loop with the
 client's 3 s timeout, so the turn never waits for it and never fails because of it; a failure is
 logged (its kind only) and the statistics miss one event.
+
+In the production topology (``STATISTICS_EVENTS=broker``) the actions send nothing: Rasa's event
+broker carries every event to RabbitMQ and agents/broker_consumer.py derives the same events from
+them (kernel.contracts.conversation_events_from_rasa: the user's intent, the responses below).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any, Callable, Iterable, List, Optional, Set
 
 from rasa_sdk import Tracker
@@ -41,8 +46,16 @@ async def _send(client_factory: GatewayFactory, event: ConversationEvent) -> Non
         logger.warning("conversation event %s not recorded: %s", event.kind, type(exc).__name__)
 
 
+def via_broker() -> bool:
+    """True when the statistics come from Rasa's event broker (STATISTICS_EVENTS=broker)."""
+    return os.environ.get("STATISTICS_EVENTS", "gateway").strip().lower() == "broker"
+
+
 def send_in_background(client_factory: GatewayFactory, event: ConversationEvent) -> None:
-    """Schedule the POST on the running loop; the caller does not wait for it."""
+    """Schedule the POST on the running loop; the caller does not wait for it (nothing to send when
+    the broker carries the statistics)."""
+    if via_broker():
+        return
     try:
         task = asyncio.get_running_loop().create_task(_send(client_factory, event))
     except RuntimeError:  # no running loop: nothing to send it with

@@ -21,3 +21,27 @@ def test_the_login_help_responses_map_to_the_mistakes_the_action_reports():
     assert STATS_TOPIC_RESPONSES["utter_login_mistake_own_name"] == login_help.OWN_NAME_AS_USERNAME
     assert STATS_TOPIC_RESPONSES["utter_login_mistake_code_as_password"] == login_help.CODE_AS_PASSWORD
     assert STATS_TOPIC_RESPONSES["utter_login_not_activated"] == login_help.NOT_ACTIVATED
+
+
+def test_with_the_broker_carrying_the_statistics_the_actions_post_nothing(monkeypatch):
+    import asyncio
+
+    from actions import conversation_events
+    from kernel.contracts import ConversationEvent
+
+    posted = []
+
+    class Gateway:
+        async def record_conversation_event(self, event):
+            posted.append(event)
+
+    async def go():
+        conversation_events.send_in_background(Gateway, ConversationEvent("web-1", "chat", "hu", "started"))
+        await conversation_events.drain()
+
+    monkeypatch.setenv("STATISTICS_EVENTS", "broker")
+    asyncio.run(go())
+    assert posted == []
+    monkeypatch.setenv("STATISTICS_EVENTS", "gateway")
+    asyncio.run(go())
+    assert posted == [ConversationEvent("web-1", "chat", "hu", "started")]
