@@ -19,6 +19,7 @@ from ivr.models import PhoneCall
 from ivr.prompts import Catalogue, catalogue
 from ivr.signature import twilio_only
 from ivr.twiml import Voice, public_url
+from kernel.spoken import confidence_of
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,11 @@ class Step:
     speech: str
     form: dict[str, str]
     new_call: bool = False  # the call was not known before this step
+
+    @property
+    def confidence(self) -> float | None:
+        """Twilio's recogniser confidence of ``speech`` (None with keys or when Twilio sent none)."""
+        return confidence_of(self.form.get("Confidence")) if self.speech else None
 
     @property
     def cat(self) -> Catalogue:

@@ -31,9 +31,13 @@ class Assistant:
         self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(1.0, timeout)), transport=transport,
                                   headers={CHANNEL_SECRET_HEADER: channel_secret})
 
-    def turn(self, sender: str, message: str, language: str) -> list[dict[str, Any]]:
-        """The assistant's messages for one user turn; raises AssistantUnavailable."""
-        body = {"sender": sender, "message": message, "metadata": {"channel": "phone", "language": language}}
+    def turn(self, sender: str, message: str, language: str, confidence: float | None = None) -> list[dict[str, Any]]:
+        """The assistant's messages for one user turn; raises AssistantUnavailable. ``confidence`` is
+        Twilio's recogniser confidence of a speech turn (the forms confirm or ask again when it is low)."""
+        metadata: dict[str, Any] = {"channel": "phone", "language": language}
+        if confidence is not None:
+            metadata["confidence"] = round(confidence, 3)
+        body = {"sender": sender, "message": message, "metadata": metadata}
         try:
             response = self._http.post(self.url, json=body)
         except httpx.HTTPError as exc:

@@ -14,10 +14,9 @@ from ivr.queueing import escalate
 from ivr.twiml import Voice
 from kernel.contracts import NewCodeRequest, Rejected, Unavailable
 from kernel.privacy import mask_email
-from kernel.spoken import parse_email, parse_keypad_username, parse_username, spell_out
+from kernel.spoken import (READ_BACK_SYMBOLS, parse_email, parse_keypad_username, parse_username, spell_out,
+                           too_unsure)
 
-SPELLING_HINTS = ("a mint Aladár, bé mint Béla, kukac, pont, alulvonás, kötőjel, gmail, freemail, citromail, "
-                  "hotmail, outlook, alpha, bravo, at, dot, underscore, dash")
 # A caller about to say a password is stopped (S7: the password is never part of a help call).
 _PASSWORD_WORDS = re.compile(r"\b(jelsz\w*|password|passcode|pin)\b", re.IGNORECASE)
 
@@ -27,8 +26,10 @@ def _room():
 
 
 def _symbols(ctx: Step) -> dict[str, str]:
+    """How the read-back names the symbols: the kernel's words, overridden by the catalogue's."""
     cat = ctx.cat
-    return {".": cat.text("spell_dot"), "@": cat.text("spell_at"), "_": cat.text("spell_underscore"),
+    return {**READ_BACK_SYMBOLS.get(cat.language, {}),
+            ".": cat.text("spell_dot"), "@": cat.text("spell_at"), "_": cat.text("spell_underscore"),
             "-": cat.text("spell_dash"), "+": cat.text("spell_plus")}
 
 
@@ -36,8 +37,7 @@ def _symbols(ctx: Step) -> dict[str, str]:
 
 @state("nc_username")
 def render_username(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
-    gather = voice.gather(ctx.next_url("ivr.newcode_username"), finish_on_key="#", timeout=8,
-                          hints=SPELLING_HINTS)
+    gather = voice.gather(ctx.next_url("ivr.newcode_username"), finish_on_key="#", timeout=8, spelling=True)
     for chunk in intro or []:
         voice.say(chunk, gather)
     voice.say_key("newcode_username_ask", gather)
@@ -66,7 +66,7 @@ def render_keypad(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Vo
 
 @state("nc_email")
 def render_email(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
-    gather = voice.gather(ctx.next_url("ivr.newcode_email"), finish_on_key="#", timeout=8, hints=SPELLING_HINTS)
+    gather = voice.gather(ctx.next_url("ivr.newcode_email"), finish_on_key="#", timeout=8, spelling=True)
     voice.say_key("newcode_email_ask", gather)
     return voice
 
@@ -125,6 +125,9 @@ def _spoken(ctx: Step, parse, what: str) -> Voice:
         voice = ctx.voice()
         voice.say_key("no_password")
         return enter(ctx, ctx.call.state, voice)
+    if too_unsure(ctx.confidence):  # the recogniser itself is unsure: ask again, never read back a guess
+        ctx.call.hear("user", f"[{what} not heard clearly]")
+        return reprompt(ctx, "low_confidence")
     value = parse(ctx.speech)
     if value is None:
         ctx.call.hear("user", f"[{what} not understood]")

@@ -35,16 +35,19 @@ class Voice:
         self.say(self.cat.text(key, **values), parent)
 
     def gather(self, action: str, *, speech: bool = True, num_digits: int | None = None,
-               finish_on_key: str | None = None, timeout: int = 6, hints: str | None = None,
-               speech_timeout: str = "auto") -> Gather:
-        """A <Gather> posting to ``action`` even on silence (so no input is handled, never dropped)."""
+               finish_on_key: str | None = None, timeout: int = 6, spelling: bool = False) -> Gather:
+        """A <Gather> posting to ``action`` even on silence (so no input is handled, never dropped);
+        the <Say> put inside it can be interrupted by the caller (barge-in). ``spelling``: the caller
+        spells a username or an address (longer pauses, the spelling words as hints).
+        Why each speech setting: docs/phone.md ("Speech recognition settings")."""
         attrs: dict[str, object] = {
             "action": action, "method": "POST", "input": "dtmf speech" if speech else "dtmf",
             "timeout": timeout, "action_on_empty_result": True,
         }
         if speech:
-            attrs.update(language=self.cat.speech_language, hints=hints or self.cat.hints,
-                         speech_timeout=speech_timeout, profanity_filter=False)
+            attrs.update(language=self.cat.speech_language, speech_model=self.cat.speech_model,
+                         hints=self.cat.spelling_hints if spelling else self.cat.hints,
+                         speech_timeout=self.cat.speech_timeout(spelling), profanity_filter=False, barge_in=True)
         if num_digits:
             attrs["num_digits"] = num_digits
         if finish_on_key is not None:

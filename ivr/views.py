@@ -26,6 +26,7 @@ from ivr.speech import VoiceFormatter
 from ivr.twiml import Voice, public_url
 from kernel.clock import utcnow
 from kernel.privacy import mask_phone_number, redact_text
+from kernel.spoken import too_unsure
 
 log = logging.getLogger(__name__)
 
@@ -173,11 +174,14 @@ def dispatch(ctx: Step, keys: dict[str, Callable[[Step], Voice]]) -> Voice:
             return switch_language(ctx, "en")
         if plain in TO_HUNGARIAN:
             return switch_language(ctx, "hu")
-        return assistant_turn(ctx, ctx.speech)
+        if too_unsure(ctx.confidence):  # not acted on: the caller says it again (or uses the keys)
+            ctx.call.hear("user", "[not heard clearly]")
+            return reprompt(ctx, "low_confidence")
+        return assistant_turn(ctx, ctx.speech, ctx.confidence)
     return reprompt(ctx, "no_input")
 
 
-def assistant_turn(ctx: Step, message: str) -> Voice:
+def assistant_turn(ctx: Step, message: str, confidence: float | None = None) -> Voice:
     """One speech turn through the assistant; on failure the keypad menu (recorded answers)."""
     call = ctx.call
     call.hear("user", redact_text(message)[0])
@@ -186,7 +190,7 @@ def assistant_turn(ctx: Step, message: str) -> Voice:
         voice.say_key("assistant_down")
         return enter(ctx, "menu", voice)
     try:
-        messages = _room().assistant.turn(call.call_sid, message, call.language)
+        messages = _room().assistant.turn(call.call_sid, message, call.language, confidence)
     except AssistantUnavailable:
         call.assistant_down = True
         call.mark_tried("assistant")

@@ -42,7 +42,21 @@ class Catalogue:
 
     @property
     def hints(self) -> str:
+        """The words a free-speech <Gather> should expect (the domain's words)."""
         return self.entries["hints"]
+
+    @property
+    def spelling_hints(self) -> str:
+        """The words a spelling <Gather> should expect (symbol words, letter names, mail providers)."""
+        return self.entries["hints_spelling"]
+
+    @property
+    def speech_model(self) -> str:
+        return self.entries["speech_model"]
+
+    def speech_timeout(self, spelling: bool = False) -> str:
+        """Seconds of silence that end an answer: a whole number, as Twilio requires with a speechModel."""
+        return self.entries["speech_timeout_spelling" if spelling else "speech_timeout"]
 
     def text(self, name: str, **values: object) -> str:
         """The prompt ``name`` with its {placeholders} filled in: the facts, then ``values``."""

@@ -23,13 +23,28 @@ def test_speech_goes_to_the_assistant_marked_as_phone_in_the_callers_language(ph
     call.say("lejárt az aktiváló kódom")
     body = rasa_stand_in.received[-1]["body"]
     assert body == {"sender": call.call_sid, "message": "lejárt az aktiváló kódom",
-                    "metadata": {"channel": "phone", "language": "hu"}}
+                    "metadata": {"channel": "phone", "language": "hu", "confidence": 0.92}}
     assert "Az aktiváló kód öt napig érvényes." in call.text()
     assert call.gather.attrib["action"].split("?")[0].endswith("/voice/converse")
     call.press("#")
     call.press("9")
     call.say("my code expired")
-    assert rasa_stand_in.received[-1]["body"]["metadata"] == {"channel": "phone", "language": "en"}
+    assert rasa_stand_in.received[-1]["body"]["metadata"] == {"channel": "phone", "language": "en", "confidence": 0.92}
+
+
+def test_speech_the_recogniser_is_unsure_of_is_asked_again_not_sent_to_the_assistant(phone_app_factory, call_phone,
+                                                                                      rasa_stand_in):
+    """Twilio's Confidence below 0.3: no guess; 0.3-0.6 goes on with its confidence, for the forms to
+    confirm; keys carry none."""
+    rasa_stand_in.reply = lambda body: _bot("Rendben.")
+    call = call_phone(app=phone_app_factory(rasa_url=rasa_stand_in.url))
+    call.dial()
+    call.say("lejárt a kódom", confidence=0.15)
+    assert rasa_stand_in.received == []
+    assert "Ezt nem hallottam tisztán. Kérem, mondja el újra, vagy használja a gombokat." in call.says
+    assert call.gather.attrib["input"] == "dtmf speech"
+    call.say("lejárt a kódom", confidence=0.41)
+    assert rasa_stand_in.received[-1]["body"]["metadata"]["confidence"] == 0.41
 
 
 def test_assistant_buttons_are_chosen_by_key_and_sent_as_their_payload(phone_app_factory, call_phone, rasa_stand_in):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from kernel.spoken import keypad_keys_for
+
 
 @pytest.fixture
 def nc_app(phone_app_factory, backend_stand_in):
@@ -87,8 +89,8 @@ def test_two_failed_spellings_offer_the_keypad_then_a_person(nc_app, call_phone,
     call.say("kiss@@@")  # not a username at all
     assert call.gather.attrib["action"].split("?")[0].endswith("/voice/new-code/keypad-offer")
     call.press("1")
-    call.press("1234567")
-    assert any("1234567" in s for s in call.says)
+    call.press(keypad_keys_for("anna2001"))  # multi-tap, as in a text message
+    assert any("a, n, n, a, 2001" in s for s in call.says)
     call.press("2")
     assert call.gather.attrib["action"].split("?")[0].endswith("/voice/offer-person")
     call.silence()
@@ -96,13 +98,43 @@ def test_two_failed_spellings_offer_the_keypad_then_a_person(nc_app, call_phone,
 
 
 def test_keypad_username_then_email_sends_the_request(nc_app, call_phone, backend_stand_in):
+    """The keypad spells with multi-tap letters (S1: a username starts with a letter)."""
     call = call_phone(app=nc_app)
     _to_username(call)
-    call.press("20011234")
+    call.press(keypad_keys_for("kiss_p77"))
+    assert "Ezt értettem: k, i, s, s, alulvonás, p, 77." in call.says
     call.press("1")
     call.say("anna kukac example pont hu")
     call.press("1")
-    assert backend_stand_in.received[0]["body"]["username"] == "20011234"
+    assert backend_stand_in.received[0]["body"]["username"] == "kiss_p77"
+
+
+def test_digits_only_on_the_keypad_are_no_username_S1(nc_app, call_phone, backend_stand_in):
+    call = call_phone(app=nc_app)
+    _to_username(call)
+    call.press("22220000")  # multi-tap "2" then four "0"s: starts with a digit
+    assert "Ezt nem értettem." in call.says and not any("Ezt értettem" in s for s in call.says)
+
+
+@pytest.mark.parametrize("said", ["ká pé i es té a hetvenhét", "k pista 77", "öö K. P. I. S. T. A., hetven hét",
+                                  "k mint Károly, p mint Péter, i mint Ilona, s mint Sándor, t mint Tamás, "
+                                  "a mint Aladár, hét hét"])
+def test_the_issues_spoken_usernames_are_read_back_letter_by_letter(nc_app, call_phone, backend_stand_in, said):
+    call = call_phone(app=nc_app)
+    _to_username(call)
+    call.say(said)
+    assert "Ezt értettem: k, p, i, s, t, a, 77." in call.says
+
+
+def test_low_recogniser_confidence_is_asked_again_not_read_back(nc_app, call_phone, backend_stand_in):
+    call = call_phone(app=nc_app)
+    _to_username(call)
+    call.say("k i s s p i s t a", confidence=0.12)
+    assert any("nem hallottam tisztán" in s for s in call.says)
+    assert not any("Ezt értettem" in s for s in call.says)
+    assert call.gather.attrib["action"].split("?")[0].endswith("/voice/new-code/username")
+    call.say("k i s s p i s t a", confidence=0.45)  # unsure but usable: read back for confirmation
+    assert "Ezt értettem: k, i, s, s, p, i, s, t, a." in call.says
 
 
 def test_two_failed_email_attempts_offer_a_person(nc_app, call_phone, backend_stand_in):
