@@ -1,8 +1,12 @@
 # The two commands of the README: `make run` (the whole help desk on embedded defaults) and
 # `make test` (every test). Both install what they need.
-.PHONY: run test setup train call lock bench
+.PHONY: run run-production test setup train call lock bench
 run:
 	scripts/run.sh
+# The production topology on this machine (HAProxy, Rasa/action/gateway/backend replicas, PostgreSQL,
+# Redis): docs/deploy.md, "On one machine".
+run-production:
+	scripts/run-production.sh
 test:
 	scripts/test.sh
 setup:

@@ -5,6 +5,7 @@
 #   scripts/setup.sh app        app env only
 #   scripts/setup.sh engine     engine env only
 #   scripts/setup.sh browser    Debian's chromium for the browser tests (needs root / apt)
+#   scripts/setup.sh production Debian's haproxy for the production topology (make run-production, its tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -114,12 +115,22 @@ setup_browser() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq chromium >/dev/null
 }
 
+setup_production() {  # the production topology's reverse proxy (deploy/haproxy/)
+  if command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ]; then say "haproxy present"; return 0; fi
+  command -v apt-get >/dev/null || die "the production topology needs Debian's haproxy package (/usr/sbin/haproxy)"
+  say "installing Debian's haproxy for the production topology"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends haproxy >/dev/null
+}
+
 mkdir -p var/mail
+if [ "$what" = production ]; then setup_production; exit 0; fi
 ensure_uv
 case "$what" in
   all) setup_app; setup_web; setup_engine ;;
   app) setup_app; setup_web ;;
   engine) setup_engine ;;
   browser) setup_browser ;;
-  *) die "unknown target '$what' (all|app|engine|browser)" ;;
+  *) die "unknown target '$what' (all|app|engine|browser|production)" ;;
 esac
