@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false PYTHONDONTWRITEBYTECODE=1
 scripts/setup.sh all
 if compgen -G "tests/browser/test_*.py" >/dev/null; then scripts/setup.sh browser; fi
+# the production topology's tests need Debian's haproxy (tests/e2e/production/)
+if compgen -G "tests/e2e/production/test_*.py" >/dev/null; then scripts/setup.sh production; fi
 
 run_pytest() {  # pytest exits 5 when a suite has no tests yet: that is not a failure here
   local rc=0; "$@" || rc=$?
