@@ -7,6 +7,8 @@
 # Both secrets are checked first (an example or a weak one: exit 2, one line each); the JWT key
 # reaches Rasa through the environment (ops/rasa_cli.py), never on a command line `ps` shows.
 #   RASA_ENDPOINTS=endpoints.production.yml   PostgreSQL tracker store + Redis lock store
+#   RASA_CREDENTIALS=<file>                    the channels' settings (default credentials.yml; the production
+#                                              topology renders one naming the proxy's client-address header)
 # Unset settings get the embedded defaults of .env.example.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +51,6 @@ exec .venv/engine/bin/python -m ops.rasa_cli run \
   --enable-api --jwt-secret env:RASA_JWT_SECRET --jwt-method HS256 \
   -i 127.0.0.1 -p "${RASA_PORT:-5005}" \
   --model "$model" \
-  --credentials credentials.yml \
+  --credentials "${RASA_CREDENTIALS:-credentials.yml}" \
   --endpoints "${RASA_ENDPOINTS:-endpoints.yml}" \
   --cors "${cors[@]}"
