@@ -11,6 +11,7 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from agents import phone_port
+from ivr import limits
 from ivr.calls import Step
 from kernel.contracts import HandoffRequest
 
@@ -65,14 +66,23 @@ def callback_requested(session: Session, escalation_id: str | None, recording_ur
 
 
 def call_started(ctx: Step) -> None:
-    """A statistics event for a call this step saw first (the greeting, or the queue of the fallback URL)."""
+    """A statistics event for a call this step saw first (the greeting, or the queue of the fallback
+    URL), with the caller as a keyed digest (a repeat call within 24 h is not contained; withheld: none)."""
     if ctx.new_call:
-        call_event(ctx.session, ctx.call.call_sid, ctx.call.language, "started")
+        caller = limits.caller_of_request()
+        call_event(ctx.session, ctx.call.call_sid, ctx.call.language, "started",
+                   contact_key=None if caller.withheld else caller.key)
 
 
-def call_event(session: Session, call_sid: str, language: str | None, kind: str) -> None:
-    """A statistics event of the call (started | ended)."""
-    _tell(session, kind, phone_port.record_call_event, call_sid, language, kind)
+def call_event(session: Session, call_sid: str, language: str | None, kind: str, detail: str | None = None,
+               contact_key: str | None = None) -> None:
+    """A statistics event of the call (started | topic | ended)."""
+    _tell(session, kind, phone_port.record_call_event, call_sid, language, kind, detail, contact_key)
+
+
+def rating(session: Session, call_sid: str, language: str | None, value: int) -> None:
+    """The caller rated the call (1-5), once per call."""
+    _tell(session, "rating", phone_port.record_rating, call_sid, language, value)
 
 
 def _tell(session: Session, what: str, port_function: Callable[..., None], *args: object) -> None:

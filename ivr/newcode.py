@@ -7,7 +7,7 @@ import re
 
 from flask import current_app
 
-from ivr import limits
+from ivr import cases, limits
 from ivr.blueprint import bp, enter, reprompt, state
 from ivr.calls import TOO_LONG, Step, ivr_step
 from ivr.queueing import escalate
@@ -245,6 +245,7 @@ def request_new_code(ctx: Step) -> Voice:
         try:
             room.credentials.request_new_code(NewCodeRequest(
                 username=username, email=email, channel="phone", source=caller.key))
+            cases.call_event(ctx.session, call.call_sid, call.language, "topic", "new_code_completed")
         except Rejected:
             pass  # a malformed username or address hears what an unknown account hears (no enumeration)
         except Unavailable:

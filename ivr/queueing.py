@@ -92,11 +92,8 @@ def queue_done(ctx: Step) -> Voice:
     cases.call_started(ctx)
     result = form_field("QueueResult", 32).lower()
     voice = ctx.voice()
-    if result == "bridged":
-        ctx.call.state = "done"
-        voice.say_key("queue_connected_goodbye")
-        voice.response.hangup()
-        return voice
+    if result == "bridged":  # the agent ended the call: the caller may rate it before hanging up
+        return enter(ctx, "rating", voice)
     if result == "hangup":
         ctx.call.state = "done"
         voice.response.hangup()
@@ -104,6 +101,34 @@ def queue_done(ctx: Step) -> Voice:
     if result != "leave":
         voice.say_key("queue_offer_message")
     return enter(ctx, "queue_choice", voice)
+
+
+@state("rating")
+def render_rating(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
+    """One short prompt: a key from 1 to 5 rates the call; silence skips it (CSAT, docs/agents.md)."""
+    gather = voice.gather(ctx.next_url("ivr.rating"), speech=False, num_digits=1, timeout=5)
+    voice.say_key("rating_prompt", gather)
+    return voice
+
+
+def rate_call(ctx: Step) -> Voice:
+    """Key 8 after an answer (the caller is done with the bot): the rating prompt."""
+    return enter(ctx, "rating")
+
+
+@bp.post("/rating")
+@ivr_step(states=("rating",))
+def rating(ctx: Step) -> Voice:
+    voice = ctx.voice()
+    ctx.call.state = "done"
+    if ctx.digits in ("1", "2", "3", "4", "5"):
+        ctx.call.hear("user", f"[rating {ctx.digits}]")
+        cases.rating(ctx.session, ctx.call.call_sid, ctx.call.language, int(ctx.digits))
+        voice.say_key("rating_thanks")
+    else:
+        voice.say_key("goodbye")
+    voice.response.hangup()
+    return voice
 
 
 @state("queue_choice")

@@ -20,7 +20,7 @@ from ivr.calls import TOO_LONG, Step, call_sid_of_request, form_field, ivr_step,
 from ivr.clients import AssistantUnavailable
 from ivr.models import CallbackTicket, PhoneCall
 from ivr.prompts import catalogue
-from ivr.queueing import escalate
+from ivr.queueing import escalate, rate_call
 from ivr.signature import twilio_only
 from ivr.speech import VoiceFormatter
 from ivr.twiml import Voice, public_url
@@ -58,6 +58,8 @@ def render_menu(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voic
         voice.say(chunk, gather)
     keypad_only = "_keypad" if call.assistant_down else ""
     voice.say_key(("after_answer" if call.repeat_chunks else "menu") + keypad_only, gather)
+    if call.helped and call.repeat_chunks:
+        voice.say_key("rating_offer", gather)
     return voice
 
 
@@ -68,6 +70,8 @@ def render_converse(ctx: Step, voice: Voice, intro: list[str] | None = None) -> 
     for chunk in intro or []:
         voice.say(chunk, gather)
     voice.say_key("after_bot", gather)
+    if ctx.call.helped:
+        voice.say_key("rating_offer", gather)
     return voice
 
 
@@ -146,6 +150,7 @@ MENU_KEYS: dict[str, Callable[[Step], Voice]] = {
     **{key: answer_topic(prompt, tried) for key, (prompt, tried) in TOPICS.items()},
     "3": start_new_code,
     "0": press_0,
+    "8": rate_call,
     "9": toggle_language,
     "*": repeat,
     "#": main_menu,

@@ -145,11 +145,13 @@ def test_choosing_to_wait_on_puts_the_caller_back_in_the_same_queue_with_one_esc
         assert len(session.scalars(select(Escalation)).all()) == 1
 
 
-def test_bridged_caller_is_thanked_and_hung_up(call_phone):
+def test_bridged_caller_is_asked_for_a_rating_then_thanked_and_hung_up(call_phone):
     call = call_phone()
     call.dial()
     call.press("0")
     call.leave_queue("bridged")
+    assert call.gather is not None and call.last.find("Hangup") is None  # the CSAT prompt (docs/agents.md)
+    call.silence()
     assert call.last.find("Hangup") is not None
 
 
