@@ -68,6 +68,7 @@ class Topology:
     stream_replicas: int = 1
     credentials_replicas: int = 2
     outbox_replicas: int = 0
+    broker_consumers: int = 0  # readers of Rasa's event broker queue (statistics)
     public_host: str = "127.0.0.1"
     public_https_port: int = 8443
     public_http_port: int = 8080
@@ -103,6 +104,7 @@ class Topology:
             stream_replicas=_int(env, "GATEWAY_STREAM_REPLICAS", 1, 0, 32, errors) if _gateway_has_roles() else 0,
             credentials_replicas=_int(env, "CREDENTIALS_REPLICAS", 2, 1, 32, errors),
             outbox_replicas=_int(env, "OUTBOX_REPLICAS", 2, 0, 32, errors) if outbox_command else 0,
+            broker_consumers=_int(env, "BROKER_CONSUMERS", 1, 0, 8, errors) if _has_broker_consumer() else 0,
             public_host=env.get("PUBLIC_HOST") or "127.0.0.1",
             public_https_port=_int(env, "PUBLIC_HTTPS_PORT", 8443, 1, 65535, errors),
             public_http_port=_int(env, "PUBLIC_HTTP_PORT", 8080, 0, 65535, errors),
@@ -129,7 +131,7 @@ class Topology:
         out: dict[str, list[int]] = {}
         for kind, count in (("rasa", self.rasa_replicas), ("actions", self.action_replicas),
                             ("gateway", self.gateway_replicas), ("streams", self.stream_replicas),
-                            ("credentials", self.credentials_replicas)):
+                            ("credentials", self.credentials_replicas), ("consumer", self.broker_consumers)):
             out[kind] = list(range(port, port + count))
             port += count
         return out
@@ -178,6 +180,11 @@ class Topology:
             # the proxy is the only peer whose X-Forwarded-For is believed
             "AGENTS_TRUSTED_PROXY": "127.0.0.1",
             "TRUSTED_PROXIES": "127.0.0.1",
+            # Rasa's event broker (endpoints.production.yml) and its consumer: the statistics come
+            # from the queue, so the actions post no statistics events themselves
+            "RASA_EVENTS_QUEUE": f"{self.db_prefix}.rasa-events",
+            "RASA_EVENTS_EXCHANGE": f"{self.db_prefix}.rasa-exchange",
+            "STATISTICS_EVENTS": "broker" if self.broker_consumers else "gateway",
         }
 
     # --- rendered configuration -------------------------------------------------------------------
@@ -236,6 +243,8 @@ class Topology:
                 if ports["streams"]:
                     env["GATEWAY_ROLE"] = role
                 out.append((f"{kind}-{i + 1}", f"{py} -m gateway", env))
+        for i, port in enumerate(ports["consumer"]):
+            out.append((f"consumer-{i + 1}", f"{py} -m agents.broker_consumer", {"METRICS_PORT": str(port)}))
         out.append(("ready", f"{py} -m ops.production wait", {}))
         return out
 
@@ -276,7 +285,7 @@ class Topology:
         if self.smtp_sink_port:
             checks["mail"] = f"tcp://127.0.0.1:{self.smtp_sink_port}"
         for kind, path in (("credentials", "/healthz"), ("actions", "/health"), ("rasa", "/"),
-                           ("gateway", "/healthz"), ("streams", "/healthz")):
+                           ("gateway", "/healthz"), ("streams", "/healthz"), ("consumer", "/healthz")):
             for i, port in enumerate(ports[kind]):
                 checks[f"{kind}-{i + 1}"] = f"http://127.0.0.1:{port}{path}"
         return checks
@@ -300,6 +309,11 @@ def _backend_has_outbox_command() -> bool:
         return '"outbox"' in (ROOT / "credentials" / "__main__.py").read_text(encoding="utf-8")
     except OSError:
         return False
+
+
+def _has_broker_consumer() -> bool:
+    """Whether the statistics' consumer of Rasa's event broker exists (agents/broker_consumer.py)."""
+    return (ROOT / "agents" / "broker_consumer.py").exists()
 
 
 def _gateway_has_roles() -> bool:
@@ -379,7 +393,20 @@ def environment(base: Optional[Mapping[str, str]] = None) -> dict[str, str]:
     topology = Topology.from_env(env)
     env.update(topology.shared_env())
     env["PRODUCTION_STATE_DIR"] = str(topology.state_dir)
+    env["RASA_CREDENTIALS"] = str(topology.state_dir / "credentials.yml")
     return env
+
+
+def rasa_credentials(source: pathlib.Path = ROOT / "credentials.yml") -> str:
+    """credentials.yml with the widget channel taking the client's address from the header only
+    the proxy sets (X-Forwarded-For, which it overwrites): behind the proxy every socket's peer is
+    the proxy, and the backend's per-client limits would count every widget user as one."""
+    import yaml
+
+    channels = yaml.safe_load(source.read_text(encoding="utf-8"))
+    channels["bot.channels.HelpdeskSocketIOInput"]["client_address_header"] = "X-Forwarded-For"
+    return ("# Rendered by ops/production.py from credentials.yml (the production topology's channels).\n"
+            + yaml.safe_dump(channels, sort_keys=False, allow_unicode=True))
 
 
 def prepare(env: Mapping[str, str]) -> Topology:
@@ -400,6 +427,7 @@ def prepare(env: Mapping[str, str]) -> Topology:
     if check.returncode != 0:
         raise RuntimeError(f"HAProxy refused {config}:\n{check.stdout}{check.stderr}")
     (topology.state_dir / "supervisord.conf").write_text(topology.supervisor_config(), encoding="utf-8")
+    (topology.state_dir / "credentials.yml").write_text(rasa_credentials(), encoding="utf-8")
     return topology
 
 
