@@ -4,8 +4,9 @@ test's) wins over the environment.
 
   AGENTS_SESSION_HOURS          absolute lifetime of a console login, active or not   (default 9)
   AGENTS_IDLE_MINUTES           a console left alone this long is logged out           (default 30)
-  AGENTS_TRUSTED_PROXY          comma-separated addresses of the reverse proxy whose X-Forwarded-For
-                                names the client; empty (default): the client is the TCP peer
+  TRUSTED_PROXIES               comma-separated addresses or networks of the reverse proxy whose
+                                X-Forwarded-For names the client (kernel.network; AGENTS_TRUSTED_PROXY
+                                is its older name); empty (default): the client is the TCP peer
   AGENTS_SSE_STREAMS            event streams the process serves at once (default GATEWAY_THREADS/4)
   AGENTS_SSE_PER_ESCALATION     open streams per escalated chat                        (default 2)
   AGENTS_SSE_PER_CLIENT         open streams per client address                        (default 2)
@@ -14,10 +15,10 @@ test's) wins over the environment.
 """
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from kernel import network
 from kernel.settings import EnvReader, SettingsError
 
 __all__ = ["AgentsSettings", "SettingsError"]
@@ -38,12 +39,13 @@ class AgentsSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> "AgentsSettings":
         read = EnvReader(env)
         threads = read.integer("GATEWAY_THREADS", 32, 2, 1024)
-        proxies = tuple(p.strip() for p in read.get("AGENTS_TRUSTED_PROXY", "-").split(",") if p.strip() not in ("", "-"))
-        for proxy in proxies:
+        # The one setting of every process (kernel.network); AGENTS_TRUSTED_PROXY is its older name here.
+        proxies: tuple[str, ...] = ()
+        for name in (network.TRUSTED_PROXIES_ENV, "AGENTS_TRUSTED_PROXY"):
             try:
-                ipaddress.ip_address(proxy)
-            except ValueError:
-                read.errors.append(f"AGENTS_TRUSTED_PROXY: not an IP address: {proxy!r}")
+                proxies += tuple(str(n) for n in network.parse_trusted_proxies(read.get(name, "-")))
+            except ValueError as exc:
+                read.errors.append(str(exc).replace(network.TRUSTED_PROXIES_ENV, name, 1))
         settings = cls(
             session_seconds=read.integer("AGENTS_SESSION_HOURS", 9, 1, 24) * 3600,
             idle_seconds=read.integer("AGENTS_IDLE_MINUTES", 30, 1, 24 * 60) * 60,

@@ -5,21 +5,30 @@ from __future__ import annotations
 
 import pytest
 
-from agents.client import client_address_of
 from agents.settings import AgentsSettings, SettingsError
 
 
-def test_a_forwarded_for_header_from_the_client_is_ignored_by_default():
-    assert client_address_of("203.0.113.5", "192.0.2.1", ()) == "203.0.113.5"
+def test_the_console_takes_the_client_address_from_the_kernels_rule(gateway_settings):
+    """The login throttle's key: a client's own X-Forwarded-For is ignored unless the peer is the
+    trusted proxy (the rule itself: tests/unit/kernel/test_kernel_network.py)."""
+    from flask import Flask
+
+    from agents.client import client_address
+
+    app = Flask(__name__)
+    for trusted, peer, header, expected in (((), "203.0.113.5", "192.0.2.1", "203.0.113.5"),
+                                            (("10.0.0.2",), "10.0.0.2", "192.0.2.1, 198.51.100.7", "198.51.100.7"),
+                                            (("10.0.0.2",), "10.0.0.3", "198.51.100.7", "10.0.0.3")):
+        app.config["AGENTS_TRUSTED_PROXIES"] = trusted
+        with app.test_request_context("/", headers={"X-Forwarded-For": header}, environ_base={"REMOTE_ADDR": peer}):
+            assert client_address() == expected
 
 
-def test_the_trusted_proxys_header_names_the_client_from_the_right():
-    trusted = ("10.0.0.2",)
-    assert client_address_of("10.0.0.2", "198.51.100.7", trusted) == "198.51.100.7"
-    # the client prepended a forged hop; the proxy appended the real one
-    assert client_address_of("10.0.0.2", "192.0.2.1, 198.51.100.7", trusted) == "198.51.100.7"
-    assert client_address_of("10.0.0.2", "garbage", trusted) == "10.0.0.2"
-    assert client_address_of("10.0.0.3", "198.51.100.7", trusted) == "10.0.0.3"  # not the trusted proxy
+def test_trusted_proxies_is_the_one_setting_and_the_older_name_still_works():
+    assert AgentsSettings.from_env({"TRUSTED_PROXIES": "10.0.0.2, 10.1.0.0/16"}).trusted_proxies == ("10.0.0.2/32", "10.1.0.0/16")
+    assert AgentsSettings.from_env({"AGENTS_TRUSTED_PROXY": "127.0.0.1"}).trusted_proxies == ("127.0.0.1/32",)
+    with pytest.raises(SettingsError, match="TRUSTED_PROXIES"):
+        AgentsSettings.from_env({"TRUSTED_PROXIES": "proxy.local"})
 
 
 def test_agents_settings_defaults_and_bad_values():
