@@ -52,6 +52,7 @@ from bot.action_calls import (
 )
 from bot.sqlite_tuning import apply_sqlite_tuning
 from kernel.contracts import CHANNEL_SECRET_HEADER
+from kernel import network
 from kernel.fields import CHANNELS, LANGUAGES
 from kernel.privacy import keyed_digest, mask_emails_in, mask_spoken_emails_in
 from kernel.redaction import redact
@@ -318,13 +319,10 @@ def session_key_from_env() -> bytes:
 
 
 def client_address_of(peer: Optional[str], headers: Any, trusted_header: Optional[str]) -> Optional[str]:
-    """The client's address: the socket peer, or, behind the production proxy, the last entry of the
-    one header only that proxy sets (``client_address_header``; the client's own entries come first)."""
-    if trusted_header:
-        value = headers.get(trusted_header) if headers is not None else None
-        entries = [e.strip() for e in str(value or "").split(",") if e.strip()]
-        return entries[-1][:64] if entries else None
-    return (peer or None) and str(peer)[:64]
+    """The kernel's one rule (kernel.network): the socket peer; the proxy's header (``client_address_header``,
+    default X-Forwarded-For) only when the peer is in TRUSTED_PROXIES, read from the right."""
+    forwarded = headers.get(trusted_header or network.FORWARDED_FOR) if headers is not None else None
+    return network.client_address(peer, forwarded, network.trusted_proxies_from_env())
 
 
 def _error(rejection: MessageRejected, status: int = 400) -> HTTPResponse:

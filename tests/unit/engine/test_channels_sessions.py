@@ -129,7 +129,9 @@ def test_fresh_session_ids_do_not_reset_the_rate_limit_source():
     assert [m.metadata["client_address"] for m in received] == ["127.0.0.1"] * 3
 
 
-def test_behind_the_proxy_the_address_is_the_trusted_headers_last_entry():
+def test_behind_the_trusted_proxy_the_address_is_its_headers_last_entry(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1")  # the test's socket peer is the proxy
+
     async def scenario(base):
         widget = Widget(base, headers={"X-Real-Client": "203.0.113.5, 192.0.2.44"})
         try:
@@ -143,9 +145,30 @@ def test_behind_the_proxy_the_address_is_the_trusted_headers_last_entry():
     assert received[0].metadata["client_address"] == "192.0.2.44"
 
 
-def test_without_a_trusted_header_a_forwarded_for_header_is_ignored():
-    assert client_address_of("10.0.0.9", {"X-Forwarded-For": "1.2.3.4"}, None) == "10.0.0.9"
-    assert client_address_of("10.0.0.9", {}, "X-Forwarded-For") is None
+def test_a_forwarded_for_header_set_by_a_client_that_is_not_a_trusted_proxy_is_ignored(monkeypatch):
+    """The spoofing attack: a client reaching Rasa directly writes its own X-Forwarded-For to get a
+    fresh per-client limit at the backend; the socket peer is kept."""
+    monkeypatch.delenv("TRUSTED_PROXIES", raising=False)
+
+    async def scenario(base):
+        widget = Widget(base, headers={"X-Forwarded-For": "198.51.100.99"})
+        try:
+            await widget.start()
+            await widget.say("szia")
+        finally:
+            await widget.stop()
+        return {"expect": 1}
+
+    _, received = conversation(channel(client_address_header="X-Forwarded-For"), scenario)
+    assert received[0].metadata["client_address"] == "127.0.0.1"
+
+
+def test_the_channel_uses_the_kernels_one_client_address_rule(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.1")
+    assert client_address_of("10.0.0.9", {"X-Forwarded-For": "1.2.3.4"}, None) == "10.0.0.9"  # not the proxy
+    assert client_address_of("10.0.0.1", {"X-Forwarded-For": "6.6.6.6, 1.2.3.4"}, None) == "1.2.3.4"
+    assert client_address_of("10.0.0.1", {}, "X-Forwarded-For") == "10.0.0.1"
+    assert client_address_of(None, None, None) is None
 
 
 def test_the_widget_gets_back_what_was_stored_not_the_raw_secret():
