@@ -16,6 +16,7 @@ class SinkSettings:
     port: int
     directory: pathlib.Path
     refusals: tuple[RefusalRule, ...]
+    silent: bool = False  # MAILSINK_SILENT: accept connections, never answer (a fault for tests)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "SinkSettings":
@@ -34,5 +35,6 @@ class SinkSettings:
         except FaultRuleError as exc:
             read.errors.append(str(exc))
 
+        silent = read.boolean("MAILSINK_SILENT", False)
         read.raise_errors(SettingsError, "bad mail sink settings")
-        return cls(host=host, port=port, directory=directory, refusals=refusals)
+        return cls(host=host, port=port, directory=directory, refusals=refusals, silent=silent)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import email.policy
+import functools
 import ipaddress
 import logging
 import smtplib
@@ -114,15 +115,24 @@ def _deliver(message: EmailMessage, to: str, settings: SmtpSettings) -> Delivery
     if not _is_address(to) or any(c in to for c in "\r\n<>,"):
         return DeliveryOutcome("refused", None, "not a valid e-mail address")
     envelope_from = parseaddr(settings.mail_from)[1]
-    outgoing = copy.deepcopy(message)
-    del outgoing["To"]
-    outgoing["To"] = to
-    if outgoing["From"] is None:
-        outgoing["From"] = settings.mail_from
     international = not (to.isascii() and envelope_from.isascii())
+    policy = email.policy.SMTPUTF8 if international else email.policy.SMTP
+    if message["To"] is None:
+        # the usual case (compose sets neither To nor From): the headers go in front of the serialised
+        # message, which is left as it is (a deep copy of the message costs more than composing it)
+        head = _header(policy, "From", settings.mail_from) if message["From"] is None else b""
+        data = head + _header(policy, "To", to) + message.as_bytes(policy=policy)
+    else:
+        outgoing = copy.deepcopy(message)
+        del outgoing["To"]
+        outgoing["To"] = to
+        if outgoing["From"] is None:
+            outgoing["From"] = settings.mail_from
+        data = outgoing.as_bytes(policy=policy)
 
     try:
-        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds) as smtp:
+        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds,
+                          local_hostname=_local_hostname()) as smtp:
             smtp.ehlo_or_helo_if_needed()
             if settings.starttls:
                 smtp.starttls(context=ssl.create_default_context())
@@ -141,8 +151,7 @@ def _deliver(message: EmailMessage, to: str, settings: SmtpSettings) -> Delivery
             code, reply = smtp.rcpt(to)
             if code not in (250, 251):
                 return _outcome(code, reply, "RCPT TO", to)
-            policy = email.policy.SMTPUTF8 if international else email.policy.SMTP
-            code, reply = smtp.data(outgoing.as_bytes(policy=policy))
+            code, reply = smtp.data(data)
             if code != 250:
                 return _outcome(code, reply, "DATA", to)
             return DeliveryOutcome("accepted", code, _detail(f"{code} accepted by mail server", reply, to))
@@ -173,6 +182,17 @@ def _deliver(message: EmailMessage, to: str, settings: SmtpSettings) -> Delivery
     except OSError as exc:
         return DeliveryOutcome("temporary_failure", None,
                                f"network error talking to the mail server: {exc.strerror or type(exc).__name__}")
+
+
+def _header(policy: email.policy.EmailPolicy, name: str, value: str) -> bytes:
+    """One header line as ``message[name] = value`` would serialise it (RFC 2047 words where needed)."""
+    return policy.fold_binary(name, policy.header_factory(name, value))
+
+
+@functools.lru_cache(maxsize=1)
+def _local_hostname() -> str:
+    """The name we greet the server with (what smtplib would look up on every connection)."""
+    return socket.getfqdn()
 
 
 def _timed_out(settings: SmtpSettings) -> DeliveryOutcome:
