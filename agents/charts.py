@@ -62,3 +62,24 @@ def _svg(title: str, summary: str, width: int, height: int, parts: list[str]) ->
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
         f'aria-label="{escape(title)}: {escape(summary)}" class="chart">' + "".join(parts) + "</svg>"
     )
+
+
+def rate_bars(title: str, items: list[tuple[str, float | None, int]], width: int = 720) -> Markup:
+    """One horizontal bar per item for a share (0..1): (label, share or None, out of how many);
+    a group with nothing to count shows "–" instead of a bar."""
+    row, top, left = 22, 28, 220
+    height = top + row * max(1, len(items)) + 8
+    span = width - left - 90
+    parts = [f'<text x="8" y="16" class="chart-title">{escape(title)}</text>']
+    for i, (label, share, base) in enumerate(items):
+        y = top + i * row
+        parts.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" class="tick">{escape(label)}</text>'
+                     f'<rect x="{left}" y="{y + 3}" width="{span}" height="{row - 6}" class="track"/>')
+        if share is None:
+            parts.append(f'<text x="{left + 4}" y="{y + 15}" class="tick">–</text>')
+            continue
+        w = span * max(0.0, min(1.0, share))
+        parts.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" fill="{PALETTE[2]}"/>'
+                     f'<text x="{left + span + 4}" y="{y + 15}" class="tick">{share * 100:.0f} % ({base})</text>')
+    summary = "; ".join(f"{label}: {'–' if share is None else f'{share * 100:.0f} %'}" for label, share, _ in items) or "no data"
+    return _svg(title, summary, width, height, parts)

@@ -4,7 +4,7 @@ The operations are use cases (agents/casework.py); views map their results to pa
 the agent's language (agents/texts.py)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time as time_of_day, timedelta
 
 from flask import (Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template,
                    request, url_for)
@@ -12,7 +12,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, Conflict
 
-from agents import accounts, audit, auth, casework, charts, chat, escalations, rasa_api, sessions, stats, texts, throttle
+from agents import (accounts, audit, auth, casework, charts, chat, escalations, figures, rasa_api, sessions, stats,
+                    texts, throttle)
 from agents.client import client_address
 from agents.canned import canned_for
 from agents.models import OPEN_STATUSES, AgentAccount, Escalation
@@ -363,15 +364,84 @@ def search():
 
 # --- statistics --------------------------------------------------------------------------------
 
+def chosen_period() -> tuple[date, date]:
+    """The period the supervisor chose: ``from``/``to`` (local dates, both included), else the last
+    ``days`` days up to today (default 7); a bad value falls back to the default, at most 366 days."""
+    today = utcnow().astimezone(stats.LOCAL_TIME).date()
+    days = request.args.get("days", "7")
+    days_n = int(days) if days.isdigit() and 0 < int(days) <= 366 else 7
+    start, end = today - timedelta(days=days_n - 1), today
+    try:
+        if request.args.get("to"):
+            end = date.fromisoformat(request.args["to"])
+        if request.args.get("from"):
+            start = date.fromisoformat(request.args["from"])
+        elif request.args.get("to"):
+            start = end - timedelta(days=days_n - 1)
+    except ValueError:
+        start, end = today - timedelta(days=days_n - 1), today
+    if start > end or (end - start).days > 365:
+        start, end = today - timedelta(days=days_n - 1), today
+    return start, end
+
+
+def period_report() -> tuple[date, date, figures.Report]:
+    start, end = chosen_period()
+    since = datetime.combine(start, time_of_day.min, tzinfo=stats.LOCAL_TIME)
+    until = datetime.combine(end + timedelta(days=1), time_of_day.min, tzinfo=stats.LOCAL_TIME)
+    return start, end, figures.report(db(), since, until)
+
+
+def group_label(dimension: str, name: str) -> str:
+    """A group's name as the supervisor reads it (channel and language in the console's language)."""
+    if dimension == "channel":
+        return texts.text(f"channel_{name}")
+    if dimension == "language" and name in ("hu", "en"):
+        return texts.text("language_name", name)
+    return name
+
+
+def chart_data(rep: figures.Report) -> dict:
+    """The series of the statistics page's charts."""
+    days = list(rep.by_day)
+
+    def rates(groups: dict[str, figures.Figures], attr: str, base: str, dimension: str = "") -> list:
+        return [(group_label(dimension, name), getattr(f, attr), getattr(f, base)) for name, f in groups.items()]
+
+    return {
+        "day_labels": [d[5:] for d in days],
+        "day_conversations": [rep.by_day[d].conversations for d in days],
+        "day_escalated": [rep.by_day[d].escalated for d in days],
+        "day_containment": [(d[5:], f.containment_rate, f.decided) for d, f in rep.by_day.items()],
+        "day_csat": [(d[5:], f.csat, f.ratings) for d, f in rep.by_day.items()],
+        "mistake_containment": rates(rep.by_mistake, "containment_rate", "decided"),
+        "mistake_csat": rates(rep.by_mistake, "csat", "ratings"),
+        "channel_csat": rates(rep.by_channel, "csat", "ratings", "channel"),
+    }
+
+
 @bp.get("/stats")
 @auth.supervisor_required
 def statistics():
-    days = request.args.get("days", "7")
-    s = stats.compute(db(), days=int(days) if days.isdigit() and 0 < int(days) <= 366 else 7)
+    start, end, rep = period_report()
+    s = stats.compute(db(), since=rep.since, until=rep.until)
     audit.record(db(), "stats_viewed", agent=g.agent)
     db().commit()
-    return render_template("agents/stats.html", s=s, charts=charts, hours=[f"{h:02d}" for h in range(24)],
+    return render_template("agents/stats.html", s=s, r=rep, start=start, end=end, charts=charts, chart=chart_data(rep),
+                           group_label=group_label,
+                           hours=[f"{h:02d}" for h in range(24)],
                            mistakes=[(f"{rule} {name}", n) for rule, name, n in s.mistakes])
+
+
+@bp.get("/stats.csv")
+@auth.supervisor_required
+def statistics_csv():
+    start, end, rep = period_report()
+    audit.record(db(), "stats_exported", agent=g.agent, period=f"{start}..{end}")
+    db().commit()
+    response = current_app.response_class(figures.as_csv(rep), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="helpdesk-figures-{start}-{end}.csv"'
+    return response
 
 
 @bp.post("/language")

@@ -88,11 +88,16 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[int(rank) - 1]
 
 
-def compute(session: Session, days: int = 7, now: datetime | None = None) -> Statistics:
+def compute(session: Session, days: int = 7, now: datetime | None = None, since: datetime | None = None,
+            until: datetime | None = None) -> Statistics:
+    """Traffic by hour, reasons, mistakes and waits of the last ``days`` days (or [since, until))."""
     now = now or utcnow()
-    since = now - timedelta(days=days)
-    escalations = list(session.scalars(select(Escalation).where(Escalation.created_at >= since)))
-    events = list(session.scalars(select(ConversationEvent).where(ConversationEvent.at >= since)))
+    since = since or now - timedelta(days=days)
+    until = until or now + timedelta(seconds=1)
+    escalations = list(session.scalars(select(Escalation).where(Escalation.created_at >= since,
+                                                                Escalation.created_at < until)))
+    events = list(session.scalars(select(ConversationEvent).where(ConversationEvent.at >= since,
+                                                                  ConversationEvent.at < until)))
 
     by_hour = {c: [0] * 24 for c in CHANNELS}
     conversations_by_hour = {c: [0] * 24 for c in CHANNELS}
