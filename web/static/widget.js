@@ -12,6 +12,10 @@
  * connection continues the same conversation, in order, without doubles. The history keeps a user's
  * message only as the channel stored it (secrets redacted, event `helpdesk_stored`), never the raw
  * text. Ids come from crypto.getRandomValues only: without it the widget does not start.
+ * At the end of a chat — the agent closed the case, or the user pressed "End chat" — the widget asks
+ * once for a 1–5 rating and an optional comment (POST /api/v1/conversations/<id>/rating, with the
+ * case's chat token when there was one); ending while still waiting for an agent tells the gateway
+ * (…/leave), which counts the case as abandoned.
  */
 (function () {
   "use strict";
@@ -44,7 +48,8 @@
   }
   function load() {
     try { var s = JSON.parse(localStorage.getItem(storageKey) || "null"); if (s && s.history && s.outbox) return s; } catch (e) { /* start afresh */ }
-    return { session_id: null, session_token: null, lang: data.lang === "en" ? "en" : "hu", langChosen: false, history: [], outbox: [], handoff: null, open: false };
+    return { session_id: null, session_token: null, lang: data.lang === "en" ? "en" : "hu", langChosen: false, history: [], outbox: [], handoff: null, open: false,
+      rating: null };  // rating: {token, done} once the chat ended and a rating was asked for
   }
   var state = load();
   var HIDDEN = "REDACTEDSECRET";
@@ -91,8 +96,9 @@
   var head = el("div", "hdw-head");
   var title = el("h2", "hdw-title"); title.id = "hdw-title"; panel.setAttribute("aria-labelledby", title.id);
   var langBtn = el("button", "hdw-lang"); langBtn.type = "button";
+  var endBtn = el("button", "hdw-end"); endBtn.type = "button";
   var closeBtn = el("button", "hdw-close"); closeBtn.type = "button";
-  head.appendChild(title); head.appendChild(langBtn); head.appendChild(closeBtn);
+  head.appendChild(title); head.appendChild(langBtn); head.appendChild(endBtn); head.appendChild(closeBtn);
   var stateLine = el("p", "hdw-state"); stateLine.setAttribute("role", "status"); stateLine.style.margin = "0";
   var log = el("div", "hdw-log"); log.setAttribute("role", "log"); log.setAttribute("aria-live", "polite"); log.tabIndex = 0;
   var typing = el("div", "hdw-typing"); typing.setAttribute("aria-live", "polite");
@@ -111,6 +117,8 @@
     title.textContent = t("title");
     langBtn.textContent = t("other"); langBtn.setAttribute("aria-label", t("otherLabel")); langBtn.lang = state.lang === "hu" ? "en" : "hu";
     closeBtn.textContent = "×"; closeBtn.setAttribute("aria-label", t("closeLabel")); closeBtn.title = t("close");
+    endBtn.textContent = t("endChat");
+    endBtn.hidden = !state.history.length || !!state.rating;
     inputLabel.textContent = t("input"); input.placeholder = t("placeholder"); sendBtn.textContent = t("send");
     log.setAttribute("aria-label", t("log"));
     renderState();
@@ -170,6 +178,7 @@
       if (item.buttons && item.buttons.length && i === state.history.length - 1) log.appendChild(renderButtons(item.buttons));
     });
     if (pendingForm) log.appendChild(pendingForm);
+    if (state.rating) log.appendChild(ratingBox());
     log.scrollTop = log.scrollHeight;
   }
   function add(item) {
@@ -178,6 +187,7 @@
     save();
     var old = log.querySelector(".hdw-buttons"); if (old) old.remove();
     var intro = state.history.length === 1 ? log.querySelector(".hdw-system") : null; if (intro) intro.remove();
+    endBtn.hidden = !!state.rating;
     log.appendChild(renderItem(item));
     if (item.buttons && item.buttons.length) log.appendChild(renderButtons(item.buttons));
     log.scrollTop = log.scrollHeight;
@@ -279,14 +289,24 @@
     s.onerror = function () { connection = "failed"; renderState(); };
     document.head.appendChild(s);
   }
+  // The conversation id rides in the connection URL as well (`conversation`), so that the proxy in
+  // front of several Rasa processes hashes every connection of one conversation to the one process
+  // that also gets its phone turns and the console's calls (docs/deploy.md). The id alone joins
+  // nothing: the session token does.
+  function routeQuery() { return state.session_id ? { conversation: state.session_id } : {}; }
   function connectBot() {
     socket = window.io(rasaUrl, { path: socketPath, transports: ["websocket"], reconnection: true,
-      reconnectionDelay: 500, reconnectionDelayMax: 3000 });
+      reconnectionDelay: 500, reconnectionDelayMax: 3000, query: routeQuery() });
+    socket.io.on("reconnect_attempt", function () { socket.io.opts.query = routeQuery(); });
     socket.on("connect", function () {
       socket.emit("session_request", state.session_id ? { session_id: state.session_id, session_token: state.session_token } : {});
     });
     socket.on("session_confirm", function (s) {
       if (s && typeof s === "object" && s.session_id) { state.session_id = s.session_id; state.session_token = s.session_token; save(); }
+      if (state.session_id && socket.io.opts.query.conversation !== state.session_id) {
+        // a new conversation: reconnect once with its id, before the first message, to reach its process
+        socket.io.opts.query = routeQuery(); socket.disconnect(); socket.connect(); return;
+      }
       confirmed = true; connection = "up"; renderState(); flush();
     });
     socket.on("helpdesk_stored", function (m) { if (m) storedAs(m.client_message_id, m.text); });
@@ -323,10 +343,12 @@
       chat_token: h.chat_token, last_event_id: 0, agent: null, position: null };
     save(); renderState(); openStream();
   }
-  function endHandoff() {
+  function endHandoff(closedByAgent) {
+    var h = state.handoff;
     state.handoff = null; pendingForm = null;
     if (streamCtl) { streamCtl.abort(); streamCtl = null; }
     add({ kind: "system", text: t("back") });
+    if (closedByAgent && h) askRating(h.chat_token);
     renderState(); flush();
   }
   var streamCtl = null;
@@ -373,7 +395,7 @@
     var h = state.handoff;
     if (id) { if (id <= (h.last_event_id || 0)) return; h.last_event_id = id; }
     if (name === "state") {
-      if (ev.status === "closed" || ev.status === "handed_back") return endHandoff();
+      if (ev.status === "closed" || ev.status === "handed_back") return endHandoff(ev.status === "closed");
       h.agent = ev.status === "claimed" ? ev.agent : null; h.position = ev.position; h.reference = ev.reference;
     } else if (name === "agent_joined") {
       h.agent = ev.text || ev.agent; add({ kind: "system", text: t("joined", { name: h.agent }) });
@@ -386,7 +408,7 @@
     } else if (name === "new_code_requested") {
       add({ kind: "system", text: t("codeRequested") });
     } else if (name === "handed_back" || name === "closed") {
-      return endHandoff();
+      return endHandoff(name === "closed");
     }
     save(); renderState();
   }
@@ -415,6 +437,64 @@
     form.elements.username.focus();
   }
 
+  // --- satisfaction (CSAT): one rating per conversation ------------------------------------------
+  function askRating(token) {
+    if (state.rating) return;
+    state.rating = { token: token || null, done: false, choice: null };
+    save(); endBtn.hidden = true;
+    var old = log.querySelector(".hdw-rating"); if (old) old.remove();
+    log.appendChild(ratingBox()); log.scrollTop = log.scrollHeight;
+    var first = log.querySelector(".hdw-rating button"); if (first) first.focus();
+  }
+  function ratingBox() {
+    var r = state.rating, box = el("div", "hdw-rating");
+    if (r.done) { box.appendChild(el("p", "hdw-rating-done", t(r.done === "failed" ? "rateFailed" : r.done === "skipped" ? "rateSkipped" : "rateThanks"))); box.setAttribute("role", "status"); return box; }
+    var form = el("form", "hdw-form"); form.setAttribute("aria-labelledby", "hdw-rate-q");
+    var q = el("p", "", t("rateQuestion")); q.id = "hdw-rate-q"; form.appendChild(q);
+    var scale = el("div", "hdw-stars"); scale.setAttribute("role", "radiogroup"); scale.setAttribute("aria-labelledby", "hdw-rate-q");
+    for (var n = 1; n <= 5; n++) (function (n) {
+      var b = el("button", "hdw-star", String(n)); b.type = "button";
+      b.setAttribute("role", "radio"); b.setAttribute("aria-checked", String(r.choice === n));
+      b.setAttribute("aria-label", t("rateValue", { n: n }) + (n === 1 ? " – " + t("rateLow") : n === 5 ? " – " + t("rateHigh") : ""));
+      b.addEventListener("click", function () { r.choice = n; save(); Array.prototype.forEach.call(scale.children, function (c, i) { c.setAttribute("aria-checked", String(i + 1 === n)); }); send.disabled = false; });
+      scale.appendChild(b);
+    })(n);
+    form.appendChild(scale);
+    form.appendChild(el("p", "hdw-scale", "1 = " + t("rateLow") + " · 5 = " + t("rateHigh")));
+    var id = "hdw-rate-c"; var label = el("label", "", t("rateComment")); label.htmlFor = id;
+    var comment = el("textarea"); comment.id = id; comment.rows = 2; comment.maxLength = 1000; comment.placeholder = t("rateCommentHint");
+    form.appendChild(label); form.appendChild(comment);
+    var send = el("button", "hdw-rate-send", t("rateSend")); send.type = "submit"; send.disabled = !r.choice;
+    var skip = el("button", "hdw-rate-skip", t("rateSkip")); skip.type = "button";
+    var row = el("div", "hdw-buttons"); row.appendChild(send); row.appendChild(skip); form.appendChild(row);
+    skip.addEventListener("click", function () { r.done = "skipped"; save(); box.replaceWith(ratingBox()); });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!r.choice || !state.session_id) return;
+      send.disabled = true;
+      var headers = { "Content-Type": "application/json" };
+      if (r.token) headers.Authorization = "Bearer " + r.token;
+      fetch(gatewayUrl + "/api/v1/conversations/" + encodeURIComponent(state.session_id) + "/rating", { method: "POST", headers: headers,
+        body: JSON.stringify({ rating: r.choice, comment: comment.value.trim(), language: state.lang }) })
+        .then(function (res) { r.done = res.status === 201 || res.status === 200 ? "thanks" : "failed"; })
+        .catch(function () { r.done = "failed"; })
+        .then(function () { save(); var fresh = ratingBox(); box.replaceWith(fresh); });
+    });
+    box.appendChild(form);
+    return box;
+  }
+  function endChat() {
+    var h = state.handoff;
+    if (h && !h.agent) {  // still waiting for an agent: the case ends as abandoned
+      fetch(gatewayUrl + "/api/v1/conversations/" + encodeURIComponent(h.conversation_id) + "/leave", { method: "POST", headers: relayHeaders({}) })
+        .catch(function () { /* the agent will see it as waiting; nothing else to do */ });
+      state.handoff = null; pendingForm = null;
+      if (streamCtl) { streamCtl.abort(); streamCtl = null; }
+      renderState();
+    }
+    askRating(h ? h.chat_token : null);
+  }
+
   // --- wiring --------------------------------------------------------------------------------------
   function setOpen(open) {
     state.open = open; save();
@@ -424,6 +504,7 @@
   }
   launcher.addEventListener("click", function () { setOpen(true); });
   closeBtn.addEventListener("click", function () { setOpen(false); });
+  endBtn.addEventListener("click", endChat);
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
   langBtn.addEventListener("click", function () {
     state.lang = state.lang === "hu" ? "en" : "hu"; state.langChosen = true; save(); labels(); renderAll();
@@ -453,6 +534,7 @@
   window.HelpdeskWidget = {
     sessionId: function () { return state.session_id; },
     mode: function () { return state.handoff ? "agent" : "bot"; },
+    endChat: endChat,
     open: function () { setOpen(true); },
     looksSecret: looksSecret,
     // For a host page that learns of the handoff another way: the same as the bot's handoff payload.
