@@ -97,7 +97,8 @@ class ActionDiagnose(HelpdeskAction):
                   domain: Dict[str, Any]) -> List[EventType]:
         username, email = tracker.get_slot("username"), email_address.opened(tracker.get_slot("email"))
         if not username or not email:
-            dispatcher.utter_message(response="utter_default")
+            if tracker.get_slot("offer") != "handoff":  # the form gave up and already offered a person
+                dispatcher.utter_message(response="utter_default")
             return []
         try:
             channel = conversation_events.conversation_channel(tracker)

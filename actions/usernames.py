@@ -2,7 +2,10 @@
 
 The Username field takes the username chosen at the document office, not the person's own name
 (S6). A reply that looks like a name — two or more capitalised words, or what NLU tagged as
-`person_name` — is explained and asked again. What can be a username at all is the backend's rule
+`person_name` — is explained and asked again. On the phone the caller cannot control spaces and the
+recogniser writes a spelling as letters, letter names and number words ("ká pé i es té a
+hetvenhét", "k pista 77"): :func:`judge_spoken` reads those with the kernel's one parser
+(:func:`kernel.spoken.parse_username`) and leaves whole words to :func:`judge`. What can be a username at all is the backend's rule
 (:func:`kernel.fields.is_username`, S1); the backend alone decides whether a username exists.
 """
 from __future__ import annotations
@@ -12,6 +15,7 @@ from enum import Enum
 from typing import Iterable, Optional
 
 from kernel.fields import is_username
+from kernel.spoken import parse_username, spelled
 
 _FILLER = {
     "a", "az", "felhasználónevem", "felhasznalonevem", "felhasználónév", "felhasznalonev", "felhasználói",
@@ -68,3 +72,29 @@ def judge(value: str, person_names: Iterable[str] = ()) -> tuple[UsernameVerdict
 def _single_token_username(text: str, names: list[str]) -> bool:
     """A one-word answer that NLU also tagged as a name is still a candidate username ("pista77")."""
     return len(text.split()) == 1 and not looks_like_person_name(text)
+
+
+_SPELLING_TOKEN = re.compile(r"^(?:[^\W_]|\d+)$")
+
+
+def is_spelling(text: str) -> bool:
+    """Whether ``text`` spells something (single letters or digits, letter names, number words,
+    "mint"/"as in", symbol words) rather than saying whole words ("Kiss Pista", "kisspista77")."""
+    words = [w.strip(",;:!?.\"'()").lower() for w in (text or "").split()]
+    words = [w for w in words if w]
+    if any(_SPELLING_TOKEN.match(w) for w in words):
+        return True
+    reading = spelled(text)
+    return reading is not None and reading != "".join(words) and len(words) > 1
+
+
+def judge_spoken(value: str, person_names: Iterable[str] = ()) -> tuple[UsernameVerdict, Optional[str]]:
+    """:func:`judge` for a recognised transcript: a spelling is read by the kernel's parser (S1 decides
+    what can be a username); whole words are judged as typed ones (S6: an own name is explained)."""
+    text = (value or "").strip()
+    if not is_spelling(text):
+        return judge(text, person_names)
+    username = parse_username(text)
+    if username is None or username in _NOT_A_USERNAME:
+        return UsernameVerdict.INVALID, None
+    return UsernameVerdict.USERNAME, username

@@ -76,6 +76,10 @@ class VoiceFormatter:
                 if title and payload:
                     reply.options.append(SpokenOption(str(len(reply.options) + 1), title, payload))
             reply.handoff = HandoffRequest.from_payload(message.get("custom")) or reply.handoff
+            if _asks_yes_no(message.get("custom")) and not reply.options:
+                # a yes/no question: by voice, or 1 for yes and 2 for no (the assistant's intents)
+                reply.options = [SpokenOption("1", self.catalogue.text("option_yes"), "/affirm"),
+                                 SpokenOption("2", self.catalogue.text("option_no"), "/deny")]
         if reply.options:
             sentences.append(self.catalogue.text("options_intro"))
             sentences.extend(self.catalogue.text("option", digit=o.digit, title=o.title) for o in reply.options)
@@ -155,6 +159,11 @@ class VoiceFormatter:
     def _say_url(self, match: re.Match) -> str:
         dot = f" {self.catalogue.text('spell_dot')} "
         return match.group(1).rstrip("/").replace(".", dot).replace("/", " / ")
+
+
+def _asks_yes_no(custom: Any) -> bool:
+    """The assistant's marker on a spoken yes/no question (``custom: {answer: yes_no}`` in domain.yml)."""
+    return isinstance(custom, dict) and custom.get("answer") == "yes_no"
 
 
 def _is_symbol(ch: str) -> bool:

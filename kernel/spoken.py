@@ -89,6 +89,7 @@ FILLER = {
     "and", "then", "aztán", "utána", "majd", "space", "szóköz", "ez", "is", "the", "számjegy", "digit",
     "öö", "ööö", "öööö", "őő", "őőő", "öhm", "ühm", "hm", "hmm", "mhm", "um", "umm", "uh", "uhm", "erm", "ehm",
     "hát", "szóval", "izé", "tehát", "well", "kérem", "please", "egészben", "egybe", "egybeírva",
+    "igen", "yes", "persze", "sure", "oké", "okay",
 }
 # Case words only count as filler in front of a single letter ("nagy A"); "Kis Pista" is a name.
 CASE_WORDS = {"nagy", "kis", "capital", "small", "lower", "upper", "big"}
@@ -103,7 +104,8 @@ _PHRASES = [  # spoken separators and letters of more than one word, made one to
     (r"\brövid ([aeiouöü])\b", r"\1"), (r"\bi ?grec\b", "y"),
 ]
 LEAD_INS = (
-    "a felhasználónevem", "felhasználónevem", "a felhasználónév", "felhasználónév", "my username is",
+    "az én felhasználónevem", "én felhasználónevem", "a felhasználónevem az", "a felhasználónevem pedig",
+    "felhasználónevem az", "a felhasználói nevem", "a felhasználónevem", "felhasználónevem", "a felhasználónév", "felhasználónév", "my username is",
     "the username is", "username is", "username", "my user name is", "user name",
     "az e-mail címem", "az email címem", "e-mail címem", "email címem", "az e-mail cím", "e-mail cím",
     "email cím", "my e-mail address is", "my email address is", "my email is", "my e-mail is",
@@ -136,10 +138,15 @@ def _normalise(text: str) -> list[str]:
     text = re.sub(r"[,;:!?\"()\[\]]+", " ", text)
     text = re.sub(r"\.(?=\s|$)", " ", text)  # the recogniser's full stops ("K. P. I."), never "gmail.com"
     text = re.sub(r"\s'|'\s|^'|'$", " ", text).strip()
-    for lead in sorted(LEAD_INS, key=len, reverse=True):
-        if text.startswith(lead + " "):
-            text = text[len(lead) + 1:]
-            break
+    for _ in range(3):  # "öö igen a felhasználónevem az ...": fillers and lead-ins at the start, in any order
+        words = text.split(" ", 1)
+        if len(words) == 2 and words[0] in FILLER:
+            text = words[1].strip()
+            continue
+        for lead in sorted(LEAD_INS, key=len, reverse=True):
+            if text.startswith(lead + " "):
+                text = text[len(lead) + 1:].strip()
+                break
     for pattern, replacement in _PHRASES:
         text = re.sub(pattern, replacement, text)
     return [t for t in text.split() if t]

@@ -88,3 +88,11 @@ def test_too_small_chunk_setting_is_refused():
 
 def test_case_reference_is_read_out_character_by_character(hu):
     assert "H D, 7 K 3 R" in " ".join(hu.format([{"text": "Az ügy azonosítója: HD-7K3R."}]).chunks)
+
+
+def test_a_yes_no_question_of_the_assistant_is_answered_by_key_or_voice(hu):
+    """The forms' read-backs on the phone (custom answer: yes_no): 1 yes, 2 no, or say it."""
+    reply = hu.format([{"text": "Ezt értettem: k, p, 77. Jól értettem? Mondja: igen, vagy: nem."},
+                                       {"custom": {"answer": "yes_no"}}])
+    assert [(o.digit, o.title, o.payload) for o in reply.options] == [("1", "Igen", "/affirm"), ("2", "Nem", "/deny")]
+    assert reply.chunks[-1].endswith("1: Igen. 2: Nem.")
