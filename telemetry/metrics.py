@@ -241,8 +241,14 @@ def serve_elected(process: str, port: int, host: str = "127.0.0.1", checks: Opti
     return thread
 
 
-def side_port_from_env(environ=os.environ) -> Optional[Tuple[str, int]]:
-    """(host, port) from METRICS_HOST / METRICS_PORT, or None when METRICS_PORT is unset or 0."""
+def side_port_from_env(environ=os.environ, process: Optional[str] = None) -> Optional[Tuple[str, int]]:
+    """(host, port) from ``<PROCESS>_METRICS_PORT`` (e.g. GATEWAY_METRICS_PORT, RASA_METRICS_PORT:
+    the processes of ``make run`` share one .env) or else METRICS_PORT, and the matching *_METRICS_HOST
+    (default 127.0.0.1); None when the port is unset or 0."""
+    prefix = f"{process.upper()}_" if process else ""
+    if prefix and (environ.get(f"{prefix}METRICS_PORT") or "").strip():
+        environ = {"METRICS_PORT": environ.get(f"{prefix}METRICS_PORT"),
+                   "METRICS_HOST": environ.get(f"{prefix}METRICS_HOST") or environ.get("METRICS_HOST")}
     raw = (environ.get("METRICS_PORT") or "").strip()
     if not raw or raw == "0":
         return None
@@ -259,8 +265,8 @@ def side_port_from_env(environ=os.environ) -> Optional[Tuple[str, int]]:
 
 def serve_from_env(process: str, checks: Optional[Dict[str, Check]] = None,
                    extra: Callable[[], Iterable[object]] = lambda: ()):
-    """The side server on METRICS_HOST:METRICS_PORT when METRICS_PORT is set; None otherwise."""
-    where = side_port_from_env()
+    """The side server on the process's metrics port when one is set (``side_port_from_env``); None otherwise."""
+    where = side_port_from_env(os.environ, process)
     if where is None:
         return None
     if multiprocess_dir():

@@ -127,3 +127,8 @@ def test_metrics_port_from_the_environment():
     assert metrics.side_port_from_env({"METRICS_PORT": "x"}) is None
     assert metrics.side_port_from_env({"METRICS_PORT": "9100"}) == ("127.0.0.1", 9100)
     assert metrics.side_port_from_env({"METRICS_PORT": "9100", "METRICS_HOST": "0.0.0.0"}) == ("0.0.0.0", 9100)
+    shared = {"METRICS_PORT": "9100", "RASA_METRICS_PORT": "9105", "GATEWAY_METRICS_HOST": "10.0.0.5"}
+    assert metrics.side_port_from_env(shared, "rasa") == ("127.0.0.1", 9105)
+    assert metrics.side_port_from_env(shared, "gateway") == ("127.0.0.1", 9100)
+    assert metrics.side_port_from_env({"GATEWAY_METRICS_PORT": "9101", "GATEWAY_METRICS_HOST": "10.0.0.5"},
+                                      "gateway") == ("10.0.0.5", 9101)
