@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts the Rasa server (engine env) on 127.0.0.1 with the help-desk channels (credentials.yml),
+# Starts the Rasa server (engine env) on 127.0.0.1 (RASA_HOST: 0.0.0.0 in a Kubernetes pod, where a
+# NetworkPolicy takes loopback's place, deploy/kubernetes/) with the help-desk channels (credentials.yml),
 # the HTTP API behind JWTs signed with $RASA_JWT_SECRET (`Authorization: Bearer`; no --auth-token,
 # whose token Rasa reads from `?token=` only; the gateway resumes conversations through it), the REST
 # channel behind $RASA_CHANNEL_SECRET (bot/channels.py) and CORS for the gateway's origin only (the
@@ -49,7 +50,7 @@ read -r -a cors <<< "${RASA_CORS_ORIGINS:-${GATEWAY_URL:-http://127.0.0.1:8000}}
 
 exec .venv/engine/bin/python -m ops.rasa_cli run \
   --enable-api --jwt-secret env:RASA_JWT_SECRET --jwt-method HS256 \
-  -i 127.0.0.1 -p "${RASA_PORT:-5005}" \
+  -i "${RASA_HOST:-127.0.0.1}" -p "${RASA_PORT:-5005}" \
   --model "$model" \
   --credentials "${RASA_CREDENTIALS:-credentials.yml}" \
   --endpoints "${RASA_ENDPOINTS:-endpoints.yml}" \
