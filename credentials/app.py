@@ -44,7 +44,7 @@ def create_app(test_config: dict | None = None, *, unit_of_work: Callable[[], Un
     settings = CredentialsSettings.from_env(env)
     app = Flask("credentials")
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, TESTING=bool(test_config))
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.sqlite_synchronous)
     app.extensions["credentials"] = Backend(settings=settings, engine=engine,
                                             session_factory=make_session_factory(engine),
                                             kit=Toolkit.from_settings(settings),

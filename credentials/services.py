@@ -352,7 +352,7 @@ def request_new_code(username: object, email: object, channel: object, source: o
     payload = kit.cipher.seal({"username": name, "email": address, "source": src, "client_address": client})
     with uow:
         uow.reset_requests.add(channel=chan, payload=payload, now=utcnow())
-        uow.commit()
+        uow.commit(durable=False)  # the person asks again should a database server crash lose it
 
 
 def evaluate_reset_requests(*, uow: UnitOfWork, kit: Toolkit, limit: int = 50) -> int:

@@ -33,6 +33,7 @@ class CredentialsSettings:
     port: int
     threads: int
     database_url: str
+    sqlite_synchronous: str
     caller_tokens: Mapping[str, str]  # caller (a key of CALLER_TOKENS) -> its bearer token
     code_ttl_days: int
     password_min_length: int
@@ -74,6 +75,7 @@ class CredentialsSettings:
             port=read.port("CREDENTIALS_PORT", 8001),
             threads=read.integer("CREDENTIALS_THREADS", 16, 1, 256),
             database_url=database_url,
+            sqlite_synchronous=_synchronous(read),
             caller_tokens=caller_tokens,
             code_ttl_days=read.integer("CODE_TTL_DAYS", CODE_TTL_DAYS_DEFAULT, *CODE_TTL_DAYS_RANGE),
             # NIST SP 800-63B: never below 8; and 64 must always be accepted.
@@ -97,6 +99,16 @@ class CredentialsSettings:
         )
         read.raise_errors(SettingsError, "bad credentials settings")
         return settings
+
+
+def _synchronous(read: EnvReader) -> str:
+    """CREDENTIALS_SQLITE_SYNCHRONOUS: normal (default: no fsync per commit; WAL keeps every commit
+    through a crash of our processes) or full (an fsync per commit: also through a power cut)."""
+    value = read.get("CREDENTIALS_SQLITE_SYNCHRONOUS", "normal").lower()
+    if value not in ("normal", "full"):
+        read.errors.append(f"CREDENTIALS_SQLITE_SYNCHRONOUS: must be normal or full, got {value!r}")
+        return "NORMAL"
+    return value.upper()
 
 
 def _decode_key(name: str, text: str, errors: list[str]) -> bytes:

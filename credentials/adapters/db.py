@@ -8,9 +8,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
     """SQLite: WAL, foreign keys, and BEGIN IMMEDIATE so a transaction that reads and then writes
-    (claiming a code) waits for the lock instead of failing on a stale snapshot. PostgreSQL: pooled."""
+    (claiming a code) waits for the lock instead of failing on a stale snapshot. PostgreSQL: pooled.
+
+    ``sqlite_synchronous`` (CREDENTIALS_SQLITE_SYNCHRONOUS): NORMAL, the embedded default, does not
+    fsync at each commit (only at checkpoints): in WAL mode a committed transaction survives any crash
+    of our processes (kill -9 included: tests/integration/credentials/test_credentials_crash_and_disk.py),
+    while an operating-system crash or a power cut may roll back the last transactions — never corrupt
+    the file. FULL fsyncs every commit (about 5 ms here, and every writer queues behind it)."""
     if url.startswith("sqlite:///") and ":memory:" not in url:
         pathlib.Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
@@ -24,6 +30,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cur.close()
 
         @event.listens_for(engine, "begin")

@@ -176,6 +176,8 @@ class UnitOfWork(Protocol):
 
     def __exit__(self, *exc: object) -> None: ...
 
-    def commit(self) -> None: ...
+    def commit(self, durable: bool = True) -> None:
+        """``durable=False`` (only for what a person simply asks again): the database may skip waiting for
+        its disk; a crash of the database server may then lose it, a crash of ours never does."""
 
     def rollback(self) -> None: ...

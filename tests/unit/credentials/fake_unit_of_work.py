@@ -307,7 +307,7 @@ class FakeUnitOfWork:
     def __exit__(self, *exc: object) -> None:
         self.rollback()
 
-    def commit(self) -> None:
+    def commit(self, durable: bool = True) -> None:
         self.store.tables, self._own = self.tables, False
 
     def rollback(self) -> None:

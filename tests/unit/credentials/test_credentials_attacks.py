@@ -46,9 +46,9 @@ class SpyingUnitOfWork(FakeUnitOfWork):
         for name in ("accounts", "codes", "outbox", "audit", "limits", "reset_requests"):
             setattr(self, name, _Spy(name, getattr(self, name), log))
 
-    def commit(self) -> None:
-        self.log.append("commit")
-        super().commit()
+    def commit(self, durable: bool = True) -> None:
+        self.log.append("commit" if durable else "commit (not waiting for the disk)")
+        super().commit(durable)
 
 
 def calls_of(desk, use_case, *args, **kwargs) -> list[str]:
@@ -105,7 +105,7 @@ def test_matched_and_unmatched_reset_requests_do_the_same_writes(desk):
     matched = calls_of(desk, services.request_new_code, "kovacsj", EMAIL, "chat", "s-1")
     unknown = calls_of(desk, services.request_new_code, "nobody77", "nobody@example.hu", "chat", "s-2")
     wrong_address = calls_of(desk, services.request_new_code, "kovacsj", "x@example.com", "chat", "s-3")
-    assert matched == unknown == wrong_address == ["reset_requests.add", "commit"]
+    assert matched == unknown == wrong_address == ["reset_requests.add", "commit (not waiting for the disk)"]
     assert len(desk.tables.reset_requests) == 3
     assert EMAIL not in repr(desk.tables.reset_requests)  # queued sealed
     assert desk.call(services.evaluate_reset_requests) == 3
