@@ -25,7 +25,7 @@ from actions.conversation_events import client_address, conversation_channel
 from actions.credentials_client import BackendRejected, BackendUnavailable, CredentialsClient
 from actions.safety import HelpdeskAction, log_failure, offer_handoff
 from actions.slot_mappings import message_metadata, user_messages
-from actions.usernames import UsernameVerdict, judge, judge_spoken
+from actions.usernames import UsernameVerdict, is_spelling, judge, judge_spoken
 from kernel.privacy import mask_email
 from kernel.spoken import READ_BACK_SYMBOLS, confidence_of, needs_confirmation, spell_out
 
@@ -91,10 +91,11 @@ class ValidateNewCodeForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: Dict[str, Any]) -> List[str]:
-        """On the phone the spelled username is confirmed before the e-mail is asked; a typed one
-        is not (domain.yml lists the slot, this drops it in chat)."""
+        """A spelled username (always on the phone; in chat when typed as spoken, "k pista 77") is
+        confirmed before the e-mail is asked; a typed one is not (domain.yml lists the slot, this
+        drops it then)."""
         slots = list(domain_slots)
-        if not on_phone(tracker):
+        if not on_phone(tracker) and not tracker.get_slot("username_spelled"):
             return [slot for slot in slots if slot != "username_confirmed"]
         if "username" in slots and "username_confirmed" not in slots:
             slots.insert(slots.index("username") + 1, "username_confirmed")
@@ -118,17 +119,24 @@ class ValidateNewCodeForm(FormValidationAction):
         """S6: an own name is explained and asked again; anything with spaces is asked again. On the
         phone the whole transcript is read as a spelling and read back for a yes or no."""
         names = entity_values(tracker, "person_name")
-        if on_phone(tracker):
-            verdict, username = judge_spoken(latest_text(tracker) or str(value or ""), names)
+        said = latest_text(tracker) or str(value or "")
+        spelled_out = on_phone(tracker)
+        if spelled_out:
+            verdict, username = judge_spoken(said, names)
         else:
             verdict, username = judge(str(value or ""), names)
+            if verdict is UsernameVerdict.INVALID and is_spelling(said, strict=True):
+                # typed as it would be said ("k pista 77"): read it the same way and confirm it too
+                verdict, username = judge_spoken(said, names)
+                spelled_out = True
         if verdict is UsernameVerdict.OWN_NAME:
             dispatcher.utter_message(response="utter_username_looks_like_own_name")
             return {"username": None, "person_name_given": True, **failed(tracker)}
         if verdict is UsernameVerdict.INVALID:
             dispatcher.utter_message(response="utter_invalid_username")
             return {"username": None, **failed(tracker)}
-        return {"username": username, "username_spelled": read_back(username, tracker), "username_confirmed": None}
+        return {"username": username, "username_spelled": read_back(username, tracker) if spelled_out else None,
+                "username_confirmed": None}
 
     def validate_username_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: Dict[str, Any]) -> Dict[str, Any]:

@@ -77,11 +77,16 @@ def _single_token_username(text: str, names: list[str]) -> bool:
 _SPELLING_TOKEN = re.compile(r"^(?:[^\W_]|\d+)$")
 
 
-def is_spelling(text: str) -> bool:
+def is_spelling(text: str, strict: bool = False) -> bool:
     """Whether ``text`` spells something (single letters or digits, letter names, number words,
-    "mint"/"as in", symbol words) rather than saying whole words ("Kiss Pista", "kisspista77")."""
+    "mint"/"as in", symbol words) rather than saying whole words ("Kiss Pista", "kisspista77").
+    ``strict`` (typed text): at least half of its words must be such spelling words."""
     words = [w.strip(",;:!?.\"'()").lower() for w in (text or "").split()]
     words = [w for w in words if w]
+    if strict:
+        spelling = [w for w in words if _SPELLING_TOKEN.match(w) or w in ("mint", "as", "in", "for")
+                    or spelled(w) not in (None, w)]
+        return len(words) > 1 and 2 * len(spelling) >= len(words)
     if any(_SPELLING_TOKEN.match(w) for w in words):
         return True
     reading = spelled(text)

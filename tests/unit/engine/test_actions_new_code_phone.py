@@ -145,3 +145,13 @@ def test_the_request_resets_the_confirmation_and_the_failures():
     slots = slot_values(events)
     assert responses == ["utter_new_code_requested"]
     assert slots["username_confirmed"] is None and slots["spelling_failures"] == 0
+
+
+def test_a_username_typed_as_spoken_in_chat_is_read_the_same_way_and_confirmed():
+    """The same dialogue replays over chat: "k pista 77" typed is the spoken spelling, and is read back."""
+    trk = tracker(text="ká pé i es té a hetvenhét", intent="inform", slot_events={"username": "ká pé i es té a hetvenhét"},
+                  active_loop="new_code_form", slots={"requested_slot": "username"})
+    events, responses, _ = run(ValidateNewCodeForm(), trk)
+    slots = slot_values(events)
+    assert responses == [] and slots["username"] == "kpista77" and slots["username_spelled"] == "k, p, i, s, t, a, 77"
+    assert requested(events, trk) == "username_confirmed"
