@@ -25,6 +25,10 @@ class Dialogue:
     channels: tuple[str, ...]
     steps: tuple[DialogueStep, ...] = field(default_factory=tuple)
     path: pathlib.Path | None = None
+    # The account the dialogue needs at the document office ({username, email, legal_name}), and
+    # whether it ends with a new-code mail in the SMTP sink (the runner checks the sink).
+    account: dict | None = None
+    expect_new_code_mail: bool = False
 
 
 def _step(raw: dict, where: str) -> DialogueStep:
@@ -44,8 +48,12 @@ def load_dialogue(path: pathlib.Path) -> Dialogue:
     if set(channels) - set(CHANNELS):
         raise ValueError(f"{path.name}: unknown channel in {channels}")
     steps = tuple(_step(s, f"{path.name} step {i + 1}") for i, s in enumerate(raw["steps"]))
+    account = raw.get("account")
+    if account is not None and (not isinstance(account, dict) or {"username", "email", "legal_name"} - set(account)):
+        raise ValueError(f"{path.name}: account needs username, email and legal_name")
     return Dialogue(name=str(raw.get("name") or path.stem), language=raw["language"],
-                    rules=tuple(raw.get("rules") or ()), channels=channels, steps=steps, path=path)
+                    rules=tuple(raw.get("rules") or ()), channels=channels, steps=steps, path=path,
+                    account=account, expect_new_code_mail=bool(raw.get("expect_new_code_mail")))
 
 
 def load_dialogues(channel: str | None = None) -> list[Dialogue]:
