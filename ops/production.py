@@ -415,8 +415,24 @@ def prepare(env: Mapping[str, str]) -> Topology:
     if shutil.which("haproxy") is None and not pathlib.Path("/usr/sbin/haproxy").exists():
         raise RuntimeError("HAProxy is missing: scripts/setup.sh production installs Debian's haproxy")
     (topology.state_dir / "logs").mkdir(parents=True, exist_ok=True)
-    for name in ensure_databases(topology):
+    import psycopg
+
+    try:
+        made = ensure_databases(topology)
+    except psycopg.Error as exc:  # the type only: a driver's message may quote the URL, password included
+        raise RuntimeError(f"PostgreSQL (PRODUCTION_PG_URL) cannot be used: {type(exc).__name__}") from None
+    for name in made:
         print(f"[production] created database {name}", flush=True)
+    from urllib.parse import urlparse
+
+    redis = urlparse(topology.redis_url)
+    for what, host, port in (("Redis (REDIS_URL)", redis.hostname or "127.0.0.1", redis.port or 6379),
+                             ("RabbitMQ (RABBITMQ_HOST/PORT)", env.get("RABBITMQ_HOST") or "127.0.0.1",
+                              int(env.get("RABBITMQ_PORT") or 5672))):
+        try:
+            socket.create_connection((host, port), timeout=3).close()
+        except OSError:
+            raise RuntimeError(f"{what} does not answer at {host}:{port}") from None
     if ensure_certificate(topology.certificate, topology.public_host):
         print(f"[production] made a self-signed certificate {topology.certificate}", flush=True)
     migrate(env)
