@@ -11,6 +11,7 @@ Settings (environment, then .env, then these defaults):
     RASA_REPLICAS=2  ACTION_REPLICAS=2  GATEWAY_REPLICAS=2  GATEWAY_STREAM_REPLICAS=1
     CREDENTIALS_REPLICAS=2  OUTBOX_REPLICAS=2 (only when the backend has a `outbox` command)
     PUBLIC_HOST=127.0.0.1  PUBLIC_HTTPS_PORT=8443  PUBLIC_HTTP_PORT=8080 (redirects to https; 0 = off)
+    PUBLIC_URL (default https://PUBLIC_HOST:PUBLIC_HTTPS_PORT): the address Twilio and browsers use
     internal frontends: RASA_IN_PORT=5005 ACTIONS_IN_PORT=5055 CREDENTIALS_IN_PORT=8001 GATEWAY_IN_PORT=8000
     REPLICA_PORT_BASE=9100 (replicas take consecutive ports from here)
     PRODUCTION_STATE_DIR=var/production  PRODUCTION_DB_PREFIX=helpdesk
@@ -83,6 +84,7 @@ class Topology:
     pg_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     redis_url: str = "redis://127.0.0.1:6379/0"
     cert_file: Optional[pathlib.Path] = None
+    public_address: str = ""  # PUBLIC_URL: the address people and Twilio use, when not https://host:port
     ports: dict = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -119,7 +121,10 @@ class Topology:
             pg_url=env.get("PRODUCTION_PG_URL") or "postgresql://postgres@127.0.0.1:5432/postgres",
             redis_url=env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
             cert_file=pathlib.Path(cert) if cert else None,
+            public_address=(env.get("PUBLIC_URL") or "").rstrip("/"),
         )
+        if topology.public_address and not topology.public_address.startswith("https://"):
+            errors.append(f"PUBLIC_URL: must be an https:// address, got {topology.public_address!r}")
         if errors:
             raise TopologyError("bad production topology settings:\n  " + "\n  ".join(errors))
         return topology
@@ -138,7 +143,10 @@ class Topology:
 
     @property
     def public_url(self) -> str:
-        return f"https://{self.public_host}:{self.public_https_port}"
+        """The public address: PUBLIC_URL (e.g. https://helpdesk.example.hu behind a DNS name and
+        port 443), else https://PUBLIC_HOST:PUBLIC_HTTPS_PORT. PUBLIC_BASE_URL of the gateway (what
+        Twilio's signatures are checked against) and the widget's address are this."""
+        return self.public_address or f"https://{self.public_host}:{self.public_https_port}"
 
     def database(self, what: str) -> str:
         return f"{self.db_prefix}_{what}"

@@ -58,3 +58,10 @@ def test_a_self_signed_certificate_is_made_once_and_kept_private(tmp_path):
     assert b"BEGIN CERTIFICATE" in first and b"PRIVATE KEY" in first
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert ensure_certificate(path, "127.0.0.1") is False and path.read_bytes() == first
+
+
+def test_the_public_address_is_what_twilio_and_the_widget_are_given():
+    named = Topology.from_env({"PUBLIC_URL": "https://helpdesk.example.hu/", "PUBLIC_HOST": "0.0.0.0"})
+    assert named.shared_env()["PUBLIC_BASE_URL"] == named.shared_env()["WIDGET_RASA_URL"] == "https://helpdesk.example.hu"
+    with pytest.raises(TopologyError, match="PUBLIC_URL"):
+        Topology.from_env({"PUBLIC_URL": "http://helpdesk.example.hu"})
