@@ -10,12 +10,23 @@ returns exactly what Rasa's own code returns (tests/unit/engine/test_turn_tuning
   (two or three times a turn). The first class of that walk for each type name is kept in a
   dictionary; a name it does not know walks the tree again (a subclass imported later), and the
   answer for an unknown name (``None`` for the old "topic", the default, or ``ValueError``) is Rasa's.
+* Which events a save adds: ``SQLTrackerStore.save`` stores ``tracker.events`` from the number of
+  events the database already holds for the conversation's latest session, and counts them with a
+  query (a sub-select of the latest ``session_started``) before every save. A tracker the store
+  read itself, or saved itself, knows that number already: every one of its events up to it is in
+  the database. The store notes it on the tracker after a read and after a committed save and
+  starts from it; a tracker it did not read or save (a new conversation, a copy rebuilt from
+  events) and one with a ``max_event_history`` (its old events fall off the front) are counted as
+  before. Trackers of any tracker store based on ``SQLTrackerStore`` (SQLite, PostgreSQL) alike.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Type
+import itertools
+from typing import Any, Dict, Iterator, Optional, Type
 
 _classes_by_name: Dict[str, Type[Any]] = {}
+# The attribute a tracker carries while the SQL tracker store knows how many of its events are stored.
+STORED_EVENTS_ATTRIBUTE = "_helpdesk_stored_events"
 
 
 def _event_classes() -> Dict[str, Type[Any]]:
@@ -51,6 +62,46 @@ def apply_event_type_cache() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
 
 
+def stored_events(tracker: Any) -> Optional[int]:
+    """How many of ``tracker.events`` the SQL tracker store knows are stored, or None (count them)."""
+    stored = vars(tracker).get(STORED_EVENTS_ATTRIBUTE)
+    events = tracker.events
+    if not isinstance(stored, int) or getattr(events, "maxlen", None) is not None or stored > len(events):
+        return None
+    return stored
+
+
+def apply_known_stored_events() -> None:
+    """``SQLTrackerStore`` saves a tracker it read or saved from the number of events it noted."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    if getattr(SQLTrackerStore._additional_events, "known_stored", False):
+        return
+    read, save, additional_events = SQLTrackerStore._retrieve, SQLTrackerStore.save, SQLTrackerStore._additional_events
+
+    async def _retrieve(self: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
+        tracker = await read(self, sender_id, fetch_events_from_all_sessions)
+        if tracker is not None:
+            setattr(tracker, STORED_EVENTS_ATTRIBUTE, len(tracker.events))  # exactly the stored events
+        return tracker
+
+    def _additional_events(self: Any, session: Any, tracker: Any) -> Iterator:
+        stored = stored_events(tracker)
+        if stored is None:
+            return additional_events(self, session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    async def _save(self: Any, tracker: Any) -> None:
+        await save(self, tracker)  # raises when the commit fails: nothing noted then
+        setattr(tracker, STORED_EVENTS_ATTRIBUTE, len(tracker.events))
+
+    _additional_events.known_stored = True  # type: ignore[attr-defined]
+    SQLTrackerStore._retrieve = _retrieve  # type: ignore[assignment]
+    SQLTrackerStore._additional_events = _additional_events  # type: ignore[assignment]
+    SQLTrackerStore.save = _save  # type: ignore[assignment]
+
+
 def apply_turn_tuning() -> None:
     """Everything of this module."""
     apply_event_type_cache()
+    apply_known_stored_events()
