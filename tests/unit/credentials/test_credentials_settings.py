@@ -47,3 +47,29 @@ def test_password_minimum_may_be_set_up_to_64_never_below_8(tmp_path):
     for bad in ("7", "65"):
         with pytest.raises(SettingsError, match="PASSWORD_MIN_LENGTH"):
             CredentialsSettings.from_env(credentials_env("sqlite:///x.db", tmp_path, PASSWORD_MIN_LENGTH=bad))
+
+
+def test_outbox_lease_and_sqlite_synchronous_are_read_and_checked(tmp_path):
+    settings = CredentialsSettings.from_env(credentials_env("sqlite:///x.db", tmp_path))
+    assert (settings.outbox_lease_seconds, settings.sqlite_synchronous) == (300.0, "NORMAL")
+    settings = CredentialsSettings.from_env(credentials_env("sqlite:///x.db", tmp_path, CREDENTIALS_OUTBOX_LEASE_SECONDS="3",
+                                                            CREDENTIALS_SQLITE_SYNCHRONOUS="FULL"))
+    assert (settings.outbox_lease_seconds, settings.sqlite_synchronous) == (3.0, "FULL")
+    with pytest.raises(SettingsError) as info:
+        CredentialsSettings.from_env(credentials_env("sqlite:///x.db", tmp_path, CREDENTIALS_OUTBOX_LEASE_SECONDS="0",
+                                                     CREDENTIALS_SQLITE_SYNCHRONOUS="off"))
+    assert "CREDENTIALS_OUTBOX_LEASE_SECONDS:" in str(info.value) and "CREDENTIALS_SQLITE_SYNCHRONOUS:" in str(info.value)
+
+
+def test_an_outbox_batch_never_outlasts_its_lease(tmp_path):
+    from dataclasses import replace
+
+    from credentials.outbox import SMTP_ROUND_TRIPS, OutboxWorker
+    from credentials.services import Toolkit
+
+    settings = CredentialsSettings.from_env(credentials_env("sqlite:///x.db", tmp_path, SMTP_TIMEOUT_SECONDS="5"))
+    kit = Toolkit.from_settings(settings)
+    assert OutboxWorker(lambda: None, kit).batch == min(20, int(300 // (SMTP_ROUND_TRIPS * 5)))
+    short = replace(kit, settings=replace(settings, outbox_lease_seconds=10.0))
+    worker = OutboxWorker(lambda: None, short)
+    assert worker.batch == 1 and worker.lease.total_seconds() == 10

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from credentials.mail.smtp import SmtpSettings, SmtpSettingsError
-from mailsink.faults import FaultRuleError, RefusalRule, parse_refusal_rules
+from mailsink.faults import FaultRuleError, RefusalRule, parse_refusal_rules, refusal_for
 from mailsink.settings import SettingsError, SinkSettings
 
 
@@ -75,7 +75,22 @@ def test_fault_rules_parse():
     assert parse_refusal_rules("") == ()
 
 
-@pytest.mark.parametrize("text", ["full@", "=552", "full@=250", "full@=abc", "full@=552:mail"])
+def test_fault_rules_for_broken_servers_parse():
+    assert parse_refusal_rules("grey@=451x2,slow@=hang:data,cut@=drop:data,late@=hang") == (
+        RefusalRule("grey@", 451, times=2), RefusalRule("slow@", 0, "data", "hang"),
+        RefusalRule("cut@", 0, "data", "drop"), RefusalRule("late@", 0, "rcpt", "hang"))
+    assert SinkSettings.from_env({"MAILSINK_SILENT": "true"}).silent
+    assert not SinkSettings.from_env({}).silent
+
+
+def test_a_counted_rule_refuses_only_its_first_messages():
+    rules, used = parse_refusal_rules("grey@=451x2"), {}
+    assert [refusal_for(rules, "grey@example.hu", "rcpt", used) is not None for _ in range(4)] == [True, True, False, False]
+    assert refusal_for(rules, "other@example.hu", "rcpt", used) is None
+
+
+@pytest.mark.parametrize("text", ["full@", "=552", "full@=250", "full@=abc", "full@=552:mail", "grey@=451x0",
+                                  "grey@=451xx", "x@=stall"])
 def test_bad_fault_rules_are_refused(text):
     with pytest.raises(FaultRuleError, match="MAILSINK_REFUSE"):
         parse_refusal_rules(text)
