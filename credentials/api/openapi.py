@@ -60,6 +60,11 @@ OPENAPI: dict = {
     "paths": {
         "/healthz": {"get": {"summary": "Liveness", "security": [],
                              "responses": {"200": _resp("Up", _obj(["status"], status=_S))}}},
+        "/readyz": {"get": {"summary": "Readiness: the database answers (telemetry.flask)", "security": [],
+                            "responses": {"200": _resp("Ready", _obj(["status", "checks"], status=_S,
+                                                                     checks={"type": "object"})),
+                                          "503": _resp("Not ready", _obj(["status", "checks"], status=_S,
+                                                                         checks={"type": "object"}))}}},
         "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [],
                                          "responses": {"200": _resp("OpenAPI 3 document", {"type": "object"})}}},
         "/api/v1/office/accounts": _post(
