@@ -50,6 +50,7 @@ from bot.action_calls import (
     apply_action_timeout,
     apply_checked_once_response_schema,
 )
+from bot.observability import instrument_rasa
 from bot.sqlite_tuning import apply_sqlite_tuning
 from kernel.contracts import CHANNEL_SECRET_HEADER
 from kernel import network
@@ -59,6 +60,7 @@ from kernel.redaction import redact
 from kernel.sealing import CHAT_SEAL_KEY_ENV, SEALED_EMAIL_METADATA, Sealer, chat_email_sealer
 from kernel.spoken import parse_email
 from kernel.settings import EnvReader
+from telemetry.sanic import counted_turns
 
 logger = logging.getLogger(__name__)
 
@@ -370,8 +372,13 @@ class HelpdeskRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health check and the webhook; bad input is a 400 with a JSON reason, never a 500."""
+        on_new_message = counted_turns(on_new_message)
         module = inspect.getmodule(self)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
+
+        @webhook.listener("before_server_start")
+        async def observe(app: Any, loop: Any) -> None:
+            instrument_rasa(app, loop)  # metrics, readiness (bot/observability.py); once per app
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -496,6 +503,7 @@ class HelpdeskSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's socket.io protocol; validation and redaction before the ``UserMessage``."""
+        on_new_message = counted_turns(on_new_message)
         # Rasa's own setting: CORS is left to Sanic (`rasa run --cors`).
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         webhook = SocketBlueprint(sio, self.socketio_path, "helpdesk_socketio_webhook", __name__)
@@ -506,8 +514,9 @@ class HelpdeskSocketIOInput(SocketIOInput):
             return response.json({"status": "ok"})
 
         @webhook.listener("before_server_start")
-        async def remember_app(app: Any, _: Any) -> None:
+        async def remember_app(app: Any, loop: Any) -> None:
             self._app = app  # its agent's tracker store tells what the bot last asked
+            instrument_rasa(app, loop)  # metrics, readiness (bot/observability.py); once per app
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
