@@ -19,6 +19,7 @@ import argparse
 import os
 import pathlib
 import random
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -168,9 +169,12 @@ def main(argv: list[str] | None = None) -> int:
             # The freshly trained model (current data) is also the one measured below.
             training_seconds, model = measure_training(tmp_path / "models")
         launched = time.monotonic()
+        # Throw-away secrets (no backend is called): Rasa and the action server refuse to start without.
+        os.environ.setdefault("CHAT_SEAL_KEY", secrets.token_urlsafe(32))
         stack = start_rasa_stack(
             tmp_path / "stack", credentials_url=f"http://127.0.0.1:{free_port()}",
-            credentials_token="bench-unused", gateway_url=f"http://127.0.0.1:{free_port()}",
+            credentials_token=secrets.token_urlsafe(24), gateway_url=f"http://127.0.0.1:{free_port()}",
+            gateway_token=secrets.token_urlsafe(24),
             endpoints=args.endpoints, model=model,
         )
         startup_seconds = time.monotonic() - launched
