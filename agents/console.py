@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, Conflict
 
-from agents import (accounts, audit, auth, casework, charts, chat, escalations, figures, rasa_api, sessions, stats,
+from agents import (accounts, assist, audit, auth, casework, charts, chat, escalations, figures, rasa_api, sessions, stats,
                     texts, throttle)
 from agents.client import client_address
 from agents.canned import canned_for
@@ -256,7 +256,8 @@ def escalation(escalation_id: str):
     return render_template(
         "agents/escalation.html", e=e, mine=mine, position=escalations.queue_position(db(), e),
         messages=[chat.message_json(m, names.get(m.agent_id)) for m in messages],
-        canned=canned_for(e.language), outcomes=casework.OUTCOMES, callback_outcomes=casework.CALLBACK_OUTCOMES,
+        canned=canned_for(e.language), suggested=assist.suggestions(db(), e) if e.is_open else [],
+        outcomes=casework.OUTCOMES, callback_outcomes=casework.CALLBACK_OUTCOMES,
         may_finish_callback=e.status == "callback" and (e.claimed_by_id == g.agent.id or g.agent.is_supervisor),
         verified=bool((e.diagnosis or {}).get("verified")),
     )

@@ -93,5 +93,15 @@
     var reply = document.getElementById("reply-form");
     if (reply) ajaxForm(reply, function () { reply.querySelector("textarea").value = ""; reply.querySelector("textarea").focus(); });
     Array.prototype.forEach.call(document.querySelectorAll(".canned-form"), function (f) { ajaxForm(f); });
+    // Agent assist: one click puts a suggested answer into the reply box (the agent may edit, then send).
+    Array.prototype.forEach.call(document.querySelectorAll("#assist button.insert"), function (b) {
+      b.addEventListener("click", function () {
+        var box = document.getElementById("reply-text");
+        if (!box) return;
+        box.value = box.value ? box.value.replace(/\s*$/, "") + "\n\n" + b.getAttribute("data-text") : b.getAttribute("data-text");
+        box.focus();
+        box.setSelectionRange(box.value.length, box.value.length);
+      });
+    });
   });
 })();
