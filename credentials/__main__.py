@@ -69,7 +69,7 @@ def _start_outbox(worker) -> None:
     if backend.settings.outbox_worker:
         from credentials.outbox import OutboxWorker
 
-        _outbox["thread"], _outbox["stop"] = OutboxWorker(backend.uow, backend.kit).start_thread()
+        _outbox["thread"], _outbox["stop"] = OutboxWorker(backend.background_uow, backend.kit).start_thread()
 
 
 def _stop_outbox(server, worker) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -12,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from credentials.adapters.db import make_engine, make_session_factory
-from credentials.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from credentials.adapters.unit_of_work import SqlAlchemyUnitOfWork, WriteLock
 from credentials.domain.ports import UnitOfWork
 from credentials.services import Toolkit
 from credentials.settings import CredentialsSettings
@@ -26,7 +25,7 @@ class Backend:
     engine: Engine
     session_factory: sessionmaker
     kit: Toolkit
-    write_lock: threading.Lock | None = field(default=None)
+    write_lock: WriteLock | None = field(default=None)
     unit_of_work: Callable[[], UnitOfWork] | None = None
 
     def uow(self) -> UnitOfWork:
@@ -34,6 +33,12 @@ class Backend:
         if self.unit_of_work is not None:
             return self.unit_of_work()
         return SqlAlchemyUnitOfWork(self.session_factory, self.write_lock)
+
+    def background_uow(self) -> UnitOfWork:
+        """A unit of work for the outbox worker: on SQLite it lets every waiting request go first."""
+        if self.unit_of_work is not None:
+            return self.unit_of_work()
+        return SqlAlchemyUnitOfWork(self.session_factory, self.write_lock, background=True)
 
 
 def create_app(test_config: dict | None = None, *, unit_of_work: Callable[[], UnitOfWork] | None = None) -> Flask:
@@ -48,7 +53,7 @@ def create_app(test_config: dict | None = None, *, unit_of_work: Callable[[], Un
     app.extensions["credentials"] = Backend(settings=settings, engine=engine,
                                             session_factory=make_session_factory(engine),
                                             kit=Toolkit.from_settings(settings),
-                                            write_lock=threading.Lock() if engine.dialect.name == "sqlite" else None,
+                                            write_lock=WriteLock() if engine.dialect.name == "sqlite" else None,
                                             unit_of_work=unit_of_work)
     from credentials.api.errors import register_error_handlers
     from credentials.api.routes import api, health
