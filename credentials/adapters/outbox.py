@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from credentials.adapters.orm import OutboxRow
@@ -44,10 +44,6 @@ class SqlAlchemyOutbox:
         return sorted((ClaimedMail(id=r.id, account_id=r.account_id, kind=r.kind, language=r.language,
                                    to_address=r.to_address, payload=r.payload, attempts=r.attempts) for r in rows),
                       key=lambda m: m.id)
-
-    def backlog(self, now: datetime) -> int:
-        """How many mails are due now (queued, retrying, or claimed by a worker whose lease ran out)."""
-        return self.session.scalar(select(func.count()).select_from(OutboxRow).where(_due(now))) or 0
 
     def finish(self, mail_id: int, *, status: str, now: datetime, smtp_code: int | None, detail: str,
                subject: str | None, next_attempt_at: datetime | None = None, wipe_payload: bool = False) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from credentials.adapters.orm import ResetRequestRow
@@ -30,7 +30,3 @@ class SqlAlchemyResetRequests:
         if row is None:
             return None
         return QueuedResetRequest(id=row.id, channel=row.channel, payload=row.payload, created_at=row.created_at)
-
-    def backlog(self) -> int:
-        """How many new-code requests wait to be evaluated."""
-        return self.session.scalar(select(func.count()).select_from(ResetRequestRow)) or 0
