@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
+import secrets
 import signal
 import subprocess
 import sys
@@ -36,6 +37,7 @@ SECTION = "Phone line"
 TOKEN = "bench-twilio-auth-token-0123456789"
 SPEECH = ["lejárt az aktiváló kódom", "mi az ügyfélvonal telefonszáma", "meddig érvényes az aktiváló kód"]
 CONCURRENCY = (1, 20)
+OVERHEAD_TARGET_MS = 20  # issue #13: a speech webhook's p50 within 20 ms of the assistant's own
 TARGET_MS = 3000  # the target: answer Twilio within 3 s (its hard limit is 15 s)
 
 
@@ -79,13 +81,20 @@ def stop(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def run_calls(url: str, concurrency: int, turns: int, kind: str) -> tuple[list[float], list[float], int]:
+def run_calls(url: str, concurrency: int, turns: int, kind: str,
+              rasa_url: str | None = None) -> tuple[list[float], list[float], int, list[float]]:
     """``turns`` measured webhooks of ``kind`` (fixed | keypad | speech) spread over ``concurrency`` calls:
-    (latencies of answered turns, latencies of speech turns answered by the keypad fallback, failures)."""
+    (latencies of answered turns, latencies of speech turns answered by the keypad fallback, failures,
+    the assistant's own answer times). With ``rasa_url``, each speech turn is followed by the same
+    message posted straight to Rasa's REST channel in a conversation of its own that hears the same
+    messages in the same order: the assistant's own time, measured side by side at the same load."""
     from ivr.callsim import HttpTransport, TwilioCall
+    from kernel.contracts import CHANNEL_SECRET_HEADER
+    from tests.fixtures.gateway_services import RASA_CHANNEL_SECRET
 
     latencies: list[float] = []
     fallbacks: list[float] = []
+    own: list[float] = []
     failures = 0
     lock = threading.Lock()
     per_call = max(1, turns // concurrency)
@@ -93,7 +102,10 @@ def run_calls(url: str, concurrency: int, turns: int, kind: str) -> tuple[list[f
     def one_call(index: int) -> None:
         nonlocal failures
         call = TwilioCall(HttpTransport(url), TOKEN, url)
+        direct = httpx.Client(timeout=10.0, headers={CHANNEL_SECRET_HEADER: RASA_CHANNEL_SECRET})
+        shadow = f"direct-{call.call_sid}"
         mine: list[float] = []
+        mine_own: list[float] = []
         mine_fallbacks: list[float] = []
         bad = 0
         if kind != "fixed":
@@ -108,7 +120,8 @@ def run_calls(url: str, concurrency: int, turns: int, kind: str) -> tuple[list[f
                     answer = call.press("1" if n % 2 == 0 else "#")
                     ok = answer.status == 200 and answer.find("Gather") is not None
                 else:
-                    answer = call.say(SPEECH[(index + n) % len(SPEECH)])
+                    message = SPEECH[(index + n) % len(SPEECH)]
+                    answer = call.say(message)
                     gather = answer.find("Gather")
                     ok = answer.status == 200 and gather is not None
                     if ok and gather.attrib["input"] == "dtmf":  # the assistant missed the deadline
@@ -118,6 +131,14 @@ def run_calls(url: str, concurrency: int, turns: int, kind: str) -> tuple[list[f
             except Exception:  # a failed turn is counted, not fatal
                 ok, fell_back = False, False
             elapsed = (time.perf_counter() - started) * 1000
+            if kind == "speech" and rasa_url:
+                body = {"sender": shadow, "message": message, "metadata": {"channel": "phone", "language": "hu"}}
+                began = time.perf_counter()
+                try:
+                    if direct.post(rasa_url + "/webhooks/helpdesk/webhook", json=body).status_code == 200:
+                        mine_own.append((time.perf_counter() - began) * 1000)
+                except httpx.HTTPError:
+                    pass
             if ok:
                 mine.append(elapsed)
             elif kind == "speech" and fell_back:
@@ -130,7 +151,10 @@ def run_calls(url: str, concurrency: int, turns: int, kind: str) -> tuple[list[f
                 else:  # this call now has the keypad only: the next turn starts a new call
                     call = TwilioCall(HttpTransport(url), TOKEN, url)
                     call.dial()
+                    shadow = f"direct-{call.call_sid}"
+        direct.close()
         with lock:
+            own.extend(mine_own)
             latencies.extend(mine)
             fallbacks.extend(mine_fallbacks)
             failures += bad
@@ -140,7 +164,7 @@ def run_calls(url: str, concurrency: int, turns: int, kind: str) -> tuple[list[f
         thread.start()
     for thread in threads:
         thread.join()
-    return latencies, fallbacks, failures
+    return latencies, fallbacks, failures, own
 
 
 def rasa_answers(rasa_url: str) -> bool:
@@ -156,10 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rasa-url", default=None, help="a running Rasa (default: start one if a model exists)")
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the section only")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY),
+                        help=f"concurrent calls per row (default {' '.join(map(str, CONCURRENCY))})")
     args = parser.parse_args(argv)
 
     from tests.fixtures.ports import free_port
 
+    os.environ.setdefault("CHAT_SEAL_KEY", secrets.token_urlsafe(32))  # the action server refuses to start without it
     stack = None
     rasa_url = args.rasa_url
     with tempfile.TemporaryDirectory(prefix="bench-ivr-") as tmp_name:
@@ -176,14 +203,17 @@ def main(argv: list[str] | None = None) -> int:
         try:
             run_calls(url, 4, 40, "keypad")  # warm-up
             rows = []
+            own_times: dict[int, tuple[list[float], list[float]]] = {}
             kinds = ["keypad", "speech"] if speech_possible else ["keypad"]
             if speech_possible:
                 run_calls(url, 2, 10, "speech")
-            for concurrency in CONCURRENCY:
-                fixed, _, fixed_failed = run_calls(url, concurrency, args.turns, "fixed")
+            for concurrency in args.concurrency:
+                fixed, _, fixed_failed, _ = run_calls(url, concurrency, args.turns, "fixed")
                 for kind in kinds:
-                    measured, fell_back, failed = run_calls(url, concurrency, args.turns, kind)
+                    measured, fell_back, failed, own = run_calls(url, concurrency, args.turns, kind, rasa_url)
                     rows.append((kind, concurrency, measured, fell_back, failed, fixed, fixed_failed))
+                    if kind == "speech":
+                        own_times[concurrency] = (measured, own)
         finally:
             stop(gateway)
             if stack is not None:
@@ -213,6 +243,19 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {kind} | {concurrency} | {len(measured)} | {p50:.0f} | {p99:.0f} | {f50:.0f} / {f99:.0f} | "
                      f"{p50 / f50:.1f}× / {p99 / f99:.1f}× | {fallback if kind == 'speech' else '–'} | "
                      f"{failed + fixed_failed} |")
+    if own_times:
+        lines += ["", "A speech webhook beside the assistant's own answer for the same message, in the same run: after "
+                      "each speech webhook the bench posts the same message straight to Rasa's REST channel (a "
+                      "conversation of its own hearing the same messages in the same order). Overhead = what the "
+                      f"gateway adds (signature, replay store, call state, TwiML, the HTTP hop). Target: p50 within "
+                      f"{OVERHEAD_TARGET_MS} ms.", "",
+                  "| concurrent calls | speech webhook p50 / p99 ms | assistant's own p50 / p99 ms | overhead p50 ms | target met |",
+                  "|---|---|---|---|---|"]
+        for concurrency, (measured, own) in sorted(own_times.items()):
+            overhead = percentile(measured, 50) - percentile(own, 50)
+            lines.append(f"| {concurrency} | {percentile(measured, 50):.0f} / {percentile(measured, 99):.0f} | "
+                         f"{percentile(own, 50):.0f} / {percentile(own, 99):.0f} | {overhead:.0f} | "
+                         f"{'yes' if overhead <= OVERHEAD_TARGET_MS else 'no'} |")
     slow = [(c, len(f), len(m)) for kind, c, m, f, *_ in rows if kind == "speech" and len(f) > 0.1 * (len(f) + len(m))]
     for concurrency, fell_back, answered in slow:
         lines += ["", f"With {concurrency} concurrent speaking callers the assistant missed its deadline on {fell_back} of "
