@@ -26,6 +26,7 @@ from socketserver import ThreadingMixIn
 from typing import Callable, Dict, Iterable, Optional, Tuple
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+import shutil
 import sys
 import tempfile
 import time
@@ -46,9 +47,24 @@ def _auto_multiprocess_dir() -> None:
     prometheus_client is imported (it chooses its value class at import)."""
     if os.environ.get(MULTIPROC_ENV) or "prometheus_client" in sys.modules or not _under_gunicorn():
         return
-    path = os.path.join(tempfile.gettempdir(), f"{_AUTO_PREFIX}{os.getuid()}-{os.getppid()}")
+    base, mine = tempfile.gettempdir(), f"{_AUTO_PREFIX}{os.getuid()}-"
+    path = os.path.join(base, f"{mine}{os.getppid()}")
     os.makedirs(path, mode=0o700, exist_ok=True)
     os.environ[MULTIPROC_ENV] = path
+    for name in os.listdir(base):  # the directories of masters that are gone
+        pid = name[len(mine):]
+        if name.startswith(mine) and pid.isdigit() and not _pid_alive_early(int(pid)):
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+
+
+def _pid_alive_early(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 _auto_multiprocess_dir()
@@ -101,14 +117,7 @@ def multiprocess_dir() -> Optional[str]:
     return os.environ.get(MULTIPROC_ENV) or None
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+_pid_alive = _pid_alive_early
 
 
 def forget_dead_processes(path: str) -> None:
