@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, Conflict
 
-from agents import (accounts, assist, audit, auth, casework, charts, chat, escalations, figures, rasa_api, sessions, stats,
+from agents import (accounts, assist, audit, auth, live, casework, charts, chat, escalations, figures, rasa_api, sessions, stats,
                     texts, throttle)
 from agents.client import client_address
 from agents.canned import canned_for
@@ -443,6 +443,50 @@ def statistics_csv():
     response = current_app.response_class(figures.as_csv(rep), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="helpdesk-figures-{start}-{end}.csv"'
     return response
+
+
+# --- the supervisor's live view ---------------------------------------------------------------
+
+def live_snapshot() -> live.Snapshot:
+    return live.snapshot(db(), int(current_app.config.get("AGENTS_WAIT_ALERT_S", 120)))
+
+
+@bp.get("/live")
+@auth.supervisor_required
+def live_view():
+    """Agents' status, the lines, late cases, today's CSAT and containment; the script refreshes
+    the ``#live`` part every 3 s from ``?part=1`` (the same template, no page around it)."""
+    snap = live_snapshot()
+    if request.args.get("part") == "1":
+        return render_template("agents/live_part.html", v=snap)
+    return render_template("agents/live.html", v=snap)
+
+
+@bp.get("/live.json")
+@auth.supervisor_required
+def live_json():
+    snap = live_snapshot()
+    return jsonify(
+        agents=[{"name": a.name, "state": a.state, "open_cases": a.open_cases} for a in snap.agents],
+        lines=[{"channel": ln.channel, "language": ln.language, "waiting": ln.waiting,
+                "longest_wait_s": ln.longest_wait_s, "over_threshold": ln.over_threshold} for ln in snap.lines],
+        late=[{"reference": c.reference, "channel": c.channel, "language": c.language, "waiting_s": c.waiting_s}
+              for c in snap.late],
+        threshold_s=snap.threshold_s,
+        today={"conversations": snap.today.conversations, "csat": snap.today.csat, "ratings": snap.today.ratings,
+               "contained_so_far": snap.today.contained_so_far_rate, "containment": snap.today.containment_rate})
+
+
+@bp.post("/presence")
+@auth.login_required
+def presence():
+    """The agent sets their own status (available / busy / away)."""
+    if not live.set_presence(db(), g.agent, request.form.get("presence", "")):
+        abort(400, description="Unknown status.")
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(presence=g.agent.presence)
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/agents/") else url_for("agents_console.queue"))
 
 
 @bp.post("/language")

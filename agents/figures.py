@@ -63,6 +63,7 @@ class Figures:
     escalated: int = 0
     contained: int = 0
     decided: int = 0           # conversations whose 24 h window is over (or that escalated)
+    contained_so_far: int = 0  # no escalation and no new contact yet, 24 h over or not (the live view)
     escalations: int = 0
     abandoned: int = 0
     first_answer_median_s: float | None = None
@@ -82,6 +83,10 @@ class Figures:
     @property
     def containment_rate(self) -> float | None:
         return self.contained / self.decided if self.decided else None
+
+    @property
+    def contained_so_far_rate(self) -> float | None:
+        return self.contained_so_far / self.conversations if self.conversations else None
 
     @property
     def abandonment_rate(self) -> float | None:
@@ -190,6 +195,7 @@ def _fill(figures: Figures, convs: Iterable[Conversation], now: datetime, first_
     convs = list(convs)
     figures.conversations = len(convs)
     figures.escalated = sum(1 for c in convs if c.escalations)
+    figures.contained_so_far = sum(1 for c in convs if not c.escalations and not c.repeat)
     for c in convs:
         if c.escalations:
             figures.decided += 1
@@ -271,7 +277,7 @@ def report(session: Session, since: datetime, until: datetime, now: datetime | N
 
 # --- CSV export ---------------------------------------------------------------------------------
 
-COLUMNS = ("conversations", "escalated", "handoff_rate", "decided", "contained", "containment_rate",
+COLUMNS = ("conversations", "escalated", "handoff_rate", "decided", "contained", "containment_rate", "contained_so_far",
            "escalations", "abandoned", "abandonment_rate", "first_answer_median_s", "first_answer_p90_s",
            "handling_median_s", "handling_p90_s", "new_codes_bot", "new_codes_agent", "new_code_bot_share",
            "ratings", "satisfied", "csat", "rating_mean")

@@ -33,6 +33,9 @@ class AgentAccount(Base):
     phone_pin_hash: Mapped[str | None] = mapped_column(String(256), nullable=True)
     phone_pin_misses: Mapped[int] = mapped_column(Integer, default=0)
     phone_pin_locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The status the agent sets in the console (agents/live.py): available | busy | away.
+    presence: Mapped[str] = mapped_column(String(12), default="away")
+    presence_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     @property
     def is_supervisor(self) -> bool:

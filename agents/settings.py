@@ -12,6 +12,7 @@ test's) wins over the environment.
   AGENTS_SSE_PER_CLIENT         open streams per client address                        (default 2)
   AGENTS_CHAT_TOKEN_HOURS       lifetime of the widget's relay token from the escalation (default 8)
   AGENTS_RELAY_GRACE_SECONDS    the relay still answers this long after the case closed (default 120)
+  AGENTS_WAIT_ALERT_SECONDS     the supervisor view highlights a case waiting longer    (default 120)
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class AgentsSettings:
     sse_per_client: int
     chat_token_seconds: int
     relay_grace_seconds: int
+    wait_alert_seconds: int = 120
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "AgentsSettings":
@@ -55,6 +57,7 @@ class AgentsSettings:
             sse_per_client=read.integer("AGENTS_SSE_PER_CLIENT", 2, 1, 1000),
             chat_token_seconds=read.integer("AGENTS_CHAT_TOKEN_HOURS", 8, 1, 72) * 3600,
             relay_grace_seconds=read.integer("AGENTS_RELAY_GRACE_SECONDS", 120, 0, 3600),
+            wait_alert_seconds=read.integer("AGENTS_WAIT_ALERT_SECONDS", 120, 5, 24 * 3600),
         )
         read.raise_errors(SettingsError, "bad agents settings")
         return settings
@@ -70,4 +73,5 @@ class AgentsSettings:
             "AGENTS_SSE_PER_CLIENT": self.sse_per_client,
             "AGENTS_CHAT_TOKEN_S": self.chat_token_seconds,
             "AGENTS_RELAY_GRACE_S": self.relay_grace_seconds,
+            "AGENTS_WAIT_ALERT_S": self.wait_alert_seconds,
         }

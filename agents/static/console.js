@@ -58,6 +58,20 @@
     getJSON(table.getAttribute("data-source")).then(function (data) { renderQueue(table, data.items); })
       .catch(function () {}).then(function () { setTimeout(function () { pollQueue(table); }, 2000); });
   }
+  // The supervisor's live view: the server renders the part (escaped by the template), we swap it in.
+  function pollLive(box) {
+    fetch(box.getAttribute("data-source"), { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) {
+        if (r.status === 401 || r.redirected) { window.location.href = "/agents/login?idle=1"; throw new Error("logged out"); }
+        return r.ok ? r.text() : null;
+      })
+      .then(function (html) {
+        if (html === null) return;
+        var doc = new DOMParser().parseFromString("<div>" + html + "</div>", "text/html");
+        box.replaceChildren.apply(box, Array.prototype.slice.call(doc.body.firstChild.childNodes));
+      })
+      .catch(function () {}).then(function () { setTimeout(function () { pollLive(box); }, 3000); });
+  }
   function appendMessage(list, m) {
     var li = el("li", { class: m.sender + " " + m.kind, "data-id": String(m.id) });
     li.appendChild(el("span", { class: "who" }, m.sender === "agent" ? (m.agent || t("who_agent")) : m.sender === "user" ? t("who_user") : "—"));
@@ -88,6 +102,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     var table = document.getElementById("queue");
     if (table) setTimeout(function () { pollQueue(table); }, 2000);
+    var liveBox = document.getElementById("live");
+    if (liveBox) setTimeout(function () { pollLive(liveBox); }, 3000);
     var list = document.getElementById("messages");
     if (list) pollMessages(list);
     var reply = document.getElementById("reply-form");
