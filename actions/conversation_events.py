@@ -2,7 +2,11 @@
 
 - ``started``: the first user message of a chat session (the phone line records its own calls);
 - ``topic``: one of the letter's typical mistakes (S4–S9) came up — from the user's intent, or
-  recognised by action_explain_login / action_diagnose.
+  recognised by action_explain_login / action_diagnose;
+- ``topic`` ``new_code_completed``: action_request_new_code's request was taken by the backend, sent
+  with the ``account`` (the username; the gateway keeps only its keyed digest), which also goes on a
+  chat's ``started`` event: a new contact from the same account within 24 h means the first
+  conversation was not contained (docs/agents.md, "The figures").
 
 Fire and forget: the POST runs as a background task on the action server's event loop with the
 client's 3 s timeout, so the turn never waits for it and never fails because of it; a failure is
@@ -39,9 +43,12 @@ TOPIC_INTENTS = ("code_expired", "code_not_received", "own_name_as_username", "c
 _pending: Set[asyncio.Task] = set()
 
 
-async def _send(client_factory: GatewayFactory, event: ConversationEvent) -> None:
+async def _send(client_factory: GatewayFactory, event: ConversationEvent, account: Optional[str] = None) -> None:
     try:
-        await client_factory().record_conversation_event(event)
+        if account:
+            await client_factory().record_conversation_event(event, account=account)
+        else:
+            await client_factory().record_conversation_event(event)
     except Exception as exc:  # noqa: BLE001 - statistics never break a conversation
         logger.warning("conversation event %s not recorded: %s", event.kind, type(exc).__name__)
 
@@ -51,13 +58,13 @@ def via_broker() -> bool:
     return os.environ.get("STATISTICS_EVENTS", "gateway").strip().lower() == "broker"
 
 
-def send_in_background(client_factory: GatewayFactory, event: ConversationEvent) -> None:
+def send_in_background(client_factory: GatewayFactory, event: ConversationEvent, account: Optional[str] = None) -> None:
     """Schedule the POST on the running loop; the caller does not wait for it (nothing to send when
     the broker carries the statistics)."""
     if via_broker():
         return
     try:
-        task = asyncio.get_running_loop().create_task(_send(client_factory, event))
+        task = asyncio.get_running_loop().create_task(_send(client_factory, event, account))
     except RuntimeError:  # no running loop: nothing to send it with
         logger.warning("conversation event %s not recorded: no event loop", event.kind)
         return
@@ -139,3 +146,16 @@ def report_turn(client_factory: GatewayFactory, tracker: Tracker, slot_events: L
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     if intent in TOPIC_INTENTS:
         report_topics(client_factory, tracker, [intent], channel, language)
+
+
+NEW_CODE_COMPLETED = "new_code_completed"
+
+
+def report_new_code_completed(client_factory: GatewayFactory, tracker: Tracker, account: Optional[str]) -> None:
+    """The bot completed a new-code request (the backend took it): the statistics' topic, and the
+    account on the conversation's ``started`` event (a chat's; the phone line keys calls itself)."""
+    channel, language = conversation_channel(tracker), conversation_language(tracker)
+    send_in_background(client_factory, ConversationEvent(tracker.sender_id, channel, language, "topic",
+                                                         NEW_CODE_COMPLETED), account)
+    if channel == "chat" and account:
+        send_in_background(client_factory, ConversationEvent(tracker.sender_id, channel, language, "started"), account)

@@ -35,6 +35,10 @@ class GatewayClient(ServiceClient):
         except ValueError:  # not JSON, or a ContractError: no id/reference
             raise GatewayUnavailable("escalation answer without id/reference") from None
 
-    async def record_conversation_event(self, event: ConversationEvent) -> None:
-        """Store a statistics event (the gateway ignores a repeated one)."""
-        await self._post("/api/v1/conversation-events", event.as_json())
+    async def record_conversation_event(self, event: ConversationEvent, account: str | None = None) -> None:
+        """Store a statistics event (the gateway ignores a repeated one). ``account``: the username the
+        user gave; the gateway keeps only its keyed digest, to tell a repeat contact (containment)."""
+        body = event.as_json()
+        if account:
+            body["account"] = account
+        await self._post("/api/v1/conversation-events", body)

@@ -21,8 +21,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions import email_address
+from actions import conversation_events
 from actions.conversation_events import client_address, conversation_channel
 from actions.credentials_client import BackendRejected, BackendUnavailable, CredentialsClient
+from actions.gateway_client import GatewayClient
 from actions.safety import HelpdeskAction, log_failure, offer_handoff
 from actions.slot_mappings import message_metadata, user_messages
 from actions.usernames import UsernameVerdict, is_spelling, judge, judge_spoken
@@ -184,8 +186,10 @@ class ValidateAccountCheckForm(ValidateNewCodeForm):
 class ActionRequestNewCode(HelpdeskAction):
     """POST /api/v1/reset-requests, then the same answer whether or not the account matched."""
 
-    def __init__(self, client_factory: Callable[[], CredentialsClient] = CredentialsClient.from_env) -> None:
+    def __init__(self, client_factory: Callable[[], CredentialsClient] = CredentialsClient.from_env,
+                 gateway_factory: conversation_events.GatewayFactory = GatewayClient.from_env) -> None:
         self._client_factory = client_factory
+        self._gateway_factory = gateway_factory
 
     def name(self) -> str:
         return "action_request_new_code"
@@ -210,6 +214,10 @@ class ActionRequestNewCode(HelpdeskAction):
             dispatcher.utter_message(response="utter_details_rejected")
             return forget + [SlotSet("username", None)]
         logger.info("new code requested for %s", mask_email(email))
+        try:  # statistics (docs/agents.md): never cost the user the answer
+            conversation_events.report_new_code_completed(self._gateway_factory, tracker, username)
+        except Exception as exc:  # noqa: BLE001
+            log_failure(self.name(), exc)
         dispatcher.utter_message(response="utter_new_code_requested")
         # The e-mail is forgotten once used; the username stays for a possible escalation's context.
         return forget
