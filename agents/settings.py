@@ -51,7 +51,7 @@ class AgentsSettings:
         settings = cls(
             session_seconds=read.integer("AGENTS_SESSION_HOURS", 9, 1, 24) * 3600,
             idle_seconds=read.integer("AGENTS_IDLE_MINUTES", 30, 1, 24 * 60) * 60,
-            trusted_proxies=proxies,
+            trusted_proxies=tuple(dict.fromkeys(proxies)),  # both names may name one proxy
             sse_streams=read.integer("AGENTS_SSE_STREAMS", max(1, threads // 4), 1, max(1, threads - 1)),
             sse_per_escalation=read.integer("AGENTS_SSE_PER_ESCALATION", 2, 1, 1000),
             sse_per_client=read.integer("AGENTS_SSE_PER_CLIENT", 2, 1, 1000),
