@@ -119,7 +119,7 @@ def test_spoken_parsers_give_a_valid_value_or_none(text):
     assert spelled is None or isinstance(spelled, str)
 
 
-@fuzz_settings(1000)
+@fuzz_settings(2000)
 @given(st.one_of(st.text(alphabet="0123456789*#", max_size=80), st.text(max_size=40)),
        st.one_of(st.none(), st.text(max_size=20), st.floats(allow_nan=True), st.integers(), st.booleans()))
 def test_keypad_spelling_and_confidence_never_raise(digits, confidence):
@@ -134,7 +134,7 @@ SETTING_VALUES = st.one_of(st.text(max_size=40), st.sampled_from(
     ["", " ", "0", "-1", "65536", "1e9", "nan", "inf", "8000 ", "0x1F", "١٢٣", "true", "maybe", "https://x", "change-me"]))
 
 
-@fuzz_settings(500)
+@fuzz_settings(1000)
 @given(st.dictionaries(st.sampled_from(["PORT", "COUNT", "RATIO", "FLAG", "HOST", "URL", "SECRET", "PUBLIC_BASE_URL"]),
                        SETTING_VALUES, max_size=8))
 def test_the_settings_reader_gives_a_value_or_one_line_per_bad_setting(env):
