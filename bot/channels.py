@@ -52,6 +52,7 @@ from bot.action_calls import (
 )
 from bot.observability import instrument_rasa
 from bot.sqlite_tuning import apply_sqlite_tuning
+from bot.turn_tuning import apply_turn_tuning
 from kernel.contracts import CHANNEL_SECRET_HEADER
 from kernel import network
 from kernel.fields import CHANNELS, LANGUAGES
@@ -192,12 +193,14 @@ def tune_rasa_process(policy: MessagePolicy) -> None:
     """Rasa's process-wide settings no configuration file reaches, applied by the channels at start-up.
 
     The action server's request timeout and the once-checked response schema (bot/action_calls.py),
-    and WAL + synchronous=NORMAL for the SQLite tracker store (bot/sqlite_tuning.py). Applying them
+    WAL + synchronous=NORMAL and pooled connections for the SQLite tracker store
+    (bot/sqlite_tuning.py), and the per-turn work done once of bot/turn_tuning.py. Applying them
     again changes nothing but the timeout, which follows the last channel built.
     """
     apply_action_timeout(float(policy.action_timeout_seconds))
     apply_checked_once_response_schema()
     apply_sqlite_tuning()
+    apply_turn_tuning()
 
 
 # --- one incoming message ----------------------------------------------------------------------
@@ -279,9 +282,16 @@ def prepare_message(
     return IncomingMessage(sender_id=sender.strip(), text=text, metadata=clean)
 
 
-async def expects_secret(app: Any, sender_id: Any) -> bool:
+async def expects_secret(app: Any, sender_id: Any, message: Any = None) -> bool:
     """Whether the bot's last question to ``sender_id`` invites a secret, from the tracker Rasa keeps
-    (the requested slot or the last response's name); False when there is no agent or tracker."""
+    (the requested slot or the last response's name); False when there is no agent or tracker.
+
+    ``message``: the text about to be redacted. When its redaction is the same either way (most
+    messages: several ordinary words), the answer changes nothing and the tracker is not read — that
+    read was a whole tracker-store retrieve per turn (docs/BENCHMARKS.md, "Rasa process cost per turn").
+    """
+    if isinstance(message, str) and redact(message, expecting_secret=True) == redact(message, expecting_secret=False):
+        return False
     agent = getattr(getattr(app, "ctx", None), "agent", None)
     store = getattr(agent, "tracker_store", None)
     if store is None or not isinstance(sender_id, str) or not sender_id.strip():
@@ -399,7 +409,7 @@ class HelpdeskRestInput(RestInput):
             try:
                 incoming = prepare_message(
                     body.get("sender"), body.get("message"), body.get("metadata"), self.policy,
-                    expecting_secret=await expects_secret(request.app, body.get("sender")),
+                    expecting_secret=await expects_secret(request.app, body.get("sender"), body.get("message")),
                 )
             except MessageRejected as rejection:
                 return _error(rejection)
@@ -601,5 +611,5 @@ class HelpdeskSocketIOInput(SocketIOInput):
         return prepare_message(
             sender, data.get("message"), metadata, self.policy, forced_channel="chat",
             client_address=session.get("client_address"),
-            expecting_secret=await expects_secret(self._app, sender),
+            expecting_secret=await expects_secret(self._app, sender, data.get("message")),
         )

@@ -226,3 +226,34 @@ def test_an_example_widget_session_key_is_refused(monkeypatch):
     assert "WIDGET_SESSION_KEY" in str(caught.value) and "dev-widget-session-key" not in str(caught.value)
     monkeypatch.setenv("WIDGET_SESSION_KEY", "q8Zr2mT5vX1kN7pL4sW9cY3bF6hJ0dGe")
     assert session_key_from_env() == b"q8Zr2mT5vX1kN7pL4sW9cY3bF6hJ0dGe"
+
+
+class CountingStore(FakeStore):
+    def __init__(self, tracker):
+        super().__init__(tracker)
+        self.reads = 0
+
+    async def retrieve(self, sender_id):
+        self.reads += 1
+        return self.tracker
+
+
+@pytest.mark.parametrize("message, reads, expected", [
+    ("nem tudok belépni a portálra", 0, False),  # ordinary words: redacted alike either way
+    ("igen", 0, False),
+    ("Tavasz2024", 1, True),  # a bare answer to the password question: hidden only when it was asked
+    ("tavaszido", 1, True),
+])
+def test_the_tracker_is_read_only_when_the_answer_changes_the_redaction(message, reads, expected):
+    """A cheaper turn that redacts the same: the password question still hides a bare answer."""
+    from kernel.redaction import redact
+
+    tracker = DialogueStateTracker.from_events(
+        "s1", [BotUttered("És a Jelszó mezőbe mit írt?", metadata={"utter_action": "utter_ask_login_password_kind"})],
+        slots=[])
+    app = app_with(tracker)
+    app.ctx.agent.tracker_store = store = CountingStore(tracker)
+    answer = run(expects_secret(app, "s1", message))
+    assert store.reads == reads
+    assert answer is expected
+    assert redact(message, expecting_secret=answer) == redact(message, expecting_secret=True)
