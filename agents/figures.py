@@ -24,7 +24,7 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
 from sqlalchemy import select
@@ -223,7 +223,8 @@ def _fill(figures: Figures, convs: Iterable[Conversation], now: datetime, first_
 
 def report(session: Session, since: datetime, until: datetime, now: datetime | None = None) -> Report:
     now = now or utcnow()
-    since, until = as_utc(since), as_utc(until)
+    # SQLite compares stored UTC times as text: every bound must be UTC, not Budapest wall time
+    since, until = as_utc(since).astimezone(timezone.utc), as_utc(until).astimezone(timezone.utc)
     conversations = load_conversations(session, since, until, now)
     convs = list(conversations.values())
     cases = [e for c in convs for e in c.escalations]

@@ -155,3 +155,20 @@ def test_a_rating_outside_1_to_5_is_refused_naming_the_field(db_session, bad):
     with pytest.raises(ContractError) as caught:
         csat.record_rating(db_session, channel="chat", conversation_id="x", rating=bad)
     assert caught.value.field == "rating"
+
+
+def test_a_period_in_budapest_time_counts_what_happened_after_local_midnight(db_session):
+    """SQLite compares stored UTC times as text: the bounds must be turned into UTC first (a rating at
+    00:30 Budapest time, 23:30 UTC the day before, belongs to the new day)."""
+    from agents.models import CsatRating
+    from agents.stats import LOCAL_TIME
+
+    event(db_session, "late-1", "chat", "hu", "started", at(26, 23, 20))
+    db_session.commit()
+    csat.record_rating(db_session, channel="chat", conversation_id="late-1", rating=5)
+    row = db_session.query(CsatRating).one()
+    row.at = at(26, 23, 30)
+    db_session.commit()
+    day = datetime(2026, 11, 27, tzinfo=LOCAL_TIME)
+    rep = figures.report(db_session, day, day + timedelta(days=1), now=NOW)
+    assert (rep.overall.conversations, rep.overall.ratings, rep.overall.csat) == (1, 1, 1.0)
