@@ -43,10 +43,10 @@ CONVERSATIONS = {
 TARGET_P50_MS, TARGET_P99_MS = 50.0, 150.0
 NOTES = [
     "How to read it:",
-    "- One Rasa process handles one turn at a time. A turn's CPU time goes to TED's prediction (TensorFlow, twice "
-    "a turn: the answer, then action_listen), the tracker store (SQLite read and commit), the action server call "
-    "for the custom slot mappings, rule and memoization lookups; the NLU parse (linear intent classifier + CRF) is "
-    "a few milliseconds.",
+    "- One Rasa process handles one turn at a time. A turn's CPU time goes to the NLU parse (linear intent "
+    "classifier + CRF), the tracker store (SQLite read and commit), the action server call for the custom slot "
+    "mappings, and the rule and memoization lookups (twice a turn: the answer, then action_listen); "
+    "docs/BENCHMARKS.md, \"Rasa process cost per turn\", has the breakdown and one process's CPU ms per turn.",
     "- The paced row is 8 concurrent conversations as people hold them: each user reads the answer and types "
     "for a while (a random think time, mean given in the table) before the next turn. The back-to-back row is "
     "saturation, not a user's view: 8 clients that fire the next turn the instant the answer arrives keep 8 turns "
@@ -57,8 +57,8 @@ NOTES = [
     "make concurrent messages of one conversation safe across processes.",
     "- bot/action_calls.py stops Rasa 3.6 from re-checking the action-response JSON schema against its "
     "meta-schema on every turn (one-conversation p50 went from 47 ms to 30 ms when it was introduced); "
-    "bot/sqlite_tuning.py puts the SQLite tracker store in WAL mode; scripts/rasa-serve.sh gives TensorFlow one thread "
-    "per op (TED's model is tiny; one-conversation p50 33 → 29 ms on this machine).",
+    "bot/sqlite_tuning.py puts the SQLite tracker store in WAL mode with pooled connections; bot/turn_tuning.py "
+    "saves without a count query.",
     "- Other work may share the 2 cores during a measurement; figures vary run to run.",
 ]
 
