@@ -15,9 +15,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-# TED's model is tiny: one TensorFlow thread per op answers a turn faster than a thread pool that
-# has to be woken and synchronised, and leaves the other core to concurrent turns and the action
-# server (docs/BENCHMARKS.md, "Assistant").
+# No component of config.yml runs TensorFlow per turn any more (no TEDPolicy; docs/BENCHMARKS.md,
+# "Rasa process cost per turn"), but Rasa still loads it: one thread per op keeps a TensorFlow
+# component added later from waking a thread pool per prediction and leaves the other core to
+# concurrent turns and the action server.
 export TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}"
 export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}"
 
