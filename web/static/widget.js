@@ -205,9 +205,10 @@
     else if (h) text = t(h.position ? "waitingAt" : "waiting", { reference: h.reference, position: h.position });
     else if (connection === "up") text = t("withBot");
     else if (connection === "offline") text = t("offline");
+    else if (connection === "down") text = t("down");  // the network is there, the assistant is not: S11
     else if (connection === "failed") text = t("unavailable");
     else text = t("connecting");
-    if (!navigator.onLine && connection !== "failed") text = t("offline") + " " + text;
+    if (!navigator.onLine && connection !== "failed" && connection !== "offline") text = t("offline") + " " + text;
     stateLine.textContent = text;
     stateLine.className = "hdw-state" + (agentMode ? " hdw-agent" : "");
   }
@@ -311,7 +312,9 @@
     });
     socket.on("helpdesk_stored", function (m) { if (m) storedAs(m.client_message_id, m.text); });
     socket.on("disconnect", function () { confirmed = false; connection = "offline"; renderState(); });
-    socket.on("connect_error", function () { connection = "offline"; renderState(); });
+    // The browser is online but the assistant does not answer (a restart, an outage): say so, with
+    // the S11 help line; typed messages stay queued and go out once it is back (docs/RELIABILITY.md).
+    socket.on("connect_error", function () { connection = navigator.onLine ? "down" : "offline"; renderState(); });
     socket.on("bot_uttered", onBotMessage);
     socket.on("helpdesk_error", function (err) { if (err && err.message) add({ kind: "system", text: err.message }); });
   }
