@@ -52,6 +52,12 @@ def test_production_endpoints_use_postgres_and_the_redis_url(monkeypatch):
         "RASA_TRACKER_DB_PASSWORD": "",
         "RASA_TRACKER_LOGIN_DB": "postgres",
         "REDIS_URL": "redis://127.0.0.1:6379/2",
+        "RABBITMQ_HOST": "mq.internal",
+        "RABBITMQ_PORT": "5672",
+        "RABBITMQ_USER": "helpdesk",
+        "RABBITMQ_PASSWORD": "",
+        "RASA_EVENTS_QUEUE": "helpdesk.rasa-events",
+        "RASA_EVENTS_EXCHANGE": "rasa-exchange",
     }.items():
         monkeypatch.setenv(name, value)
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.production.yml"))
@@ -64,6 +70,10 @@ def test_production_endpoints_use_postgres_and_the_redis_url(monkeypatch):
     )
     assert endpoints.lock_store.type == "bot.lock_store.RedisUrlLockStore"
     assert endpoints.lock_store.url == "redis://127.0.0.1:6379/2"
+    # Rasa's Pika broker to RabbitMQ for the statistics' consumer (agents/broker_consumer.py)
+    broker = endpoints.event_broker
+    assert (broker.type, broker.url, broker.kwargs["queues"], broker.kwargs["exchange_name"]) == (
+        "pika", "mq.internal", ["helpdesk.rasa-events"], "rasa-exchange")
 
 
 def test_endpoints_refuse_to_start_without_the_action_server_url(monkeypatch):
