@@ -4,7 +4,6 @@ those canned answers first, in the case's language (English and Hungarian), and 
 answer into the reply box."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -15,9 +14,17 @@ pytestmark = pytest.mark.slow
 SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
 
-@pytest.fixture
-def gw(gateway_settings, rasa_api_stub):
-    live = start_live_gateway(replace(gateway_settings, rasa_url=rasa_api_stub.url))
+@pytest.fixture(scope="module")
+def gw(tmp_path_factory):
+    """One gateway for the module (each test uses its own conversations): a Rasa HTTP API stand-in."""
+    from gateway.settings import GatewaySettings
+    from tests.fixtures.gateway_services import GATEWAY_SECRETS, RecordingHttpServer
+
+    rasa = RecordingHttpServer()
+    db = tmp_path_factory.mktemp("gateway-h8") / "gateway.db"
+    settings = GatewaySettings.from_env({"GATEWAY_DATABASE_URL": f"sqlite:///{db}", **GATEWAY_SECRETS,
+                                         "RASA_URL": rasa.url})
+    live = start_live_gateway(settings)
     from agents.accounts import create_agent
     from gateway import sessions_of
 
@@ -26,6 +33,7 @@ def gw(gateway_settings, rasa_api_stub):
     yield live
     live.stop()
     live.app.extensions["gateway_engine"].dispose()
+    rasa.stop()
 
 
 DIAGNOSIS = {"verified": True, "state": "active", "live_code": {"exists": False},

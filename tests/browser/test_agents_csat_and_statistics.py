@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import pathlib
-from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -21,9 +20,17 @@ DOCS_IMG = pathlib.Path(__file__).resolve().parents[2] / "docs" / "img"
 SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
 
-@pytest.fixture
-def gw(gateway_settings, rasa_api_stub):
-    live = start_live_gateway(replace(gateway_settings, rasa_url=rasa_api_stub.url))
+@pytest.fixture(scope="module")
+def gw(tmp_path_factory):
+    """One gateway for the module (each test uses its own conversations): a Rasa HTTP API stand-in."""
+    from gateway.settings import GatewaySettings
+    from tests.fixtures.gateway_services import GATEWAY_SECRETS, RecordingHttpServer
+
+    rasa = RecordingHttpServer()
+    db = tmp_path_factory.mktemp("gateway-h8") / "gateway.db"
+    settings = GatewaySettings.from_env({"GATEWAY_DATABASE_URL": f"sqlite:///{db}", **GATEWAY_SECRETS,
+                                         "RASA_URL": rasa.url})
+    live = start_live_gateway(settings)
     from agents.accounts import create_agent
     from gateway import sessions_of
 
@@ -33,14 +40,15 @@ def gw(gateway_settings, rasa_api_stub):
     yield live
     live.stop()
     live.app.extensions["gateway_engine"].dispose()
+    rasa.stop()
 
 
-def ratings(gw):
+def ratings(gw, conversation_id):
     from agents.models import CsatRating
     from gateway import sessions_of
 
     with sessions_of(gw.app)() as s:
-        return list(s.scalars(select(CsatRating)))
+        return list(s.scalars(select(CsatRating).where(CsatRating.conversation_id == conversation_id)))
 
 
 def widget(context, gw, conversation_id: str, lang: str = "hu", handoff: dict | None = None):
@@ -108,7 +116,7 @@ def test_when_the_agent_closes_the_chat_the_widget_asks_for_one_rating(browser, 
     finally:
         user_ctx.close()
         agent_ctx.close()
-    [row] = ratings(gw)
+    [row] = ratings(gw, "csat-agent-1")
     assert (row.channel, row.rating, row.escalation_id) == ("chat", 5, esc["id"]) and row.agent_id is not None
     assert "ABCD-1234-EFGH-5678" not in row.comment and "Gyors volt." in row.comment
 
@@ -128,7 +136,7 @@ def test_an_english_user_ends_a_chat_the_bot_handled_and_rates_it(browser, gw, s
         screenshot(page, "widget-rating-en-thanks")
     finally:
         context.close()
-    [row] = ratings(gw)
+    [row] = ratings(gw, "csat-bot-1")
     assert (row.channel, row.conversation_id, row.language, row.rating, row.escalation_id) == \
         ("chat", "csat-bot-1", "en", 4, None)
 
@@ -152,7 +160,7 @@ def test_ending_the_chat_while_waiting_for_an_agent_counts_as_abandoned(browser,
     with sessions_of(gw.app)() as s:
         row = s.get(Escalation, esc["id"])
         assert (row.status, row.outcome) == ("closed", "user_left_waiting")
-    assert ratings(gw) == []
+    assert ratings(gw, "csat-left-1") == []
 
 
 def seed_history(gw):
