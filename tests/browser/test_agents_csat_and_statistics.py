@@ -163,6 +163,29 @@ def test_ending_the_chat_while_waiting_for_an_agent_counts_as_abandoned(browser,
     assert ratings(gw, "csat-left-1") == []
 
 
+def test_a_chat_handed_back_to_the_bot_is_rated_later_with_its_cases_token(browser, gw):
+    esc = escalate(gw, "csat-back-1")
+    user_ctx, agent_ctx = browser.new_context(locale="en-GB"), browser.new_context(locale="hu-HU")
+    try:
+        user = widget(user_ctx, gw, "csat-back-1", lang="en", handoff=esc)
+        agent = login(agent_ctx, gw, "anna")
+        agent.click(f"tr:has-text('{esc['reference']}') button:has-text('Átveszem')")
+        agent.wait_for_selector("#hand-back")
+        user.wait_for_selector("text=An agent has joined: Anna")
+        agent.click("#hand-back")
+        user.wait_for_selector("text=You are talking to the assistant again.")
+        assert user.locator(".hdw-star").count() == 0  # a hand-back is not the end of the chat
+        user.click("button.hdw-end")
+        user.click(".hdw-star:has-text('3')")
+        user.click(".hdw-rate-send")
+        user.wait_for_selector("text=Thank you for your feedback!")
+    finally:
+        user_ctx.close()
+        agent_ctx.close()
+    [row] = ratings(gw, "csat-back-1")
+    assert (row.rating, row.escalation_id) == (3, esc["id"])
+
+
 def seed_history(gw):
     """A week of conversations on both channels, with handoffs, one abandoned call, ratings."""
     from agents import csat

@@ -348,6 +348,7 @@
   }
   function endHandoff(closedByAgent) {
     var h = state.handoff;
+    if (h) state.lastChatToken = h.chat_token;  // a chat handed back is rated later with its case's token
     state.handoff = null; pendingForm = null;
     if (streamCtl) { streamCtl.abort(); streamCtl = null; }
     add({ kind: "system", text: t("back") });
@@ -495,7 +496,7 @@
       if (streamCtl) { streamCtl.abort(); streamCtl = null; }
       renderState();
     }
-    askRating(h ? h.chat_token : null);
+    askRating(h ? h.chat_token : state.lastChatToken || null);
   }
 
   // --- wiring --------------------------------------------------------------------------------------
