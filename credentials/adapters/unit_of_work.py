@@ -2,6 +2,7 @@
 repositories of credentials.domain.ports on its session."""
 from __future__ import annotations
 
+import collections
 import threading
 
 from sqlalchemy import text
@@ -19,34 +20,32 @@ class WriteLock:
     """SQLite's one writer, queued inside this process: requests in the order they came (a plain Lock
     is not fair: under contention one thread can wait for many turns), and the background outbox
     worker only when no request waits — a request waits for at most the one transaction in progress
-    and those of the requests ahead of it, never for a queue of the worker's evaluations (issue 10, L12)."""
+    and those of the requests ahead of it, never for a queue of the worker's evaluations (issue 10, L12).
+    The lock is handed straight to the next waiter, whom alone it wakes (no herd of woken threads
+    fighting for the GIL while the holder tries to finish)."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._mutex = threading.Lock()
         self._held = False
-        self._next = self._serving = 0  # tickets of the requests
-        self._waiting = 0
+        self._requests: collections.deque[threading.Event] = collections.deque()
+        self._background: collections.deque[threading.Event] = collections.deque()
 
     def acquire(self, background: bool = False) -> None:
-        with self._cond:
-            if background:
-                while self._held or self._waiting:
-                    self._cond.wait()
-            else:
-                ticket, self._next = self._next, self._next + 1
-                self._waiting += 1
-                try:
-                    while self._held or ticket != self._serving:
-                        self._cond.wait()
-                finally:
-                    self._waiting -= 1
-                self._serving += 1
-            self._held = True
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Event()
+            (self._background if background else self._requests).append(turn)
+        turn.wait()  # set by release(): the lock is ours
 
     def release(self) -> None:
-        with self._cond:
-            self._held = False
-            self._cond.notify_all()
+        with self._mutex:
+            waiting = self._requests or self._background
+            if waiting:
+                waiting.popleft().set()  # handed over: stays held
+            else:
+                self._held = False
 
 
 class SqlAlchemyUnitOfWork:
