@@ -202,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rasa-url", default=None, help="a running Rasa (default: start one if a model exists)")
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the section only")
+    parser.add_argument("--section", default=SECTION, help=f"the heading written (default '{SECTION}')")
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY),
                         help=f"concurrent calls per row (default {' '.join(map(str, CONCURRENCY))})")
     args = parser.parse_args(argv)
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
                 stack.stop()
 
     lines = [
-        f"## {SECTION}",
+        f"## {args.section}",
         "",
         f"{measured_on()} by "
         "`scripts/bench_ivr.py`: the gateway as in production (`python -m gateway`, gunicorn gthread, 32 threads) on "
@@ -316,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
                       "the script can start Rasa itself, and run again)."]
     lines.append("")
     section = "\n".join(lines)
-    publish(section, SECTION, args.out, write=not args.no_write)
+    publish(section, args.section, args.out, write=not args.no_write)
     return 0
 
 
