@@ -1,10 +1,12 @@
 #!/usr/bin/env python
 """Intent accuracy on phone transcripts beside typed messages, cross-validated (engine env; issue #13).
 
-    .venv/engine/bin/python scripts/nlu_phone_crossval.py [--folds 5] [--seed 42] [--no-write]
+    .venv/engine/bin/python scripts/nlu_phone_crossval.py [--folds 5] [--seed 42] [--full] [--no-write]
 
-The same folds and pipeline as scripts/nlu_crossval.py (its functions): every intent example is held
-out once. The phone-style examples are the blocks of data/nlu marked ``style: phone`` (lowercase, no
+The same folds as scripts/nlu_crossval.py (its functions): every intent example is held out once.
+By default each fold trains the pipeline's intent classifier itself (bot/nlu/linear_intent.py, with
+config.yml's settings, exactly as Rasa trains it: the intent depends on the text alone), which takes
+seconds; ``--full`` trains the whole Rasa pipeline per fold as nlu_crossval.py does (minutes per fold). The phone-style examples are the blocks of data/nlu marked ``style: phone`` (lowercase, no
 punctuation, fillers, number words, run-ons, split or misheard domain words, spelled usernames and
 spoken addresses); the others are the typed ones. Reports the intent accuracy of each per language
 (target: phone ≥ 0.95 in each language) and the phone examples it got wrong. Writes the section
@@ -44,9 +46,43 @@ def phone_texts(data: pathlib.Path) -> set[tuple[str, str]]:
     return found
 
 
-def report(predictions, phone: set[tuple[str, str]], folds: int, seed: int) -> str:
-    lines = [f"{measured_on()}; {folds}-fold cross-validation (seed {seed}), the same folds and pipeline as "
-             "\"NLU cross-validation\" (`scripts/nlu_phone_crossval.py`). Phone transcripts are the `style: phone` "
+def classifier_cross_validate(examples, config_path: pathlib.Path, folds: int, seed: int) -> list:
+    """Held-out predictions of the pipeline's intent classifier, trained per fold as Rasa trains it."""
+    import yaml
+    from scipy.sparse import hstack
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.nlu.linear_intent import LinearIntentClassifier, _vectorizers, fold_text
+    from scripts.nlu_crossval import Prediction, stratified_folds
+
+    settings = LinearIntentClassifier.get_default_config()
+    for component in yaml.safe_load(config_path.read_text(encoding="utf-8")).get("pipeline", []):
+        if component.get("name", "").endswith("LinearIntentClassifier"):
+            settings.update({k: v for k, v in component.items() if k != "name"})
+    folded = [fold_text(e.text) for e in examples]
+    predictions = []
+    for fold, held_out in enumerate(stratified_folds(examples, folds, seed)):
+        test = set(held_out)
+        train = [i for i in range(len(examples)) if i not in test]
+        vectorizers = _vectorizers(settings)
+        features = hstack([v.fit_transform([folded[i] for i in train]) for v in vectorizers]).tocsr()
+        model = LogisticRegression(C=float(settings["C"]), max_iter=int(settings["max_iter"]),
+                                   random_state=settings["random_state"], solver="lbfgs").fit(
+            features, [examples[i].intent for i in train])
+        test_features = hstack([v.transform([folded[i] for i in held_out]) for v in vectorizers]).tocsr()
+        for index, label, probabilities in zip(held_out, model.predict(test_features),
+                                               model.predict_proba(test_features)):
+            predictions.append(Prediction(examples[index], str(label), float(max(probabilities)), fold))
+        print(f"fold {fold + 1}/{folds}: {len(held_out)} held out", flush=True)
+    return predictions
+
+
+def report(predictions, phone: set[tuple[str, str]], folds: int, seed: int, full: bool) -> str:
+    how = ("the whole Rasa pipeline of config.yml trained per fold" if full else
+           "the pipeline's intent classifier (`bot/nlu/linear_intent.py`, config.yml's settings) trained per fold "
+           "as Rasa trains it")
+    lines = [f"{measured_on()}; {folds}-fold cross-validation (seed {seed}), the folds of "
+             f"\"NLU cross-validation\", {how} (`scripts/nlu_phone_crossval.py`). Phone transcripts are the `style: phone` "
              "blocks of `data/nlu/` (lowercase, no punctuation, fillers, number words, run-ons, split or misheard "
              "domain words, spelled usernames, spoken addresses); each held out once, like every other example.", "",
              "| language | typed examples | typed accuracy | phone examples | phone accuracy | phone target |",
@@ -76,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=pathlib.Path, default=ROOT / "data" / "nlu")
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the section only")
+    parser.add_argument("--full", action="store_true", help="train the whole Rasa pipeline per fold (slow)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     from rasa.utils.log_utils import configure_structlog
@@ -85,10 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     phone = phone_texts(args.data)
     if not phone:
         raise SystemExit(f"no `style: phone` blocks in {args.data}")
-    with tempfile.TemporaryDirectory(prefix="nlu-phone-cv-") as work:
-        predictions, _ = cross_validate(examples, messages, training_data, args.config, args.folds, args.seed,
-                                        pathlib.Path(work))
-    publish(report(predictions, phone, args.folds, args.seed), SECTION, args.out, write=not args.no_write)
+    if args.full:
+        with tempfile.TemporaryDirectory(prefix="nlu-phone-cv-") as work:
+            predictions, _ = cross_validate(examples, messages, training_data, args.config, args.folds, args.seed,
+                                            pathlib.Path(work))
+    else:
+        predictions = classifier_cross_validate(examples, args.config, args.folds, args.seed)
+    publish(report(predictions, phone, args.folds, args.seed, args.full), SECTION, args.out,
+            write=not args.no_write)
     return 0
 
 
