@@ -120,6 +120,7 @@ class PostgresBridge:
         self._pid: int | None = None
         self._stopped = threading.Event()
         self.listening = threading.Event()  # set while LISTEN is in force (tests wait for it)
+        self.listener_pid: int | None = None  # the listening connection's server process
 
     def ensure_running(self) -> None:
         if self._pid == os.getpid() or self._stopped.is_set():
@@ -164,6 +165,7 @@ class PostgresBridge:
                 conn, channel = self._connect()
                 with conn:
                     conn.execute(f"LISTEN {channel}")
+                    self.listener_pid = conn.info.backend_pid
                     self.listening.set()
                     self._changes.wake_all()  # anything sent while we were not listening: re-read
                     delay, checked = 0.2, time.monotonic()
