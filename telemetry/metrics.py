@@ -229,7 +229,7 @@ def serve_side_port(process: str, port: int, host: str = "127.0.0.1", checks: Op
 
 
 def serve_elected(process: str, port: int, host: str = "127.0.0.1", checks: Optional[Dict[str, Check]] = None,
-                  extra: Callable[[], Iterable[object]] = lambda: (), retry_seconds: float = 5.0) -> threading.Thread:
+                  extra: Callable[[], Iterable[object]] = lambda: (), retry_seconds: float = 2.0) -> threading.Thread:
     """For one of several worker processes sharing a multiprocess directory: each tries to bind the
     side port; the one that binds serves the sum of all, the others retry every ``retry_seconds`` and
     take over when it is gone. Returns the (daemon) thread trying."""

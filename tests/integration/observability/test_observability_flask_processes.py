@@ -44,7 +44,7 @@ def start_gateway(tmp_path, database_url: str, credentials_url: str = "http://12
                    "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "CREDENTIALS_URL": credentials_url,
                    "PYTHONUNBUFFERED": "1", **env}
     process = start_process(["gateway"], env=environment, log_path=tmp_path / f"gateway-{port}.log",
-                            health=f"http://127.0.0.1:{metrics_port}/healthz", name="gateway", timeout=60)
+                            health=f"http://127.0.0.1:{metrics_port}/healthz", name="gateway", timeout=180)
     return process, f"http://127.0.0.1:{port}", metrics_port
 
 
