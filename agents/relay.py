@@ -200,8 +200,11 @@ def _events(sessions, escalation_id: str, after: int, deadline: float):
         seen = changes.current(topic)  # read before the query: a publish after it wakes us
         with sessions() as session:
             escalation = session.get(Escalation, escalation_id)
-            names = {a.id: a.display_name for a in session.scalars(select(AgentAccount))}
             batch = chat.messages_after(session, escalation_id, after)
+            # only the agents this batch names: a wake-up of many streams must not read every account
+            agent_ids = {m.agent_id for m in batch if m.agent_id is not None}
+            names = {a.id: a.display_name for a in session.scalars(
+                select(AgentAccount).where(AgentAccount.id.in_(agent_ids)))} if agent_ids else {}
             status, reference = escalation.status, escalation.reference
             agent = escalation.claimed_by.display_name if escalation.claimed_by else None
             position = escalations.queue_position(session, escalation)

@@ -104,7 +104,11 @@ def test_agent_reply_reaches_the_widget_stream_at_once(live_gateway, make_agent)
     reader = threading.Thread(target=lambda: got.extend(read_events(
         f"{live_gateway.url}/api/v1/chat/sender-1/events", esc["chat_token"], {"message"})))
     reader.start()
-    time.sleep(0.3)
+    slots = live_gateway.app.extensions["agents_stream_slots"]
+    deadline = time.monotonic() + 10
+    while slots.open_count() == 0 and time.monotonic() < deadline:  # the stream is open (a busy machine is slow)
+        time.sleep(0.02)
+    time.sleep(0.3)  # and has read the case's state
     with sessions_of(live_gateway.app)() as s:
         assert escalations.claim(s, esc["id"], anna)
         sent_at = time.monotonic()
