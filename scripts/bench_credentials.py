@@ -318,6 +318,12 @@ def render(rows: list[tuple], n: int, database_url: str | None, ks_results: list
         "Reproduce on PostgreSQL: `--database-url postgresql+psycopg://postgres@127.0.0.1:5432/DB`; the timing test "
         "alone: `--timing-only`; the same run also with an fsync per SQLite commit: `--compare-full-sync`.",
         "",
+        "The activation row doubles as a measure of how busy the shared machine was: argon2id does the same CPU "
+        "work in every run, and its 1-client p50 was 46 ms on a quiet machine (2026-12-01 21:48); a run whose "
+        "activation p50 is several times that had the other helpers' load on its 2 cores, and every latency in it "
+        "is inflated by about that factor. The timing test's comparison rows run right after each other, so they "
+        "share the load.",
+        "",
         "Login and activation are dominated by argon2id (19 MiB, t=2, p=1), which is CPU-bound: with 2 cores, "
         "8 clients mostly queue. A new-code request only queues itself (one INSERT, whoever asks; the outbox "
         "worker evaluates it), so it is not padded; existing/unknown accounts are sent interleaved in one run "
