@@ -350,6 +350,9 @@ STATS_TOPIC_RESPONSES = {
     "utter_login_mistake_own_name": "own_name_as_username",
     "utter_login_mistake_code_as_password": "code_as_password",
     "utter_login_not_activated": "not_activated",
+    # Said only once the backend took the request (action_request_new_code): the new-codes-by-the-bot
+    # figure in production, where the actions send no statistics events of their own.
+    "utter_new_code_requested": "new_code_completed",
 }
 # Rasa's input channels (credentials.yml, bot/channels.py) and the conversation channel they carry.
 _INPUT_CHANNELS = {"helpdesk_socketio": "chat", "socketio": "chat"}

@@ -27,7 +27,12 @@ def test_a_response_that_names_a_recognised_mistake_is_a_topic_and_others_are_no
     assert conversation_events_from_rasa({**bot, "metadata": {"utter_action": "utter_greet"}}, "chat", None) == []
     assert conversation_events_from_rasa({"sender_id": "s-1", "event": "action", "name": "x"}, "chat", None) == []
     assert set(STATS_TOPIC_RESPONSES.values()) <= {"own_name_as_username", "code_as_password", "code_expired",
-                                                   "not_activated", "code_not_received"}
+                                                   "not_activated", "code_not_received", "new_code_completed"}
+
+
+def test_a_new_code_the_backend_took_counts_for_the_bot_in_production():
+    bot = {"sender_id": "s-1", "event": "bot", "metadata": {"utter_action": "utter_new_code_requested"}}
+    assert kinds(conversation_events_from_rasa(bot, "chat", "hu")) == [("topic", "new_code_completed", "chat", "hu")]
 
 
 def test_what_is_not_a_rasa_event_stands_for_nothing():
