@@ -81,7 +81,7 @@ def report(predictions, phone: set[tuple[str, str]], folds: int, seed: int, full
     how = ("the whole Rasa pipeline of config.yml trained per fold" if full else
            "the pipeline's intent classifier (`bot/nlu/linear_intent.py`, config.yml's settings) trained per fold "
            "as Rasa trains it")
-    lines = [f"{measured_on()}; {folds}-fold cross-validation (seed {seed}), the folds of "
+    lines = [f"## {SECTION}", "", f"{measured_on()}; {folds}-fold cross-validation (seed {seed}), the folds of "
              f"\"NLU cross-validation\", {how} (`scripts/nlu_phone_crossval.py`). Phone transcripts are the `style: phone` "
              "blocks of `data/nlu/` (lowercase, no punctuation, fillers, number words, run-ons, split or misheard "
              "domain words, spelled usernames, spoken addresses); each held out once, like every other example.", "",
@@ -101,6 +101,10 @@ def report(predictions, phone: set[tuple[str, str]], folds: int, seed: int, full
     if wrong:
         lines += ["", "Phone transcripts classified wrongly (gold → predicted):", ""]
         lines += [f"- `{p.example.text}` ({p.example.language}): {p.example.intent} → {p.intent}" for p in wrong[:20]]
+    lines += ["", "The typed figures are the same run's other held-out examples (the \"NLU cross-validation\" "
+              "section's figures come from the whole pipeline). The phone examples are written to look like "
+              "Twilio's transcripts, not taken from real calls: recorded transcripts of real calls would be the "
+              "stronger test."]
     return "\n".join(lines)
 
 
