@@ -7,7 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from agents import accounts, audit
-from gateway import sessions_of
+from gateway import sessions_of, settings_of
 
 group = AppGroup("agents", help="Agent console administration.")
 
@@ -63,6 +63,60 @@ def revoke_sessions(username: str) -> None:
         audit.record(session, "sessions_revoked", actor="cli", target=account.username, count=count)
         session.commit()
     click.echo(f"ended {count} session(s) of {account.username}")
+
+
+def _retention_settings():
+    from agents.retention import RetentionSettings, SettingsError
+
+    try:
+        return RetentionSettings.from_env(config=current_app.config)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@group.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what is past its retention period; delete nothing.")
+@click.option("--every", type=click.IntRange(min=60), default=None, metavar="SECONDS",
+              help="Run again every SECONDS until stopped (a supervised periodic job).")
+def purge(dry_run: bool, every: int | None) -> None:
+    """Delete every stored personal datum past its retention period (docs/privacy.md); counts per kind."""
+    import time
+
+    from agents import retention
+
+    settings = _retention_settings()
+    while True:
+        with sessions_of(current_app)() as session:
+            report = retention.purge(session, settings, dry_run=dry_run)
+        for line in report.lines():
+            click.echo(line)
+        click.echo(f"{'would delete' if dry_run else 'deleted'} {report.total} in all", err=False)
+        if every is None:
+            return
+        time.sleep(every)
+
+
+@group.command("erase-subject")
+@click.option("--phone", default=None, help="The data subject's phone number (any usual form).")
+@click.option("--username", default=None, help="The data subject's Ügyfélkapu username.")
+@click.option("--dry-run", is_flag=True, help="Count what would be erased; delete nothing.")
+def erase_subject(phone: str | None, username: str | None, dry_run: bool) -> None:
+    """Erase every conversation of one phone number or one username, in every store (GDPR art. 17);
+    the audit entry records the kinds and counts erased, never the subject or the content."""
+    from agents import retention
+
+    if (phone is None) == (username is None):
+        raise click.ClickException("give exactly one of --phone or --username")
+    settings = _retention_settings()
+    with sessions_of(current_app)() as session:
+        try:
+            report = retention.erase_subject(session, settings, settings_of(current_app).secret_key,
+                                             phone=phone, username=username, actor="cli", dry_run=dry_run)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"{'would erase' if dry_run else 'erased'} {report.total} in all")
 
 
 def init_app(app: Flask) -> None:
