@@ -77,20 +77,32 @@ def _retention_settings():
 @group.command("purge")
 @click.option("--dry-run", is_flag=True, help="Count what is past its retention period; delete nothing.")
 @click.option("--every", type=click.IntRange(min=60), default=None, metavar="SECONDS",
-              help="Run again every SECONDS until stopped (a supervised periodic job).")
+              help="Run again every SECONDS until stopped (the supervised periodic job of ops/supervise.py); "
+                   "a run that fails (the database not migrated or not reachable yet) is retried a minute later.")
 def purge(dry_run: bool, every: int | None) -> None:
     """Delete every stored personal datum past its retention period (docs/privacy.md); counts per kind."""
     import time
+
+    from sqlalchemy.exc import SQLAlchemyError
 
     from agents import retention
 
     settings = _retention_settings()
     while True:
-        with sessions_of(current_app)() as session:
-            report = retention.purge(session, settings, dry_run=dry_run)
+        try:
+            with sessions_of(current_app)() as session:
+                report = retention.purge(session, settings, dry_run=dry_run)
+        except SQLAlchemyError as exc:
+            # The statement and its parameters stay out of the message: only what kind of failure.
+            message = f"purge failed: {type(exc).__name__} (database not migrated or not reachable?)"
+            if every is None:
+                raise click.ClickException(message) from None
+            click.echo(message, err=True)
+            time.sleep(60)
+            continue
         for line in report.lines():
             click.echo(line)
-        click.echo(f"{'would delete' if dry_run else 'deleted'} {report.total} in all", err=False)
+        click.echo(f"{'would delete' if dry_run else 'deleted'} {report.total} in all", nl=True)
         if every is None:
             return
         time.sleep(every)
@@ -107,6 +119,8 @@ def erase_subject(phone: str | None, username: str | None, dry_run: bool) -> Non
 
     if (phone is None) == (username is None):
         raise click.ClickException("give exactly one of --phone or --username")
+    from sqlalchemy.exc import SQLAlchemyError
+
     settings = _retention_settings()
     with sessions_of(current_app)() as session:
         try:
@@ -114,6 +128,8 @@ def erase_subject(phone: str | None, username: str | None, dry_run: bool) -> Non
                                              phone=phone, username=username, actor="cli", dry_run=dry_run)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
+        except SQLAlchemyError as exc:  # never echo the statement: its parameters hold the subject's digest
+            raise click.ClickException(f"erasure failed, nothing erased: {type(exc).__name__}") from None
     for line in report.lines():
         click.echo(line)
     click.echo(f"{'would erase' if dry_run else 'erased'} {report.total} in all")
