@@ -164,6 +164,42 @@ def revoke_sessions(agent_id: int):
     return redirect(url_for("agents_console.console_sessions"))
 
 
+# --- data subjects' requests (supervisors): erase one phone number's or username's conversations ---
+
+@bp.get("/privacy")
+@auth.supervisor_required
+def privacy():
+    return render_template("agents/privacy.html", found=None, kind="phone", value="")
+
+
+@bp.post("/privacy/erase")
+@auth.supervisor_required
+def privacy_erase():
+    """``step=find`` counts what one subject's erasure would delete; ``step=erase`` (with ``confirm``)
+    deletes it in every store. The audit entry names kinds and counts only (agents/retention.py)."""
+    from agents import retention
+
+    kind = request.form.get("kind", "")
+    value = (request.form.get("value") or "").strip()[:64]
+    step = request.form.get("step", "find")
+    if kind not in ("phone", "username") or not value or step not in ("find", "erase"):
+        flash(texts.text("privacy_bad_request"), "error")
+        return render_template("agents/privacy.html", found=None, kind=kind or "phone", value=""), 400
+    erase = step == "erase" and request.form.get("confirm") == "yes"
+    subject = {"phone": value} if kind == "phone" else {"username": value}
+    try:
+        report = retention.erase_subject(db(), retention.RetentionSettings.from_env(config=current_app.config),
+                                         settings_of(current_app).secret_key, actor=g.agent.username,
+                                         dry_run=not erase, **subject)
+    except ValueError:
+        flash(texts.text("privacy_bad_request"), "error")
+        return render_template("agents/privacy.html", found=None, kind=kind, value=""), 400
+    if erase:
+        flash(texts.text("privacy_erased", count=report.total), "info")
+        return render_template("agents/privacy.html", found=None, erased=report.counts, kind=kind, value="")
+    return render_template("agents/privacy.html", found=report.counts, kind=kind, value=value)
+
+
 # --- queue -------------------------------------------------------------------------------------
 
 def open_escalations() -> list[Escalation]:

@@ -239,3 +239,53 @@ def test_retention_periods_come_from_the_settings_with_documented_defaults():
     production = retention.RetentionSettings.from_env({"RASA_TRACKER_DB_NAME": "rasa", "RASA_TRACKER_DB_HOST": "db:5432",
                                                        "RASA_TRACKER_DB_PASSWORD": "p@ss"})
     assert production.tracker_url == "postgresql+psycopg://postgres:p%40ss@db:5432/rasa"
+
+
+def test_a_supervisor_finds_and_erases_a_subject_in_the_console_and_an_agent_cannot(gateway_app, tracker_url, make_agent):
+    from tests.fixtures.gateway_services import csrf_from, login
+
+    secret = gateway_app.config["SECRET_KEY"]
+    key = keyed_digest(secret, "ivr-caller", NUMBER)
+    with sessions_of(gateway_app)() as session:
+        _conversation(session, "CAconsole", "phone", 1, key=key, number=NUMBER)
+        _conversation(session, "CAkeep", "phone", 1, key=keyed_digest(secret, "ivr-caller", OTHER_NUMBER))
+        session.commit()
+    _add_tracker(tracker_url, "CAconsole", 1)
+    gateway_app.config["AGENTS_RASA_TRACKER_URL"] = tracker_url
+    make_agent("vera", role="supervisor")
+    make_agent("anna")
+
+    agent = gateway_app.test_client()
+    assert login(agent, "anna").status_code == 302
+    assert agent.get("/agents/privacy").status_code == 403
+    token = csrf_from(agent.get("/agents/").get_data(as_text=True))
+    refused = agent.post("/agents/privacy/erase", data={"csrf_token": token, "kind": "phone", "value": NUMBER,
+                                                        "step": "erase", "confirm": "yes"})
+    assert refused.status_code == 403
+
+    vera = gateway_app.test_client()
+    assert login(vera, "vera").status_code == 302
+    page = vera.get("/agents/privacy").get_data(as_text=True)
+    token = csrf_from(page)
+    found = vera.post("/agents/privacy/erase", data={"csrf_token": token, "kind": "phone", "value": "06301234567"})
+    html = found.get_data(as_text=True)
+    assert found.status_code == 200 and 'id="privacy-found"' in html and "<td>transcripts</td><td>1</td>" in html
+    with sessions_of(gateway_app)() as session:  # finding deleted nothing
+        assert session.scalar(select(func.count()).select_from(Escalation)) == 2
+    unconfirmed = vera.post("/agents/privacy/erase", data={"csrf_token": token, "kind": "phone",
+                                                           "value": "06301234567", "step": "erase"})
+    assert unconfirmed.status_code == 200 and 'id="privacy-found"' in unconfirmed.get_data(as_text=True)
+    erased = vera.post("/agents/privacy/erase", data={"csrf_token": token, "kind": "phone", "value": "06301234567",
+                                                      "step": "erase", "confirm": "yes"})
+    html = erased.get_data(as_text=True)
+    assert erased.status_code == 200 and 'id="privacy-erased"' in html and "06301234567" not in html
+    with sessions_of(gateway_app)() as session:
+        assert set(session.scalars(select(Escalation.conversation_id))) == {"CAkeep"}
+        assert set(session.scalars(select(PhoneCall.call_sid))) == {"CAkeep"}
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "subject_erased"))
+        assert entry.actor == "vera" and NUMBER not in json.dumps(entry.detail)
+    assert _senders(tracker_url) == []
+    bad = vera.post("/agents/privacy/erase", data={"csrf_token": token, "kind": "phone", "value": "not a number"})
+    assert bad.status_code == 400
+    forged = vera.post("/agents/privacy/erase", data={"kind": "phone", "value": NUMBER, "step": "erase", "confirm": "yes"})
+    assert forged.status_code in (400, 403)
