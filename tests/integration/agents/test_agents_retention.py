@@ -289,3 +289,11 @@ def test_a_supervisor_finds_and_erases_a_subject_in_the_console_and_an_agent_can
     assert bad.status_code == 400
     forged = vera.post("/agents/privacy/erase", data={"kind": "phone", "value": NUMBER, "step": "erase", "confirm": "yes"})
     assert forged.status_code in (400, 403)
+
+
+def test_env_example_documents_every_retention_period_with_its_default():
+    import pathlib
+
+    lines = (pathlib.Path(__file__).resolve().parents[3] / ".env.example").read_text().splitlines()
+    shown = dict(line.split("=", 1) for line in lines if line.startswith("AGENTS_RETAIN_"))
+    assert shown == {name: str(default) for name, default in retention.PERIODS.values()}
