@@ -457,6 +457,20 @@ _SOCKETIO_KEYS = {
 } | MessagePolicy.KEYS - {"default_channel"}
 
 ERROR_EVENT = "helpdesk_error"
+
+_UNAVAILABLE = {
+    "hu": "Az asszisztens most nem tud válaszolni, kérem, próbálja újra néhány perc múlva. Sürgős ügyben az "
+          "ügyfélvonal a nap 24 órájában segít: {phone} (külföldről {phone_abroad}).",
+    "en": "The assistant cannot answer right now; please try again in a few minutes. Urgent? The customer line "
+          "helps 24 hours a day: {phone} (from abroad {phone_abroad}).",
+}
+
+
+def unavailable_text(language: str) -> str:
+    """What the widget shows when a turn fails inside Rasa (S11 contacts from kernel.facts)."""
+    from kernel.facts import contact_params
+
+    return _UNAVAILABLE.get(language, _UNAVAILABLE["hu"]).format(**contact_params(language))
 STORED_EVENT = "helpdesk_stored"
 
 
@@ -577,15 +591,21 @@ class HelpdeskSocketIOInput(SocketIOInput):
                 await sio.emit(STORED_EVENT, {"client_message_id": cid, "text": incoming.text},
                                room=sid, namespace=self.namespace)
             output = SocketIOOutput(sio, self.bot_message_evt)
-            await on_new_message(
-                UserMessage(
-                    incoming.text,
-                    output,
-                    incoming.sender_id,
-                    input_channel=self.name(),
-                    metadata=incoming.metadata,
+            try:
+                await on_new_message(
+                    UserMessage(
+                        incoming.text,
+                        output,
+                        incoming.sender_id,
+                        input_channel=self.name(),
+                        metadata=incoming.metadata,
+                    )
                 )
-            )
+            except Exception:  # noqa: BLE001 - e.g. an action server past its timeout: the widget must not go silent
+                logger.exception("helpdesk_socketio message of %s failed", incoming.sender_id)
+                language = "en" if (incoming.metadata or {}).get("language") == "en" else "hu"
+                await sio.emit(ERROR_EVENT, {"error": "assistant_unavailable", "message": unavailable_text(language)},
+                               room=sid, namespace=self.namespace)
 
         return webhook
 
