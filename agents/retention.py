@@ -239,8 +239,15 @@ def erase_subject(session: Session, settings: RetentionSettings, secret: str, *,
     conversations = set(session.scalars(select(ConversationEvent.conversation_id)
                                         .where(ConversationEvent.contact_key == key)))
     tickets = _table("ivr_callback_tickets")
+    ticket_ids: list[int] = []
     if tickets is not None and full is not None:
-        conversations |= set(session.scalars(select(tickets.c.call_sid).where(tickets.c.callback_number == full)))
+        # The number to ring back is stored as Twilio sent it: compared in E.164, whatever its spelling.
+        for ticket_id, call_sid, number in session.execute(
+                select(tickets.c.id, tickets.c.call_sid, tickets.c.callback_number)
+                .where(tickets.c.callback_number.is_not(None))):
+            if e164(number) == full:
+                ticket_ids.append(ticket_id)
+                conversations.add(call_sid)
     ids = sorted(conversations)
 
     cases = select(Escalation.id).where(Escalation.conversation_id.in_(ids))
@@ -262,8 +269,8 @@ def erase_subject(session: Session, settings: RetentionSettings, secret: str, *,
         report.add("phone_turns", _count_and_delete(session, turns, turns.c.call_sid.in_(ids), dry_run))
     if tickets is not None:
         where = tickets.c.call_sid.in_(ids)
-        if full is not None:
-            where = or_(where, tickets.c.callback_number == full)
+        if ticket_ids:
+            where = or_(where, tickets.c.id.in_(ticket_ids))
         report.add("callback_tickets", _count_and_delete(session, tickets, where, dry_run))
     if limits is not None and full is not None:
         report.add("phone_limits", _count_and_delete(session, limits, limits.c.key.like(f"%:{key}"), dry_run))

@@ -297,3 +297,50 @@ def test_env_example_documents_every_retention_period_with_its_default():
     lines = (pathlib.Path(__file__).resolve().parents[3] / ".env.example").read_text().splitlines()
     shown = dict(line.split("=", 1) for line in lines if line.startswith("AGENTS_RETAIN_"))
     assert shown == {name: str(default) for name, default in retention.PERIODS.values()}
+
+
+def _every_row_as_text(session):
+    from gateway.db import Base
+
+    return {table.name: [" ".join(str(v) for v in row) for row in session.execute(select(table))]
+            for table in Base.metadata.sorted_tables}
+
+
+def test_erasing_a_caller_after_real_calls_leaves_no_row_with_their_call_number_or_digest(
+        phone_app_factory, call_phone, phone_db, tracker_url):
+    """Two real calls through the phone line's signed webhooks (queue, voicemail, hang-up) from the
+    subject and one from somebody else; after the erasure no table of the gateway's database holds the
+    subject's call ids, number or caller digest, and the other caller's call is whole."""
+    app = phone_app_factory(IVR={"queue_message_after": 60})
+    app.config["AGENTS_RASA_TRACKER_URL"] = tracker_url
+    subject, other = "+36 20 234 5678", "+36 30 765 4321"
+    calls = {}
+    for name, number in (("s1", subject), ("s2", subject), ("o", other)):
+        call = call_phone(app=app, caller=number)
+        call.dial()
+        call.press("0")
+        call.wait_in_queue(waited=61)
+        call.leave_queue("leave")
+        call.press("1")
+        call.leave_message(seconds=5)
+        call.hang_up(duration=90)
+        calls[name] = call
+        _add_tracker(tracker_url, call.call_sid, 0.01)
+    digest = keyed_digest(app.config["SECRET_KEY"], "ivr-caller", "+36202345678")
+    with phone_db(app) as session:
+        before = _every_row_as_text(session)
+    assert any(calls["s1"].call_sid in row for rows in before.values() for row in rows)
+    assert any(subject in row for row in before["ivr_callback_tickets"])
+
+    result = app.test_cli_runner().invoke(args=["agents", "erase-subject", "--phone", "06 20 234 5678"])
+    assert result.exit_code == 0, result.output
+    with phone_db(app) as session:
+        after = _every_row_as_text(session)
+    for table, rows in after.items():
+        for row in rows:
+            for needle in (calls["s1"].call_sid, calls["s2"].call_sid, subject, "+36202345678", digest):
+                assert needle not in row, f"{table} still holds the subject"
+    assert any(calls["o"].call_sid in row for row in after["ivr_calls"])
+    assert any(calls["o"].call_sid in row for row in after["ivr_callback_tickets"])
+    assert any(calls["o"].call_sid in row for row in after["agents_escalations"])
+    assert _senders(tracker_url) == [calls["o"].call_sid]
