@@ -200,6 +200,8 @@ def test_erasure_of_a_username_through_the_cli_and_dry_run_deletes_nothing(gatew
         assert set(session.scalars(select(Escalation.conversation_id))) == {"web-other"}
         assert set(session.scalars(select(ConversationEvent.conversation_id))) == {"web-other"}
         assert set(session.scalars(select(CsatRating.conversation_id))) == {"web-other"}
+        for table, rows in _every_row_as_text(session).items():
+            assert not [row for row in rows if key in row or "web-subj" in row], f"{table} still holds the subject"
     assert _senders(tracker_url) == []
 
     both = runner.invoke(args=["agents", "erase-subject", "--username", "x", "--phone", "+36301234567"])
