@@ -5,7 +5,6 @@ names kinds and counts only."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import timedelta
 
 import pytest
