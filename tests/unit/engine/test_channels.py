@@ -285,6 +285,41 @@ def test_socketio_channel_hands_rasa_only_redacted_text_and_answers_the_session(
                                 "client_address": "127.0.0.1"}
 
 
+
+def test_socketio_turn_failing_inside_rasa_answers_the_widget_with_the_help_line_not_silence():
+    """An action server hung past its timeout raises inside Rasa's turn (tests/reliability SIGSTOP):
+    the widget gets ``helpdesk_error`` with an apology and the S11 help line, no details."""
+    import socketio
+
+    async def on_new_message(message: UserMessage) -> None:
+        raise asyncio.TimeoutError(f"action server {message.text}")
+
+    channel = HelpdeskSocketIOInput.from_credentials(
+        {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True}
+    )
+
+    async def scenario():
+        async with serve(channel, on_new_message) as url:
+            client = socketio.AsyncClient()
+            confirmed: asyncio.Queue = asyncio.Queue()
+            errors: asyncio.Queue = asyncio.Queue()
+            client.on("session_confirm", confirmed.put)
+            client.on("helpdesk_error", errors.put)
+            await client.connect(url.split("/webhooks/")[0], socketio_path="/socket.io", transports=["websocket"])
+            try:
+                await client.emit("session_request", {})
+                await asyncio.wait_for(confirmed.get(), 10)
+                await client.emit("user_uttered", {"message": "my password is hunter2hunter2",
+                                                   "metadata": {"language": "en"}})
+                return await asyncio.wait_for(errors.get(), 10)
+            finally:
+                await client.disconnect()
+
+    error = run(scenario())
+    assert error["error"] == "assistant_unavailable"
+    assert "189" in error["message"] and "+36 1 371 9300" in error["message"] and "24 hours" in error["message"]
+    assert "hunter2" not in str(error) and "action server" not in str(error)
+
 def test_action_server_responses_are_still_validated_with_the_schema_checked_once(monkeypatch):
     import jsonschema
     from rasa.core.actions.action import RemoteAction
