@@ -432,9 +432,11 @@ class HelpdeskRestInput(RestInput):
                 )
             except Exception:  # noqa: BLE001 - a failing turn must not leak details to the caller
                 logger.exception("helpdesk message of %s failed", incoming.sender_id)
+                # 503, not 500: for the gateway this turn is "assistant unavailable" (kernel.contracts
+                # outcome_of), and the caller gets the phone line's fallback; no detail leaves Rasa.
                 return response.json(
-                    {"error": "internal_error", "message": "the assistant could not handle the message"},
-                    status=500,
+                    {"error": "assistant_unavailable", "message": "the assistant could not handle the message"},
+                    status=503,
                 )
             return response.json(collector.messages)
 

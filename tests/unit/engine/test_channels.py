@@ -218,7 +218,7 @@ def test_rest_channel_bad_input_is_a_400_with_json_never_a_500(body, error):
     assert received == []
 
 
-def test_rest_channel_failure_inside_rasa_is_a_json_error_without_details():
+def test_rest_channel_failure_inside_rasa_is_a_503_json_error_without_details_never_a_500():
     async def on_new_message(message: UserMessage) -> None:
         raise RuntimeError(f"boom {message.text}")
 
@@ -228,8 +228,8 @@ def test_rest_channel_failure_inside_rasa_is_a_json_error_without_details():
                 return await client.post(f"{url}/webhook", json={"sender": "s", "message": "pw: hunter2"}, headers=GATEWAY)
 
     r = run(scenario())
-    assert r.status_code == 500
-    assert r.json() == {"error": "internal_error", "message": "the assistant could not handle the message"}
+    assert r.status_code == 503
+    assert r.json() == {"error": "assistant_unavailable", "message": "the assistant could not handle the message"}
     assert "hunter2" not in r.text
 
 
