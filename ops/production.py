@@ -458,22 +458,6 @@ def prepare(env: Mapping[str, str]) -> Topology:
 
 
 # --- readiness ------------------------------------------------------------------------------------
-def _answers(target: str) -> bool:
-    import httpx
-
-    if target.startswith("tcp://"):
-        host, port = target[6:].rsplit(":", 1)
-        try:
-            with socket.create_connection((host, int(port)), timeout=1.0):
-                return True
-        except OSError:
-            return False
-    try:
-        return httpx.get(target, timeout=2.0).status_code < 300
-    except httpx.HTTPError:
-        return False
-
-
 def proxy_servers(state_dir: pathlib.Path) -> dict[str, str]:
     """"backend/server" -> status (UP, DOWN, ...) from HAProxy's stats socket."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
@@ -496,13 +480,15 @@ def proxy_servers(state_dir: pathlib.Path) -> dict[str, str]:
 def wait(env: Mapping[str, str]) -> int:
     """Print each replica as it answers, then "ready <public address>" once the proxy sees every
     server up; stay up (supervisord keeps this process as the one that speaks to the terminal)."""
+    from ops.wait_ready import answers  # the embedded set's health check, the same rule
+
     topology = Topology.from_env(env)
     timeout = float(env.get("READY_TIMEOUT_SECONDS") or 600)
     pending = dict(topology.health_checks())
     deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
         for name, target in list(pending.items()):
-            if _answers(target):
+            if answers(target):
                 print(f"{name} is up", flush=True)
                 del pending[name]
         time.sleep(0.5)
