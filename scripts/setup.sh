@@ -6,6 +6,7 @@
 #   scripts/setup.sh engine     engine env only
 #   scripts/setup.sh browser    Debian's chromium for the browser tests (needs root / apt)
 #   scripts/setup.sh production Debian's haproxy for the production topology (make run-production, its tests)
+#   scripts/setup.sh bench      Debian's espeak-ng and sox for scripts/bench_call_time.py (benchmark only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -124,13 +125,23 @@ setup_production() {  # the production topology's reverse proxy (deploy/haproxy/
   DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends haproxy >/dev/null
 }
 
+setup_bench() {  # the call-time benchmark renders prompts with espeak-ng and measures them with sox (soxi)
+  if command -v espeak-ng >/dev/null 2>&1 && command -v soxi >/dev/null 2>&1; then say "espeak-ng and sox present"; return 0; fi
+  command -v apt-get >/dev/null || die "the call-time benchmark needs Debian's espeak-ng and sox packages"
+  say "installing Debian's espeak-ng and sox for the call-time benchmark"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends espeak-ng sox >/dev/null
+}
+
 mkdir -p var/mail
 if [ "$what" = production ]; then setup_production; exit 0; fi
+if [ "$what" = bench ]; then setup_bench; exit 0; fi
 ensure_uv
 case "$what" in
   all) setup_app; setup_web; setup_engine ;;
   app) setup_app; setup_web ;;
   engine) setup_engine ;;
   browser) setup_browser ;;
-  *) die "unknown target '$what' (all|app|engine|browser|production)" ;;
+  *) die "unknown target '$what' (all|app|engine|browser|production|bench)" ;;
 esac
