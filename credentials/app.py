@@ -6,13 +6,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from credentials.adapters.db import make_engine, make_session_factory
+from credentials.adapters.db import make_engine, make_intake_engine, make_session_factory
 from credentials.adapters.unit_of_work import SqlAlchemyUnitOfWork, WriteLock
 from credentials.domain.ports import UnitOfWork
+from credentials.outbox import RequestActivity
 from credentials.services import Toolkit
 from credentials.settings import CredentialsSettings
 
@@ -27,18 +28,21 @@ class Backend:
     kit: Toolkit
     write_lock: WriteLock | None = field(default=None)
     unit_of_work: Callable[[], UnitOfWork] | None = None
+    intake_engine: Engine | None = None  # new-code requests are queued through it (adapters/db.py)
+    activity: RequestActivity = field(default_factory=RequestActivity)  # requests in flight (the outbox thread yields)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work for one use case."""
         if self.unit_of_work is not None:
             return self.unit_of_work()
-        return SqlAlchemyUnitOfWork(self.session_factory, self.write_lock)
+        return SqlAlchemyUnitOfWork(self.session_factory, self.write_lock, intake_engine=self.intake_engine)
 
     def background_uow(self) -> UnitOfWork:
         """A unit of work for the outbox worker: on SQLite it lets every waiting request go first."""
         if self.unit_of_work is not None:
             return self.unit_of_work()
-        return SqlAlchemyUnitOfWork(self.session_factory, self.write_lock, background=True)
+        return SqlAlchemyUnitOfWork(self.session_factory, self.write_lock, background=True,
+                                    intake_engine=self.intake_engine)
 
 
 def create_app(test_config: dict | None = None, *, unit_of_work: Callable[[], UnitOfWork] | None = None) -> Flask:
@@ -54,7 +58,8 @@ def create_app(test_config: dict | None = None, *, unit_of_work: Callable[[], Un
                                             session_factory=make_session_factory(engine),
                                             kit=Toolkit.from_settings(settings),
                                             write_lock=WriteLock() if engine.dialect.name == "sqlite" else None,
-                                            unit_of_work=unit_of_work)
+                                            unit_of_work=unit_of_work,
+                                            intake_engine=make_intake_engine(settings.database_url, engine))
     from credentials.api.errors import register_error_handlers
     from credentials.api.routes import api, health
     from credentials.cli import office
@@ -63,10 +68,21 @@ def create_app(test_config: dict | None = None, *, unit_of_work: Callable[[], Un
     app.register_blueprint(api)
     app.cli.add_command(office)
     register_error_handlers(app)
+    backend = app.extensions["credentials"]
+
+    @app.before_request
+    def _request_started() -> None:
+        backend.activity.started()
+        g.credentials_in_flight = True
+
+    @app.teardown_request
+    def _request_finished(_exc) -> None:
+        if g.pop("credentials_in_flight", False):
+            backend.activity.finished()
+
     from credentials.metrics import readings
     from telemetry.flask import database_check, instrument
 
-    backend = app.extensions["credentials"]
     instrument(app, "credentials", checks={"database": database_check(engine)},
                extra=lambda: readings(backend.session_factory))
     log = logging.getLogger("credentials")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -40,6 +41,49 @@ MAX_ATTEMPTS = 30  # with the 1 h cap: about a day of trying
 NOTICE_KINDS = {"notice_activated": "activated", "notice_reset": "reset_requested"}
 
 
+class RequestActivity:
+    """The requests in flight in this process, so that an outbox worker THREAD running beside them can
+    step aside (issue 10, L12): its transactions hold SQLite's one write lock and its Python work holds
+    the GIL, and a request arriving meanwhile waits for both. Before each evaluation and each mail the
+    worker waits until no request has been in flight for ``settle`` seconds, but never longer than
+    ``max_defer``: under a sustained burst it still makes one step per ``max_defer`` and catches up as
+    soon as the burst ends (every accepted request is still evaluated, once). A worker process of its
+    own (``python -m credentials outbox``) has no requests beside it and does not wait."""
+
+    def __init__(self, settle: float = 0.002, max_defer: float = 1.0) -> None:
+        self.settle = settle
+        self.max_defer = max_defer
+        self._cond = threading.Condition()
+        self._in_flight = 0
+        self._last_end = 0.0
+
+    def started(self) -> None:
+        with self._cond:
+            self._in_flight += 1
+
+    def finished(self) -> None:
+        with self._cond:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._last_end = time.monotonic()
+                self._cond.notify_all()
+
+    def wait_quiet(self) -> None:
+        deadline = time.monotonic() + self.max_defer
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if now >= deadline:
+                    return
+                if self._in_flight == 0:
+                    quiet_for = now - self._last_end
+                    if quiet_for >= self.settle:
+                        return
+                    self._cond.wait(min(self.settle - quiet_for, deadline - now))
+                else:
+                    self._cond.wait(deadline - now)
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... doubling, at most an hour."""
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
@@ -50,23 +94,32 @@ class OutboxWorker:
 
     def __init__(self, uow: Callable[[], UnitOfWork], kit: Toolkit,
                  send: Callable[[EmailMessage, str, smtp.SmtpSettings], smtp.DeliveryOutcome] = smtp.send,
-                 batch: int = 20, lease: timedelta | None = None) -> None:
+                 batch: int = 20, lease: timedelta | None = None, activity: RequestActivity | None = None) -> None:
         self.uow = uow
+        self.quiet = activity.wait_quiet if activity is not None else (lambda: None)
         self.kit = kit
         self.send = send
         self.lease = lease or timedelta(seconds=kit.settings.outbox_lease_seconds)
         # every mail of a batch must be sent within the lease even when each round trip meets the deadline
-        worst_send = SMTP_ROUND_TRIPS * kit.settings.smtp.timeout_seconds
+        worst_send = SMTP_ROUND_TRIPS * kit.settings.smtp.timeout_seconds + (activity.max_defer if activity else 0)
         self.batch = max(1, min(batch, int(self.lease.total_seconds() // worst_send)))
 
     def run_once(self) -> int:
         """Evaluate the queued new-code requests, then claim a batch of the mails due now and send them;
         returns how many requests and mails were handled."""
-        evaluated = evaluate_reset_requests(uow=self.uow(), kit=self.kit, limit=self.batch)
+        evaluated = 0
+        while evaluated < self.batch:  # one at a time, each when no request is in flight (RequestActivity)
+            self.quiet()
+            if not evaluate_reset_requests(uow=self.uow(), kit=self.kit, limit=1):
+                break
+            evaluated += 1
+        self.quiet()
         with self.uow() as uow:
             claimed = uow.outbox.claim_due(utcnow(), self.lease, self.batch)
             uow.commit()
-        for mail in claimed:
+        for i, mail in enumerate(claimed):
+            if i:
+                self.quiet()
             self._deliver(mail)
         return evaluated + len(claimed)
 

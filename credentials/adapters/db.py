@@ -41,5 +41,27 @@ def make_engine(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
+def make_intake_engine(url: str, engine: Engine) -> Engine:
+    """Where new-code requests are queued (issue 10, L12): on SQLite the engine itself (one file, one
+    writer); on PostgreSQL a small pool of autocommit connections whose commits do not wait for the WAL
+    flush (synchronous_commit=off for these sessions only: a database-server crash may lose the last
+    0.6 s of queued requests, which the person simply asks again; a crash of ours loses nothing) and
+    without a pre-ping: the INSERT is the request's one round trip. A connection the server dropped
+    fails that INSERT and is discarded (the caller gets 503 and asks again)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    intake = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=12, pool_recycle=300,
+                           hide_parameters=True)
+
+    @event.listens_for(intake, "connect")
+    def _asynchronous_commit(dbapi_connection, _record):  # the URL's own options (search_path) stay
+        cur = dbapi_connection.cursor()
+        cur.execute("SET synchronous_commit TO OFF")
+        cur.close()
+        dbapi_connection.commit()
+
+    return intake
+
+
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import collections
 import threading
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from credentials.adapters.accounts import SqlAlchemyAccounts
@@ -13,6 +14,7 @@ from credentials.adapters.audit import SqlAlchemyAudit
 from credentials.adapters.codes import SqlAlchemyCodes
 from credentials.adapters.limits import SqlAlchemyLimits
 from credentials.adapters.outbox import SqlAlchemyOutbox
+from credentials.adapters.orm import ResetRequestRow
 from credentials.adapters.reset_requests import SqlAlchemyResetRequests
 
 
@@ -48,40 +50,97 @@ class WriteLock:
                 self._held = False
 
 
+class _QueuedIntake:
+    """``uow.reset_requests`` before the unit of work has opened a session: ``add`` only notes the row,
+    written at commit by the short intake path; anything else opens the session first."""
+
+    def __init__(self, uow: "SqlAlchemyUnitOfWork") -> None:
+        self.uow = uow
+
+    def add(self, *, channel: str, payload: str, now) -> None:
+        self.uow._intake.append({"channel": channel, "payload": payload, "created_at": now})
+
+    def take_next(self):
+        return self.uow._open().reset_requests.take_next()
+
+
 class SqlAlchemyUnitOfWork:
     """``with uow: ...; uow.commit()`` — anything not committed is rolled back on exit.
 
     ``lock`` (SQLite only): SQLite has one writer at a time and its busy handler waits by sleeping
     in steps of up to 100 ms; queueing this process's threads on a lock instead keeps the wait
-    short and fair. Other processes (the office CLI) still meet the busy timeout."""
+    short and fair. Other processes (the office CLI) still meet the busy timeout.
 
-    def __init__(self, session_factory: sessionmaker, lock: WriteLock | None = None, background: bool = False) -> None:
+    The session (and the lock) are taken when a repository is first used. A unit of work that only
+    queues new-code requests (``reset_requests.add`` then ``commit``) never opens a session: its rows
+    are written at commit with one Core INSERT on ``intake_engine`` (issue 10, L12), holding the lock
+    for that statement alone (about 0.2 ms instead of 0.6 ms through the ORM session) — on PostgreSQL an
+    autocommit connection without a pre-ping, so one round trip."""
+
+    def __init__(self, session_factory: sessionmaker, lock: WriteLock | None = None, background: bool = False,
+                 intake_engine: Engine | None = None) -> None:
         self.session_factory = session_factory
         self.lock = lock
         self.background = background
+        self.intake_engine = intake_engine
+        self.session = None
+        self._intake: list[dict] = []
 
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
+        self.session = None
+        self._intake = []
+        self.reset_requests = _QueuedIntake(self)
+        return self
+
+    def _open(self) -> "SqlAlchemyUnitOfWork":
+        if self.session is not None:
+            return self
         if self.lock is not None:
             self.lock.acquire(self.background)
         try:
-            self.session = self.session_factory()
-            self.accounts = SqlAlchemyAccounts(self.session)
-            self.codes = SqlAlchemyCodes(self.session)
-            self.outbox = SqlAlchemyOutbox(self.session)
-            self.audit = SqlAlchemyAudit(self.session)
-            self.limits = SqlAlchemyLimits(self.session)
-            self.reset_requests = SqlAlchemyResetRequests(self.session)
+            self.session = session = self.session_factory()
+            self._repositories = (SqlAlchemyAccounts(session), SqlAlchemyCodes(session), SqlAlchemyOutbox(session),
+                                  SqlAlchemyAudit(session), SqlAlchemyLimits(session))
+            self.reset_requests = SqlAlchemyResetRequests(session)
+            for row in self._intake:  # noted before the session opened: part of this transaction now
+                self.reset_requests.add(**{("now" if k == "created_at" else k): v for k, v in row.items()})
+            self._intake = []
         except BaseException:
+            self.session = None
             if self.lock is not None:
                 self.lock.release()
             raise
         return self
 
+    @property
+    def accounts(self) -> SqlAlchemyAccounts:
+        return self._open()._repositories[0]
+
+    @property
+    def codes(self) -> SqlAlchemyCodes:
+        return self._open()._repositories[1]
+
+    @property
+    def outbox(self) -> SqlAlchemyOutbox:
+        return self._open()._repositories[2]
+
+    @property
+    def audit(self) -> SqlAlchemyAudit:
+        return self._open()._repositories[3]
+
+    @property
+    def limits(self) -> SqlAlchemyLimits:
+        return self._open()._repositories[4]
+
     def __exit__(self, *exc) -> None:
+        self._intake = []
+        if self.session is None:
+            return
         try:
             self.session.rollback()
             self.session.close()
         finally:
+            self.session = None
             if self.lock is not None:
                 self.lock.release()
 
@@ -91,9 +150,27 @@ class SqlAlchemyUnitOfWork:
         corrupt or half transaction), so the commit does not wait for an fsync. Only for what a person
         simply asks again (the intake of a new-code request); a crash of our own processes loses nothing
         either way. SQLite: the engine's synchronous setting applies to every commit."""
+        if self.session is None:
+            if self._intake:
+                self._commit_intake(durable)
+            return
         if not durable and self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         self.session.commit()
 
+    def _commit_intake(self, durable: bool) -> None:
+        rows, self._intake = self._intake, []
+        engine = self.intake_engine if (self.intake_engine is not None and not durable) else self.session_factory.kw["bind"]
+        if self.lock is not None:
+            self.lock.acquire(self.background)
+        try:
+            with engine.begin() as conn:
+                conn.execute(insert(ResetRequestRow), rows)
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
     def rollback(self) -> None:
-        self.session.rollback()
+        self._intake = []
+        if self.session is not None:
+            self.session.rollback()
