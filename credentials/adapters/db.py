@@ -47,7 +47,8 @@ def make_intake_engine(url: str, engine: Engine) -> Engine:
     flush (synchronous_commit=off for these sessions only: a database-server crash may lose the last
     0.6 s of queued requests, which the person simply asks again; a crash of ours loses nothing) and
     without a pre-ping: the INSERT is the request's one round trip. A connection the server dropped
-    fails that INSERT and is discarded (the caller gets 503 and asks again)."""
+    fails that INSERT, is discarded, and the INSERT is tried once more on a fresh connection
+    (adapters/unit_of_work.py); a server that stays down is a 503."""
     if engine.dialect.name != "postgresql":
         return engine
     intake = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=12, pool_recycle=300,

@@ -7,6 +7,7 @@ import threading
 
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from credentials.adapters.accounts import SqlAlchemyAccounts
@@ -164,8 +165,16 @@ class SqlAlchemyUnitOfWork:
         if self.lock is not None:
             self.lock.acquire(self.background)
         try:
-            with engine.begin() as conn:
-                conn.execute(insert(ResetRequestRow), rows)
+            for attempt in (1, 2):
+                try:
+                    with engine.begin() as conn:
+                        conn.execute(insert(ResetRequestRow), rows)
+                    break
+                except DBAPIError as exc:
+                    # no pre-ping on the intake pool: a connection the server dropped (a restart) fails here,
+                    # is discarded by the pool, and the INSERT is tried once more on a fresh one
+                    if attempt == 2 or not exc.connection_invalidated:
+                        raise
         finally:
             if self.lock is not None:
                 self.lock.release()

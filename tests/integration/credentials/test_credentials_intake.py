@@ -1,0 +1,84 @@
+"""Issue 10, L12: a new-code request is queued by one short INSERT at commit (the unit of work opens no
+session for it), still inside the rules: nothing before the commit, nothing without it, nothing in
+clear, every queued request evaluated once; and on PostgreSQL the intake connections skip the WAL
+flush but keep the URL's own options (search_path)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from credentials import services
+from tests.fixtures.credentials_services import Desk
+
+EMAIL = "janos.kovacs@example.hu"
+
+
+def _queued(backend) -> int:
+    with backend.engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM reset_requests")).scalar()
+
+
+def test_intake_writes_nothing_until_commit_and_nothing_without_it(credentials_app):
+    backend = credentials_app.extensions["credentials"]
+    uow = backend.uow()
+    with uow:
+        uow.reset_requests.add(channel="chat", payload="sealed", now=services.utcnow())
+        assert uow.session is None  # no session, no write lock held meanwhile
+        assert _queued(backend) == 0
+    assert _queued(backend) == 0  # left without commit: dropped
+    with uow:
+        uow.reset_requests.add(channel="chat", payload="sealed", now=services.utcnow())
+        uow.commit(durable=False)
+    assert _queued(backend) == 1
+
+
+def test_intake_rows_join_the_transaction_when_the_unit_of_work_also_reads(credentials_app):
+    backend = credentials_app.extensions["credentials"]
+    with backend.uow() as uow:
+        uow.reset_requests.add(channel="chat", payload="sealed", now=services.utcnow())
+        uow.accounts.username_taken("nobody")  # opens the session: the noted row is part of it now
+        uow.rollback()
+    assert _queued(backend) == 0
+
+
+def test_queued_requests_are_sealed_and_each_evaluated_once(credentials_app):
+    desk = Desk(credentials_app)
+    desk.register()
+    for i in range(3):
+        desk.call(services.request_new_code, "kovacsj", EMAIL, "chat", f"s-{i}")
+        desk.call(services.request_new_code, f"nobody{i}", f"nobody{i}@example.hu", "chat", f"u-{i}")
+    rows = desk.rows("SELECT payload FROM reset_requests")
+    assert len(rows) == 6 and not any(EMAIL in r["payload"] or "kovacsj" in r["payload"] for r in rows)
+    assert desk.call(services.evaluate_reset_requests) == 6
+    assert desk.call(services.evaluate_reset_requests) == 0
+    outcomes = [r["outcome"] for r in desk.rows("SELECT outcome FROM audit_log WHERE operation = 'reset_request'")]
+    assert sorted(outcomes).count("code_sent") == 3 and len(outcomes) == 6
+
+
+@pytest.mark.postgres
+def test_postgres_intake_skips_the_wal_flush_and_keeps_the_search_path(credentials_pg_app):
+    backend = credentials_pg_app.extensions["credentials"]
+    assert backend.intake_engine is not backend.engine
+    with backend.intake_engine.connect() as conn:
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        assert conn.execute(text("SHOW search_path")).scalar().startswith("credentials_test_")
+    with backend.engine.connect() as conn:  # the other transactions keep the server's durable commit
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+    desk = Desk(credentials_pg_app)
+    desk.call(services.request_new_code, "nobody", "nobody@example.hu", "chat", "s-1")
+    assert _queued(backend) == 1
+    assert desk.call(services.evaluate_reset_requests) == 1 and _queued(backend) == 0
+
+
+@pytest.mark.postgres
+def test_postgres_intake_survives_a_connection_the_server_dropped(credentials_pg_app):
+    """No pre-ping on the intake pool: a pooled connection killed by the server (a restart, an idle
+    timeout) fails the INSERT once, is discarded, and the request is queued on a fresh one."""
+    backend = credentials_pg_app.extensions["credentials"]
+    with backend.intake_engine.connect() as conn:  # back into the pool after this block
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    with backend.engine.connect() as admin:
+        assert admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+    desk = Desk(credentials_pg_app)
+    desk.call(services.request_new_code, "nobody", "nobody@example.hu", "chat", "s-1")
+    assert _queued(backend) == 1
