@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -29,13 +29,14 @@ class Backend:
     write_lock: WriteLock | None = field(default=None)
     unit_of_work: Callable[[], UnitOfWork] | None = None
     intake_engine: Engine | None = None  # new-code requests are queued through it (adapters/db.py)
-    activity: RequestActivity = field(default_factory=RequestActivity)  # requests in flight (the outbox thread yields)
+    activity: RequestActivity = field(default_factory=RequestActivity)  # requests' units of work in progress (the outbox thread yields)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work for one use case."""
         if self.unit_of_work is not None:
             return self.unit_of_work()
-        return SqlAlchemyUnitOfWork(self.session_factory, self.write_lock, intake_engine=self.intake_engine)
+        return SqlAlchemyUnitOfWork(self.session_factory, self.write_lock, intake_engine=self.intake_engine,
+                                    activity=self.activity)
 
     def background_uow(self) -> UnitOfWork:
         """A unit of work for the outbox worker: on SQLite it lets every waiting request go first."""
@@ -69,17 +70,6 @@ def create_app(test_config: dict | None = None, *, unit_of_work: Callable[[], Un
     app.cli.add_command(office)
     register_error_handlers(app)
     backend = app.extensions["credentials"]
-
-    @app.before_request
-    def _request_started() -> None:
-        backend.activity.started()
-        g.credentials_in_flight = True
-
-    @app.teardown_request
-    def _request_finished(_exc) -> None:
-        if g.pop("credentials_in_flight", False):
-            backend.activity.finished()
-
     from credentials.metrics import readings
     from telemetry.flask import database_check, instrument
 

@@ -42,7 +42,9 @@ NOTICE_KINDS = {"notice_activated": "activated", "notice_reset": "reset_requeste
 
 
 class RequestActivity:
-    """The requests in flight in this process, so that an outbox worker THREAD running beside them can
+    """The requests' units of work in progress in this process (counted by
+    credentials.adapters.unit_of_work.SqlAlchemyUnitOfWork from enter to exit: never a whole HTTP
+    request, so a client that trickles its body cannot hold the worker back), so that an outbox worker THREAD running beside them can
     step aside (issue 10, L12): its transactions hold SQLite's one write lock and its Python work holds
     the GIL, and a request arriving meanwhile waits for both. Before each evaluation and each mail the
     worker waits until no request has been in flight for ``settle`` seconds, but never longer than

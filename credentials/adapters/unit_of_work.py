@@ -79,8 +79,12 @@ class SqlAlchemyUnitOfWork:
     autocommit connection without a pre-ping, so one round trip."""
 
     def __init__(self, session_factory: sessionmaker, lock: WriteLock | None = None, background: bool = False,
-                 intake_engine: Engine | None = None) -> None:
+                 intake_engine: Engine | None = None, activity=None) -> None:
         self.session_factory = session_factory
+        # credentials.outbox.RequestActivity: a request's unit of work counts as in flight from enter to
+        # exit (the in-process outbox thread steps aside meanwhile). Only the unit of work, never the
+        # whole HTTP request: a client trickling its body must not be able to hold the worker back.
+        self.activity = activity
         self.lock = lock
         self.background = background
         self.intake_engine = intake_engine
@@ -91,6 +95,8 @@ class SqlAlchemyUnitOfWork:
         self.session = None
         self._intake = []
         self.reset_requests = _QueuedIntake(self)
+        if self.activity is not None:
+            self.activity.started()
         return self
 
     def _open(self) -> "SqlAlchemyUnitOfWork":
@@ -135,15 +141,18 @@ class SqlAlchemyUnitOfWork:
 
     def __exit__(self, *exc) -> None:
         self._intake = []
-        if self.session is None:
-            return
         try:
-            self.session.rollback()
-            self.session.close()
+            if self.session is not None:
+                try:
+                    self.session.rollback()
+                    self.session.close()
+                finally:
+                    self.session = None
+                    if self.lock is not None:
+                        self.lock.release()
         finally:
-            self.session = None
-            if self.lock is not None:
-                self.lock.release()
+            if self.activity is not None:
+                self.activity.finished()
 
     def commit(self, durable: bool = True) -> None:
         """``durable=False``: the transaction may be lost if the DATABASE SERVER crashes before its WAL is

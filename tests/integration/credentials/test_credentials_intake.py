@@ -82,3 +82,31 @@ def test_postgres_intake_survives_a_connection_the_server_dropped(credentials_pg
     desk = Desk(credentials_pg_app)
     desk.call(services.request_new_code, "nobody", "nobody@example.hu", "chat", "s-1")
     assert _queued(backend) == 1
+
+
+def test_outbox_thread_waits_for_a_requests_unit_of_work_not_for_its_http_request(credentials_app):
+    """The in-process worker steps aside while a request's unit of work is in progress; the worker's own
+    (background) units of work do not count, so it never waits for itself."""
+    import threading
+    import time
+
+    backend = credentials_app.extensions["credentials"]
+    waited = []
+
+    def worker_step():
+        start = time.monotonic()
+        backend.activity.wait_quiet()
+        waited.append(time.monotonic() - start)
+
+    with backend.background_uow():
+        start = time.monotonic()
+        backend.activity.wait_quiet()
+        assert time.monotonic() - start < 0.5
+    with backend.uow() as uow:
+        uow.reset_requests.add(channel="chat", payload="sealed", now=services.utcnow())
+        thread = threading.Thread(target=worker_step)
+        thread.start()
+        time.sleep(0.2)
+        uow.commit(durable=False)
+    thread.join()
+    assert 0.2 <= waited[0] < backend.activity.max_defer + 0.5
