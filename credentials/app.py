@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -70,6 +70,11 @@ def create_app(test_config: dict | None = None, *, unit_of_work: Callable[[], Un
     app.cli.add_command(office)
     register_error_handlers(app)
     backend = app.extensions["credentials"]
+
+    @app.teardown_request
+    def _request_finished(_exc) -> None:  # started by api/routes.py once the body is read
+        if g.pop("credentials_in_flight", False):
+            backend.activity.finished()
     from credentials.metrics import readings
     from telemetry.flask import database_check, instrument
 

@@ -2,7 +2,7 @@
 bearer token opens it (credentials/api/auth.py)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from credentials import services
@@ -26,6 +26,9 @@ def _body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object")
+    if not g.get("credentials_in_flight"):  # from the read body to the answer: the outbox thread yields
+        _backend().activity.started()  # (ended in app.py's teardown; a body still trickling in never counts)
+        g.credentials_in_flight = True
     return data
 
 
