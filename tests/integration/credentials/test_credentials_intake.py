@@ -110,3 +110,32 @@ def test_outbox_thread_waits_for_a_requests_unit_of_work_not_for_its_http_reques
         uow.commit(durable=False)
     thread.join()
     assert 0.2 <= waited[0] < backend.activity.max_defer + 0.5
+
+
+def test_a_client_trickling_its_body_does_not_hold_the_outbox_thread_back(credentials_app):
+    """The attack: keep one request 'in flight' for ever by never finishing its body, so that the worker
+    yields for ever. A request counts only from its read body, so the worker's wait ends at once."""
+    import socket
+    import threading
+    import time
+
+    from werkzeug.serving import make_server
+
+    from tests.fixtures.credentials_services import SERVICE_TOKEN
+
+    backend = credentials_app.extensions["credentials"]
+    backend.activity.max_defer = 5.0
+    server = make_server("127.0.0.1", 0, credentials_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as sock:
+            sock.sendall((f"POST /api/v1/reset-requests HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {SERVICE_TOKEN}\r\n"
+                          "Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"username\": ").encode())
+            time.sleep(0.3)  # the request is being served, its body still coming
+            start = time.monotonic()
+            backend.activity.wait_quiet()
+            assert time.monotonic() - start < 1.0
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
