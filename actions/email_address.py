@@ -78,11 +78,9 @@ def given_address(value: Any, tracker: Tracker) -> Optional[str]:
     else one found in the slot value or the text (a message that did not pass a help-desk channel)."""
     if sealer().is_sealed(value):  # already sealed: a form pre-filled from an earlier one
         return opened(value)
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
-    opened_now = sealer().unseal(metadata.get(SEALED_EMAIL_METADATA), CHAT_EMAIL_MAX_AGE_SECONDS)
-    if opened_now:
-        return opened_now
-    return address_in(str(value or ""), str((tracker.latest_message or {}).get("text") or ""))
+    latest = tracker.latest_message or {}
+    return (opened((latest.get("metadata") or {}).get(SEALED_EMAIL_METADATA))
+            or address_in(str(value or ""), str(latest.get("text") or "")))
 
 
 def sealed(address: Optional[str]) -> Optional[str]:
