@@ -56,7 +56,7 @@ from bot.turn_tuning import apply_turn_tuning
 from kernel.contracts import CHANNEL_SECRET_HEADER
 from kernel import network
 from kernel.fields import CHANNELS, LANGUAGES
-from kernel.privacy import keyed_digest, mask_emails_in, mask_spoken_emails_in
+from kernel.privacy import keyed_digest, mask_addresses_in
 from kernel.redaction import redact
 from kernel.sealing import CHAT_SEAL_KEY_ENV, SEALED_EMAIL_METADATA, Sealer, chat_email_sealer
 from kernel.spoken import parse_email
@@ -185,7 +185,7 @@ def seal_addresses(text: str, sealer: Optional[Sealer]) -> tuple[str, Optional[s
     call. Nothing of Rasa's stores the address in clear (docs/privacy.md).
     """
     address = parse_email(text)
-    masked = mask_emails_in(mask_spoken_emails_in(text), *([address] if address else []))
+    masked = mask_addresses_in(text, *([address] if address else []))
     return masked, (sealer.seal(address) if address and sealer is not None else None)
 
 

@@ -131,11 +131,16 @@ def mask_spoken_emails_in(text: Optional[str]) -> str:
     return text
 
 
+def mask_addresses_in(text: Optional[str], *known: str) -> str:
+    """``text`` with every e-mail address in it, written or spoken, masked (``known`` ones first)."""
+    return mask_spoken_emails_in(mask_emails_in(text, *known))
+
+
 def redact_text(text: Optional[str]) -> tuple[str, list[str]]:
     """Secrets replaced by REDACTEDSECRET (S7, S8) and e-mail addresses, written or spoken, masked;
     returns the kinds found."""
     redacted, kinds = redact(text or "")
-    masked = mask_spoken_emails_in(mask_emails_in(redacted))
+    masked = mask_addresses_in(redacted)
     found: list[str] = list(kinds)
     if masked != redacted:
         found.append("email")
