@@ -27,7 +27,7 @@ from kernel.sealing import (
     CHAT_SEAL_KEY_ENV,
     SEALED_EMAIL_METADATA,
     Sealer,
-    chat_email_sealer,
+    chat_email_sealer_from_env,
 )
 from kernel.spoken import parse_email
 
@@ -61,16 +61,14 @@ def forget_email() -> List[SlotSet]:
 
 @functools.lru_cache(maxsize=4)
 def _sealer(key: str) -> Sealer:
-    return chat_email_sealer(key)
+    # the one rule for secrets (kernel.settings via kernel.sealing); cached per key value
+    return chat_email_sealer_from_env({CHAT_SEAL_KEY_ENV: key})
 
 
 def sealer() -> Sealer:
     """The sealer of CHAT_SEAL_KEY (the Rasa channels hold the same key); scripts/actions-serve.sh
     refuses to start the action server without a good one."""
-    key = os.environ.get(CHAT_SEAL_KEY_ENV, "")
-    if len(key) < 16:
-        raise RuntimeError(f"{CHAT_SEAL_KEY_ENV} is not set")
-    return _sealer(key)
+    return _sealer(os.environ.get(CHAT_SEAL_KEY_ENV, ""))
 
 
 def given_address(value: Any, tracker: Tracker) -> Optional[str]:

@@ -58,7 +58,7 @@ from kernel import network
 from kernel.fields import CHANNELS, LANGUAGES
 from kernel.privacy import keyed_digest, mask_addresses_in
 from kernel.redaction import redact
-from kernel.sealing import CHAT_SEAL_KEY_ENV, SEALED_EMAIL_METADATA, Sealer, chat_email_sealer
+from kernel.sealing import SEALED_EMAIL_METADATA, Sealer, SealKeyError, chat_email_sealer_from_env
 from kernel.spoken import parse_email
 from kernel.settings import EnvReader
 from telemetry.sanic import counted_turns
@@ -170,11 +170,10 @@ class MessagePolicy:
 def sealer_from_env() -> Sealer:
     """The e-mail sealer of CHAT_SEAL_KEY, which the action server holds too; Rasa refuses to start
     without a good key (an address could otherwise reach the tracker or be lost)."""
-    read = EnvReader()
-    key = read.secret(CHAT_SEAL_KEY_ENV)
-    if read.errors:
-        raise ChannelConfigError("; ".join(read.errors))
-    return chat_email_sealer(key)
+    try:
+        return chat_email_sealer_from_env()
+    except SealKeyError as error:
+        raise ChannelConfigError(str(error)) from None
 
 
 def seal_addresses(text: str, sealer: Optional[Sealer]) -> tuple[str, Optional[str]]:

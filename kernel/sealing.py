@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Optional, Union
+from typing import Mapping, Optional, Union
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -67,3 +67,19 @@ CHAT_EMAIL_MAX_AGE_SECONDS = 2 * 3600
 def chat_email_sealer(key: Union[str, bytes]) -> Sealer:
     """The sealer of e-mail addresses given in a conversation (chat or spoken turns)."""
     return Sealer(key, purpose="chat-email", label="email")
+
+
+class SealKeyError(ValueError):
+    """CHAT_SEAL_KEY is missing or not a secret (the settings reader's complaint, never the value)."""
+
+
+def chat_email_sealer_from_env(env: Optional[Mapping[str, str]] = None) -> Sealer:
+    """The chat's e-mail sealer of CHAT_SEAL_KEY, checked by the one settings rule for secrets
+    (kernel.settings.EnvReader.secret): the Rasa channels and the action server both read it here."""
+    from kernel.settings import EnvReader  # the kernel's own module; kept out of the import of Sealer
+
+    read = EnvReader(env)
+    key = read.secret(CHAT_SEAL_KEY_ENV)
+    if read.errors:
+        raise SealKeyError("; ".join(read.errors))
+    return chat_email_sealer(key)

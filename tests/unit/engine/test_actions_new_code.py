@@ -228,3 +228,17 @@ def test_a_tampered_or_foreign_seal_in_the_slot_sends_nothing():
                          "email_confirmed": True})
     _, responses, _ = run(ActionRequestNewCode(backend), trk)
     assert backend.codes_sent == [] and responses == ["utter_default"]
+
+
+@pytest.mark.parametrize("value, complaint", [("", "required"), ("short-key", "at least"),
+                                              ("change-me-change-me-change-me", "example value")])
+def test_the_action_server_reads_the_chat_seal_key_by_the_same_rule_as_rasa(monkeypatch, value, complaint):
+    """One rule for CHAT_SEAL_KEY (kernel.sealing.chat_email_sealer_from_env): the action server
+    refuses an unset, short or example key exactly as the Rasa channels do, and never echoes it."""
+    from actions.email_address import sealer
+    from kernel.sealing import SealKeyError
+
+    monkeypatch.setenv("CHAT_SEAL_KEY", value)
+    with pytest.raises(SealKeyError, match=complaint) as refused:
+        sealer()
+    assert value == "" or value not in str(refused.value)
