@@ -20,6 +20,9 @@ IN_ENGINE_ENV = importlib.util.find_spec("rasa_sdk") is not None
 # The chat's e-mail seal key (kernel.sealing) for every Rasa channel and action server the tests
 # start or build, inherited by their processes; a test that checks the refusal removes it.
 os.environ.setdefault("CHAT_SEAL_KEY", "tQ8vJ2mX5nR7kW1zP4cY9bL6hF3dS0aG2eU8iO5yT7w")  # 43 url-safe characters
+# People answer around the clock in the suite's processes (kernel.hours), so a test's outcome never
+# depends on the hour it runs at; the working-hours tests set AGENTS_HOURS themselves.
+os.environ.setdefault("AGENTS_HOURS", "always")
 _TESTS = pathlib.Path(__file__).resolve().parent
 
 pytest_plugins = sorted(

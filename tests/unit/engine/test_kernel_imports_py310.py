@@ -14,6 +14,8 @@ CALLS = {
     "kernel.clock": lambda m: isinstance(m.as_utc(datetime(2026, 1, 1)).tzinfo, type(m.utcnow().tzinfo)),
     "kernel.contracts": lambda m: m.outcome_of(422) is m.Outcome.REJECTED,
     "kernel.facts": lambda m: m.text_params("en", {"CODE_TTL_DAYS": "7"})["days"] == "7",
+    "kernel.hours": lambda m: m.describe(m.WorkingHours.from_env({}).next_open(datetime(2026, 12, 4, 17, 0)),
+                                         datetime(2026, 12, 4, 17, 0), "hu") == "hétfőn 8 órától",
     "kernel.fields": lambda m: m.is_username("kisspista77") and not m.is_username("ab"),
     "kernel.network": lambda m: m.client_address("10.0.0.5", "6.6.6.6, 203.0.113.9", ["10.0.0.0/8"]) == "203.0.113.9",
     "kernel.privacy": lambda m: m.mask_email("kiss.pista@gmail.com") == "ki***@g***.com",
