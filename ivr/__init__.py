@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from ivr.config import IvrConfig
     from ivr.prompts import catalogues
     from ivr.sealing import Sealer
+    from kernel.clock import utcnow
 
     # A broken catalogue or a bad CODE_TTL_DAYS stops the start, not a caller; read again per app.
     catalogues.cache_clear()
@@ -28,5 +29,6 @@ def init_app(app: Flask) -> None:
         credentials=CredentialsClient(settings.credentials_url, settings.credentials_phone_token,
                                       config.backend_timeout, transport=app.config.get("IVR_BACKEND_TRANSPORT")),
         sealer=Sealer(settings.secret_key),
+        clock=app.config.get("IVR_CLOCK") or utcnow,
     )
     app.register_blueprint(bp)

@@ -6,6 +6,7 @@ silence is answered: up to two re-prompts, then a person is offered."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable, Protocol
 
 from flask import Blueprint
@@ -16,6 +17,8 @@ from ivr.clients import Assistant
 from ivr.config import IvrConfig
 from ivr.sealing import Sealer
 from ivr.twiml import Voice
+from kernel.clock import utcnow
+from kernel.hours import Availability
 
 bp = Blueprint("ivr", __name__, url_prefix="/voice")
 
@@ -47,6 +50,11 @@ class PhoneRoom:
     assistant: Assistant
     credentials: CredentialsClient
     sealer: Sealer
+    clock: Callable[[], datetime] = utcnow  # a test may set app.config["IVR_CLOCK"]
+
+    def availability(self) -> Availability:
+        """Whether people answer now and, if not, when they are back (kernel.hours)."""
+        return self.config.hours.status(self.clock())
 
     def render_state(self, ctx: Step, voice: Voice) -> Voice:
         return RENDERERS.get(ctx.call.state, RENDERERS["menu"])(ctx, voice)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from gateway.settings import SettingsError
+from kernel.hours import HoursError, WorkingHours
 from kernel.settings import EnvReader
 
 ENV = {
@@ -17,6 +18,10 @@ ENV = {
     "agent_numbers": "IVR_AGENT_NUMBERS",
     "withheld_new_codes_per_hour": "IVR_WITHHELD_NEW_CODES_PER_HOUR",
     "agent_pin_misses_per_hour": "IVR_AGENT_PIN_MISSES_PER_HOUR",
+    # the agents' working hours (kernel.hours; the same settings as the assistant's and the console's)
+    "hours": "AGENTS_HOURS",
+    "holidays": "AGENTS_HOLIDAYS",
+    "timezone": "AGENTS_TIMEZONE",
 }
 
 
@@ -36,13 +41,22 @@ class IvrConfig:
     withheld_new_codes_per_hour: int = 3
     # Wrong agent PINs per calling number an hour (withheld numbers: one bucket of a third of it).
     agent_pin_misses_per_hour: int = 10
+    # When people answer (kernel.hours): outside, a caller who asks for a person hears when they are
+    # back and may leave a message (a call-back ticket) or go on with the assistant (docs/phone.md).
+    hours: WorkingHours = field(default_factory=lambda: WorkingHours.from_env({}))
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> "IvrConfig":
         """Values from ``overrides`` (app.config["IVR"]), else the environment, else the defaults;
         raises SettingsError naming every bad value."""
         read = EnvReader(_with_overrides(env, overrides or {}))
+        try:
+            hours = WorkingHours.from_env(read.env)
+        except HoursError as exc:
+            read.errors.extend(line.strip() for line in str(exc).splitlines()[1:])
+            hours = WorkingHours.from_env({})
         config = cls(
+            hours=hours,
             rasa_timeout=read.number(ENV["rasa_timeout"], cls.rasa_timeout, 0.1, 10.0),
             backend_timeout=read.number(ENV["backend_timeout"], cls.backend_timeout, 0.1, 10.0),
             queue_message_after=read.integer(ENV["queue_message_after"], cls.queue_message_after, 10, 3600),

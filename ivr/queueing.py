@@ -18,6 +18,7 @@ from ivr.signature import twilio_only
 from ivr.twiml import Voice, public_url, reference_for_speech
 from kernel.clock import utcnow
 from kernel.contracts import HandoffRequest
+from kernel.hours import Availability, describe
 
 RECORD_MAX_SECONDS = 120
 
@@ -33,12 +34,67 @@ def escalate(ctx: Step, reason: str, voice: Voice | None = None, handoff: Handof
     voice = voice or ctx.voice()
     call.escalation_reason = call.escalation_reason or reason
     call.mark_tried("person")
+    availability = _room().availability()
+    if not availability.open:
+        return out_of_hours(ctx, voice, availability, handoff)
     cases.open_case(ctx, reason, handoff)
     if call.escalation_reference:
         voice.say_key("escalate_connecting", reference=reference_for_speech(call.escalation_reference))
     else:
         voice.say_key("escalate_connecting_plain")
     return _enqueue(ctx, voice)
+
+
+def _room():
+    return current_app.extensions["ivr"]
+
+
+def say_when_back(ctx: Step, voice: Voice, availability: Availability) -> None:
+    """"Ügyintézőink hétfőn 8 órától érhetők el." in the caller's language, from the one rule
+    (kernel.hours); the words go into the call's transcript too."""
+    if availability.back_at is None:
+        text = ctx.cat.text("closed_back_unknown")
+    else:
+        text = ctx.cat.text("closed_back", back=describe(availability.back_at, availability.at, ctx.call.language))
+    ctx.call.hear("bot", text)
+    voice.say(text)
+
+
+def out_of_hours(ctx: Step, voice: Voice, availability: Availability, handoff: HandoffRequest | None) -> Voice:
+    """A person asked for outside the working hours: when people are back, then a message to be called
+    back (a call-back ticket, as when nobody comes in time) or back to the assistant, which answers 24/7.
+    The assistant's own offer (``handoff``) already said when people are back and asked whether to
+    leave a message: the caller said yes, so the recording starts."""
+    call = ctx.call
+    call.mark_tried("out_of_hours")
+    if handoff is not None:  # the case now, with the assistant's reason, what it tried and its diagnosis
+        cases.open_case(ctx, call.escalation_reason, handoff)
+        return enter(ctx, "record", voice)
+    say_when_back(ctx, voice, availability)
+    return enter(ctx, "closed_choice", voice)
+
+
+@state("closed_choice")
+def render_closed_choice(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
+    gather = voice.gather(ctx.next_url("ivr.closed_choice"), speech=False, num_digits=1)
+    voice.say_key("closed_choice", gather)
+    return voice
+
+
+@bp.post("/closed-choice")
+@ivr_step(states=("closed_choice",))
+def closed_choice(ctx: Step) -> Voice:
+    """Out of hours: 1, 0 (or silence) leaves a message to be called back; 2 or # goes on with the
+    assistant (the main menu, speech and keys)."""
+    if ctx.digits in ("", "1", "0"):
+        ctx.call.hear("user", f"[key {ctx.digits}]" if ctx.digits else "[silence]")
+        return enter(ctx, "record")
+    if ctx.digits in ("2", "#"):
+        ctx.call.hear("user", f"[key {ctx.digits}]")
+        ctx.call.escalation_reason = None
+        ctx.call.repeat_chunks = []
+        return enter(ctx, "menu")
+    return reprompt(ctx, "no_match")
 
 
 def _enqueue(ctx: Step, voice: Voice) -> Voice:
@@ -188,8 +244,13 @@ def recorded(ctx: Step) -> Voice:
     call.state = "done"
     cases.callback_requested(ctx.session, call.escalation_id, ticket.recording_url)
     voice = ctx.voice()
-    if call.escalation_reference:
-        voice.say_key("record_thanks", reference=reference_for_speech(call.escalation_reference))
+    availability = _room().availability()
+    if availability.open or availability.back_at is None:
+        if call.escalation_reference:
+            voice.say_key("record_thanks", reference=reference_for_speech(call.escalation_reference))
+    else:  # "we call you back soon" would not be true: when, from the working hours
+        voice.say_key("record_thanks_closed", back=describe(availability.back_at, availability.at, call.language),
+                      reference=reference_for_speech(call.escalation_reference) if call.escalation_reference else "-")
     voice.say_key("goodbye")
     voice.response.hangup()
     return voice

@@ -16,7 +16,7 @@ from kernel.fields import LANGUAGES
 _DIR = pathlib.Path(__file__).resolve().parent
 # Placeholders the phone line fills when it says a prompt; every other one must be a fact.
 SPOKEN_VALUES = frozenset({"digit", "title", "spelled", "reference", "position", "minutes", "language", "reason",
-                           "tried", "last", "agent"})
+                           "tried", "last", "agent", "back"})
 
 
 @dataclass(frozen=True)
