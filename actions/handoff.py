@@ -7,16 +7,17 @@ hands a :class:`kernel.contracts.HandoffRequest` back to the phone line, which c
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import email_address
+from actions import email_address, working_hours
 from actions.gateway_client import GatewayClient, GatewayUnavailable
 from actions.safety import HelpdeskAction, offer_handoff
 from kernel.contracts import EscalationRequest, EscalationTicket, HandoffRequest, TranscriptTurn, parse_time
+from kernel.hours import Availability
 from kernel.privacy import mask_emails_in
 
 TRANSCRIPT_TURNS = 30
@@ -151,22 +152,26 @@ class ActionDefaultFallback(ActionHandleNotUnderstood):
 SOCKETIO_INPUT_CHANNELS = ("helpdesk_socketio", "socketio")
 
 
-def handoff_payload(escalation: EscalationTicket) -> Dict[str, str]:
-    """What the widget needs to switch to the gateway's relay (docs/agents.md)."""
-    handoff = {"reference": escalation.reference, "escalation_id": escalation.id}
+def handoff_payload(escalation: EscalationTicket, status: Optional[Availability] = None) -> Dict[str, Any]:
+    """What the widget needs to switch to the gateway's relay (docs/agents.md); out of hours also
+    ``closed``: when the agents are back, as an instant and in both languages' words."""
+    handoff: Dict[str, Any] = {"reference": escalation.reference, "escalation_id": escalation.id}
     if escalation.chat_token:
         handoff["chat_token"] = escalation.chat_token
+    if status is not None and not status.open:
+        handoff["closed"] = working_hours.handoff_hours(status)
     return handoff
 
 
-def handoff_message(tracker: Tracker, escalation: EscalationTicket) -> Dict[str, Any]:
+def handoff_message(tracker: Tracker, escalation: EscalationTicket,
+                    status: Optional[Availability] = None) -> Dict[str, Any]:
     """The custom payload (`json_message`) carrying the handoff, shaped for the chat channel that answers.
 
     Rasa's socket.io output passes a custom payload's keys to python-socketio's ``emit`` as keyword
     arguments, so there it must be ``{"data": {...}}`` (the widget receives ``{"handoff": ...}``);
     the REST channel (other chat clients) returns it verbatim as ``custom``.
     """
-    handoff = {"handoff": handoff_payload(escalation)}
+    handoff = {"handoff": handoff_payload(escalation, status)}
     if tracker.get_latest_input_channel() in SOCKETIO_INPUT_CHANNELS:
         return {"data": handoff}
     return handoff
@@ -200,8 +205,11 @@ class ActionEscalate(HelpdeskAction):
                   domain: Dict[str, Any]) -> List[EventType]:
         reason = tracker.get_slot("handoff_reason") or "user_asked"
         diagnosis = diagnosis_of(tracker) or None
+        # Outside the working hours the yes was to a message for the agents (safety.offer_handoff).
+        status = working_hours.availability()
         if tracker.get_slot("channel") == "phone":
-            dispatcher.utter_message(response="utter_handoff_phone")
+            if status.open:  # out of hours the phone line starts the recording of the message itself
+                dispatcher.utter_message(response="utter_handoff_phone")
             dispatcher.utter_message(json_message=HandoffRequest(reason, tried(tracker), diagnosis).as_payload())
             return [SlotSet("offer", None), SlotSet("with_agent", True), ConversationPaused()]
         request = EscalationRequest(
@@ -219,8 +227,13 @@ class ActionEscalate(HelpdeskAction):
         except GatewayUnavailable:
             dispatcher.utter_message(response="utter_handoff_failed")
             return [SlotSet("offer", None), SlotSet("with_agent", False)]
-        dispatcher.utter_message(response="utter_handoff_created", escalation_reference=escalation.reference)
-        dispatcher.utter_message(json_message=handoff_message(tracker, escalation))
+        if status.open:
+            dispatcher.utter_message(response="utter_handoff_created", escalation_reference=escalation.reference)
+            dispatcher.utter_message(json_message=handoff_message(tracker, escalation))
+        else:  # the case waits for the agents; the widget shows when they are back (docs/agents.md)
+            dispatcher.utter_message(response="utter_handoff_created_closed", escalation_reference=escalation.reference,
+                                     **working_hours.back_params(status))
+            dispatcher.utter_message(json_message=handoff_message(tracker, escalation, status))
         return [SlotSet("offer", None), SlotSet("escalation_reference", escalation.reference),
                 SlotSet("with_agent", True), ConversationPaused()]
 

@@ -15,6 +15,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import working_hours
+
 logger = logging.getLogger(__name__)
 
 OFFER, HANDOFF_REASON = "offer", "handoff_reason"
@@ -27,8 +29,17 @@ def log_failure(action_name: str, exc: BaseException) -> None:
 
 
 def offer_handoff(dispatcher: CollectingDispatcher, reason: str, response: str = "utter_offer_handoff") -> List[EventType]:
-    """Ask whether a person should take over; a yes then runs action_escalate (data/rules.yml)."""
-    dispatcher.utter_message(response=response)
+    """Ask whether a person should take over; a yes then runs action_escalate (data/rules.yml).
+
+    Outside the agents' working hours (kernel.hours) the offer says when people are back, that the
+    assistant goes on helping and the 24-hour customer line (S11), and offers a message for the agents
+    instead (the same yes/no, the same rules)."""
+    status = working_hours.availability()
+    if not status.open:
+        dispatcher.utter_message(response="utter_agents_closed", **working_hours.back_params(status))
+        dispatcher.utter_message(response="utter_offer_message")
+    else:
+        dispatcher.utter_message(response=response)
     return [SlotSet(OFFER, "handoff"), SlotSet(HANDOFF_REASON, reason)]
 
 
