@@ -202,6 +202,7 @@
   function renderState() {
     var h = state.handoff, text, agentMode = false;
     if (h && h.agent) { text = t("withAgent", { name: h.agent }); agentMode = true; }
+    else if (h && h.closed && !(Date.parse(h.closed.back_at) <= Date.now())) text = t("closedWaiting", { reference: h.reference, back: h.closed.back[state.lang] });
     else if (h) text = t(h.position ? "waitingAt" : "waiting", { reference: h.reference, position: h.position });
     else if (connection === "up") text = t("withBot");
     else if (connection === "offline") text = t("offline");
@@ -340,10 +341,14 @@
     Object.keys(extra || {}).forEach(function (k) { h[k] = extra[k]; });
     return h;
   }
+  function closedOf(c) {  // out of working hours: when the agents are back (kernel.hours, in both languages)
+    if (!c || typeof c !== "object" || !c.back || typeof c.back.hu !== "string" || typeof c.back.en !== "string") return null;
+    return { back_at: typeof c.back_at === "string" ? c.back_at : null, back: { hu: c.back.hu, en: c.back.en } };
+  }
   function startHandoff(h) {
     if (state.handoff && state.handoff.escalation_id === h.escalation_id) return;
     state.handoff = { conversation_id: h.conversation_id || state.session_id, reference: h.reference, escalation_id: h.escalation_id,
-      chat_token: h.chat_token, last_event_id: 0, agent: null, position: null };
+      chat_token: h.chat_token, last_event_id: 0, agent: null, position: null, closed: closedOf(h.closed) };
     save(); renderState(); openStream();
   }
   function endHandoff(closedByAgent) {
