@@ -14,16 +14,25 @@ changes nothing).
   re-validates the (constant) schema against its meta-schema on every call before checking the
   response: most of a turn's CPU time on this project's 2-core machine (docs/BENCHMARKS.md). The
   replacement checks the schema once and validates each response exactly as before.
+* Connections: ``EndpointConfig.request`` opens a new ``aiohttp.ClientSession`` — a new TCP
+  connection, closed again — for every call, and every user message makes at least one
+  (action_validate_slot_mappings). The kept session reuses one connection pool per endpoint and event
+  loop; an idle connection is dropped after ``KEEPALIVE_SECONDS``, before the action server's Sanic
+  closes it (its keep-alive timeout is 5 s), so a request never goes out on a connection the server is
+  closing. Each request keeps its own timeout (the one above), as before.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ACTION_TIMEOUT_SECONDS = 5.0
 MAX_ACTION_TIMEOUT_SECONDS = 10.0
+# An idle kept connection is closed after this long: below Sanic's 5 s keep-alive on the other side.
+KEEPALIVE_SECONDS = 2.0
 
 
 def apply_action_timeout(seconds: float) -> None:
@@ -75,3 +84,49 @@ def apply_checked_once_response_schema() -> None:
 
     _validate_action_result.checked_once = True  # type: ignore[attr-defined]
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[assignment]
+
+
+class _Borrowed:
+    """``async with`` over a kept session that leaves it open (Rasa's caller closes what it gets)."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> Any:
+        return self._session
+
+    async def __aexit__(self, *exc: Any) -> bool:
+        return False
+
+
+def apply_kept_alive_sessions() -> None:
+    """Let every ``EndpointConfig.request`` (action server, NLG, model server) reuse one aiohttp
+    session per endpoint and event loop instead of a new session and connection per call."""
+    import aiohttp
+    from rasa.utils.endpoints import EndpointConfig
+
+    if getattr(EndpointConfig.session, "kept_alive", False):
+        return
+    fresh_session = EndpointConfig.session
+
+    def session(self: Any) -> Any:
+        try:
+            loop: Optional[asyncio.AbstractEventLoop] = asyncio.get_running_loop()
+        except RuntimeError:  # not inside a loop: Rasa's own behaviour, a session of its own
+            return fresh_session(self)
+        kept = self.__dict__.get("_kept_session")
+        if kept is None or kept.closed or kept._loop is not loop:  # noqa: SLF001 - aiohttp keeps its loop there
+            from rasa.utils import endpoints
+
+            auth = (aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+                    if self.basic_auth else None)  # as Rasa's own session() builds it
+            kept = aiohttp.ClientSession(
+                headers=self.headers, auth=auth,
+                timeout=aiohttp.ClientTimeout(total=endpoints.DEFAULT_REQUEST_TIMEOUT),
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+            )
+            self.__dict__["_kept_session"] = kept
+        return _Borrowed(kept)
+
+    session.kept_alive = True  # type: ignore[attr-defined]
+    EndpointConfig.session = session  # type: ignore[assignment]

@@ -49,6 +49,7 @@ from bot.action_calls import (
     MAX_ACTION_TIMEOUT_SECONDS,
     apply_action_timeout,
     apply_checked_once_response_schema,
+    apply_kept_alive_sessions,
 )
 from bot.observability import instrument_rasa
 from bot.sqlite_tuning import apply_sqlite_tuning
@@ -191,13 +192,15 @@ def seal_addresses(text: str, sealer: Optional[Sealer]) -> tuple[str, Optional[s
 def tune_rasa_process(policy: MessagePolicy) -> None:
     """Rasa's process-wide settings no configuration file reaches, applied by the channels at start-up.
 
-    The action server's request timeout and the once-checked response schema (bot/action_calls.py),
+    The action server's request timeout, the once-checked response schema and the kept-alive
+    connections to the action server (bot/action_calls.py),
     WAL + synchronous=NORMAL and pooled connections for the SQLite tracker store
     (bot/sqlite_tuning.py), and the per-turn work done once of bot/turn_tuning.py. Applying them
     again changes nothing but the timeout, which follows the last channel built.
     """
     apply_action_timeout(float(policy.action_timeout_seconds))
     apply_checked_once_response_schema()
+    apply_kept_alive_sessions()
     apply_sqlite_tuning()
     apply_turn_tuning()
 
