@@ -9,7 +9,11 @@ for the schema (it never migrates: the backend or ``migrate`` does), then evalua
 requests and sends due mails until SIGTERM/SIGINT, after which it finishes the mail in hand and exits 0.
 
 ``python -m credentials migrate`` only migrates; ``python -m credentials office ...`` is the
-office CLI (same as ``flask --app credentials office ...``)."""
+office CLI (same as ``flask --app credentials office ...``).
+
+``python -m credentials purge [--dry-run] [--every SECONDS]`` deletes the backend's stored personal data
+past its retention period (credentials/retention.py, docs/privacy.md); ``--dry-run`` only counts;
+``--every`` runs again every SECONDS (the supervised daily job), retrying a failed run a minute later."""
 from __future__ import annotations
 
 import sys
@@ -132,6 +136,56 @@ def outbox(settings: CredentialsSettings) -> int:
     return 0
 
 
+def purge(settings: CredentialsSettings, argv: list[str]) -> int:
+    """One purge (or one every ``--every`` seconds until stopped); counts per kind on stdout."""
+    import argparse
+    import time
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from credentials.adapters.db import make_engine, make_session_factory
+    from credentials.retention import RetentionSettings
+    from credentials.retention import purge as purge_rows
+
+    parser = argparse.ArgumentParser(prog="python -m credentials purge",
+                                     description="Delete the credentials backend's stored personal data past "
+                                                 "its retention period (docs/privacy.md).")
+    parser.add_argument("--dry-run", action="store_true", help="count what is past its period; delete nothing")
+    parser.add_argument("--every", type=int, default=None, metavar="SECONDS",
+                        help="run again every SECONDS (at least 60) until stopped; a failed run is retried a minute later")
+    args = parser.parse_args(argv)
+    if args.every is not None and args.every < 60:
+        parser.error("--every: at least 60 seconds")
+    try:
+        retention = RetentionSettings.from_env()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url, settings.sqlite_synchronous)
+    sessions = make_session_factory(engine)
+    try:
+        while True:
+            try:
+                with sessions() as session:
+                    report = purge_rows(session, retention, dry_run=args.dry_run)
+            except SQLAlchemyError as exc:
+                # the type only: a driver's message may quote the URL or the statement's parameters
+                print(f"purge failed: {type(exc).__name__} (database not migrated or not reachable?)",
+                      file=sys.stderr, flush=True)
+                if args.every is None:
+                    return 1
+                time.sleep(60)
+                continue
+            for line in report.lines():
+                print(line)
+            print(f"{'would delete' if args.dry_run else 'deleted'} {report.total} in all", flush=True)
+            if args.every is None:
+                return 0
+            time.sleep(args.every)
+    finally:
+        engine.dispose()
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
     if command == "office":
@@ -140,7 +194,7 @@ def main(argv: list[str]) -> int:
         from dotenv import load_dotenv
 
         load_dotenv(".env", override=False)
-    if command in ("serve", "migrate", "office", "outbox"):
+    if command in ("serve", "migrate", "office", "outbox", "purge"):
         try:
             settings = CredentialsSettings.from_env()
         except SettingsError as exc:
@@ -148,6 +202,8 @@ def main(argv: list[str]) -> int:
             return 2
     if command == "outbox":
         return outbox(settings)
+    if command == "purge":
+        return purge(settings, argv[1:])
     if command in ("serve", "migrate"):
         if command == "migrate":
             return 0 if migrate(settings) else 1
@@ -163,7 +219,8 @@ def main(argv: list[str]) -> int:
 
         cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False, load_dotenv=False)
         return cli.main(args=argv, prog_name="python -m credentials", standalone_mode=True) or 0
-    print("usage: python -m credentials serve | outbox | migrate | office <register|correct-email|disclose-username> ...",
+    print("usage: python -m credentials serve | outbox | migrate | purge [--dry-run] [--every SECONDS] | "
+          "office <register|correct-email|disclose-username> ...",
           file=sys.stderr)
     return 2
 
