@@ -3,11 +3,14 @@ Routes only map the service's outcomes and exceptions to HTTP answers."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import func, select
 
-from agents import escalations, stats
+from agents import escalations, routing, stats, waits
+from agents.models import Escalation
 from agents.service_auth import service_token_required
 from gateway import sessions_of, settings_of
 from kernel.contracts import ContractError
+from kernel.fields import CHANNELS, LANGUAGES
 from kernel.privacy import keyed_digest
 
 bp = Blueprint("agents_api", __name__, url_prefix="/api/v1")
@@ -49,7 +52,10 @@ def create_escalation():
     payload = json_body()
     with sessions_of(current_app)() as session:
         escalation, created = escalations.create_or_get_escalation(session, payload)
-        return jsonify(escalation_answer(escalation)), 201 if created else 200
+        answer = escalation_answer(escalation)
+        if created:
+            routing.route(session, routing.RoutingSettings.of(current_app.config))  # offered at once if someone is free
+        return jsonify(answer), 201 if created else 200
 
 
 @bp.get("/escalations/<reference>")
@@ -60,7 +66,25 @@ def escalation_status(reference: str):
         if escalation is None:
             return jsonify(error="not_found", message="No escalation with that reference."), 404
         position = escalations.queue_position(session, escalation)
-        return jsonify(escalations.as_status_json(escalation, position))
+        estimate = waits.for_case(session, escalation, waits.WaitSettings.of(current_app.config))
+        return jsonify(escalations.as_status_json(escalation, position) | {
+            "expected_wait_s": estimate.seconds, "agents_available": estimate.agents})
+
+
+@bp.get("/waits")
+@service_token_required
+def expected_wait():
+    """The expected wait of a case that would join a line now (``channel``, ``language``): what the
+    assistant or the phone line can say before the case exists."""
+    channel, language = request.args.get("channel", ""), request.args.get("language", "")
+    if channel not in CHANNELS or language not in LANGUAGES:
+        raise ContractError("'channel' must be chat or phone and 'language' hu or en.", "channel" if channel not in CHANNELS else "language")
+    with sessions_of(current_app)() as session:
+        ahead = session.scalar(select(func.count()).select_from(Escalation).where(
+            Escalation.status == "waiting", Escalation.channel == channel, Escalation.language == language)) or 0
+        estimate = waits.line_estimate(session, channel, language, int(ahead), waits.WaitSettings.of(current_app.config),
+                                       position=int(ahead) + 1)
+        return jsonify(estimate.as_json() | {"channel": channel, "language": language})
 
 
 def account_contact_key(payload) -> str | None:

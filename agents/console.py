@@ -12,11 +12,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, Conflict
 
-from agents import (accounts, assist, audit, auth, live, casework, charts, chat, escalations, figures, rasa_api, sessions, stats,
-                    texts, throttle)
+from agents import (accounts, assist, audit, auth, live, casework, charts, chat, escalations, figures, rasa_api, routing,
+                    sessions, stats, texts, throttle)
 from agents.client import client_address
 from agents.canned import canned_for
-from agents.models import OPEN_STATUSES, AgentAccount, Escalation
+from agents.models import OPEN_STATUSES, AgentAccount, Escalation, RoutingOffer
 from gateway import credentials_of, sessions_of, settings_of
 from kernel.clock import as_utc, utcnow
 
@@ -25,7 +25,7 @@ bp = Blueprint("agents_console", __name__, url_prefix="/agents", template_folder
 
 # The texts the console's script shows itself (agents/static/console.js).
 SCRIPT_TEXTS = ("status_", "call_", "who_", "kind_", "channel_", "claim_button", "open_link", "queue_empty",
-                "queue_waiting_count", "error_generic")
+                "queue_waiting_count", "error_generic", "offer_", "queue_unrouted", "queue_offered_to")
 
 
 @bp.before_request
@@ -135,6 +135,7 @@ def login():
 def logout():
     audit.record(db(), "logout", agent=g.agent)
     db().commit()
+    routing.withdraw_agent(db(), g.agent)
     auth.log_out(db())
     return redirect(url_for("agents_console.login"))
 
@@ -212,7 +213,9 @@ def phone_states(items: list[Escalation]) -> dict[str, str]:
     return escalations.call_states(db(), [e.id for e in items if e.channel == "phone"])
 
 
-def queue_item(e: Escalation, positions: dict[str, int], calls: dict[str, str] | None = None) -> dict:
+def queue_item(e: Escalation, positions: dict[str, int], calls: dict[str, str] | None = None,
+               offers: dict[str, int] | None = None, names: dict[int, str] | None = None) -> dict:
+    offered_to = (offers or {}).get(e.id)
     return {
         "call": (calls or {}).get(e.id) if e.channel == "phone" else None,
         "id": e.id, "reference": e.reference, "channel": e.channel, "language": e.language,
@@ -222,6 +225,8 @@ def queue_item(e: Escalation, positions: dict[str, int], calls: dict[str, str] |
         "waiting_seconds": int((utcnow() - as_utc(e.created_at)).total_seconds()),
         "position": positions.get(e.id), "caller": e.caller_number_masked,
         "has_recording": bool(e.recording_url),
+        "offered_to": (names or {}).get(offered_to) if offered_to is not None else None,
+        "unrouted": routing.unrouted(e, routing_settings()),
         "url": url_for("agents_console.escalation", escalation_id=e.id),
         "claim_url": url_for("agents_console.claim", escalation_id=e.id),
     }
@@ -239,20 +244,45 @@ def positions_of(items: list[Escalation]) -> dict[str, int]:
     return positions
 
 
+def routing_settings() -> routing.RoutingSettings:
+    return routing.RoutingSettings.of(current_app.config)
+
+
+def offer_of_agent() -> dict | None:
+    """The case offered to the current agent now, as the console shows it (None: no offer)."""
+    offer = routing.standing_offer(db(), g.agent)
+    if offer is None:
+        return None
+    e = db().get(Escalation, offer.escalation_id)
+    return {"id": offer.id, "reference": e.reference, "channel": e.channel, "language": e.language,
+            "reason": e.reason, "tried": e.tried,
+            "expires_in_s": max(0, int((as_utc(offer.expires_at) - utcnow()).total_seconds())),
+            "accept_url": url_for("agents_console.accept_offer", offer_id=offer.id),
+            "pass_url": url_for("agents_console.pass_offer", offer_id=offer.id)}
+
+
+def queue_view() -> tuple[list[dict], dict | None]:
+    """Routing moves on (offers expire, the next agent is offered), then the open cases and the offer."""
+    routing.route(db(), routing_settings())
+    items = open_escalations()
+    positions, calls = positions_of(items), phone_states(items)
+    offers = routing.standing_offers(db())
+    names = {a.id: a.display_name for a in db().scalars(select(AgentAccount).where(AgentAccount.id.in_(set(offers.values()))))} if offers else {}
+    return [queue_item(e, positions, calls, offers, names) for e in items], offer_of_agent()
+
+
 @bp.get("/")
 @auth.login_required
 def queue():
-    items = open_escalations()
-    positions, calls = positions_of(items), phone_states(items)
-    return render_template("agents/queue.html", items=[queue_item(e, positions, calls) for e in items])
+    items, offer = queue_view()
+    return render_template("agents/queue.html", items=items, offer=offer)
 
 
 @bp.get("/queue.json")
 @auth.login_required
 def queue_json():
-    items = open_escalations()
-    positions, calls = positions_of(items), phone_states(items)
-    return jsonify(items=[queue_item(e, positions, calls) for e in items])
+    items, offer = queue_view()
+    return jsonify(items=items, offer=offer)
 
 
 @bp.post("/escalations/<escalation_id>/claim")
@@ -269,6 +299,75 @@ def claim(escalation_id: str):
         flash(texts.text(result.key), "error")
         return redirect(url_for("agents_console.queue"))
     return redirect(url)
+
+
+# --- routing: an offered case is accepted or passed --------------------------------------------
+
+def _offer_answer(ok: bool, key: str, status: int, url: str | None = None):
+    if request.accept_mimetypes.best == "application/json":
+        body = {"message": texts.text(key)} | ({"url": url} if url else {}) | ({} if ok else {"error": key})
+        return jsonify(body), status
+    flash(texts.text(key), "info" if ok else "error")
+    return redirect(url or url_for("agents_console.queue"))
+
+
+@bp.post("/offers/<int:offer_id>/accept")
+@auth.login_required
+def accept_offer(offer_id: int):
+    """The case offered is the agent's (one guarded claim, as from the queue); 409 if it is gone."""
+    try:
+        won = routing.accept(db(), offer_id, g.agent)
+    except routing.OfferGone:
+        return _offer_answer(False, "offer_gone", 409)
+    if not won:
+        return _offer_answer(False, "already_claimed", 409)
+    escalation_id = db().get(RoutingOffer, offer_id).escalation_id
+    return _offer_answer(True, "claimed", 200, url_for("agents_console.escalation", escalation_id=escalation_id))
+
+
+@bp.post("/offers/<int:offer_id>/pass")
+@auth.login_required
+def pass_offer(offer_id: int):
+    """The agent passes: the case is offered to the next available agent."""
+    try:
+        routing.pass_offer(db(), offer_id, g.agent, routing_settings())
+    except routing.OfferGone:
+        return _offer_answer(False, "offer_gone", 409)
+    return _offer_answer(True, "offer_passed", 200)
+
+
+# --- the team: languages and channels each agent takes (supervisors) ---------------------------
+
+@bp.get("/team")
+@auth.supervisor_required
+def team():
+    agents = list(db().scalars(select(AgentAccount).where(AgentAccount.active.is_(True)).order_by(AgentAccount.display_name)))
+    return render_template("agents/team.html", agents=agents, languages=("hu", "en"), channels=("chat", "phone"))
+
+
+@bp.post("/team/<int:agent_id>")
+@auth.supervisor_required
+def team_update(agent_id: int):
+    """A supervisor sets the languages and channels an agent takes (at least one of each)."""
+    account = db().get(AgentAccount, agent_id)
+    if account is None or not account.active:
+        abort(404, description="No such agent.")
+    languages = [x for x in ("hu", "en") if x in request.form.getlist("languages")]
+    channels = [x for x in ("chat", "phone") if x in request.form.getlist("channels")]
+    if not languages or not channels:
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error="skills_missing", message=texts.text("team_skills_missing")), 400
+        flash(texts.text("team_skills_missing"), "error")
+        return redirect(url_for("agents_console.team")), 303
+    account.languages, account.channels = ",".join(languages), ",".join(channels)
+    audit.record(db(), "skills_set", agent=g.agent, target=account.username, languages=account.languages,
+                 channels=account.channels)
+    db().commit()
+    routing.route(db(), routing_settings())
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(languages=languages, channels=channels)
+    flash(texts.text("team_saved", name=account.display_name), "info")
+    return redirect(url_for("agents_console.team"))
 
 
 # --- one escalation ----------------------------------------------------------------------------
@@ -484,7 +583,9 @@ def statistics_csv():
 # --- the supervisor's live view ---------------------------------------------------------------
 
 def live_snapshot() -> live.Snapshot:
-    return live.snapshot(db(), int(current_app.config.get("AGENTS_WAIT_ALERT_S", 120)))
+    routing.route(db(), routing_settings())
+    return live.snapshot(db(), int(current_app.config.get("AGENTS_WAIT_ALERT_S", 120)),
+                         routing_s=routing_settings().routing_seconds)
 
 
 @bp.get("/live")
@@ -509,6 +610,8 @@ def live_json():
         late=[{"reference": c.reference, "channel": c.channel, "language": c.language, "waiting_s": c.waiting_s}
               for c in snap.late],
         threshold_s=snap.threshold_s,
+        unrouted=[{"reference": c.reference, "channel": c.channel, "language": c.language, "waiting_s": c.waiting_s}
+                  for c in snap.unrouted],
         today={"conversations": snap.today.conversations, "csat": snap.today.csat, "ratings": snap.today.ratings,
                "contained_so_far": snap.today.contained_so_far_rate, "containment": snap.today.containment_rate})
 
@@ -519,6 +622,9 @@ def presence():
     """The agent sets their own status (available / busy / away)."""
     if not live.set_presence(db(), g.agent, request.form.get("presence", "")):
         abort(400, description="Unknown status.")
+    if g.agent.presence != "available":
+        routing.withdraw_agent(db(), g.agent)
+    routing.route(db(), routing_settings())
     if request.accept_mimetypes.best == "application/json":
         return jsonify(presence=g.agent.presence)
     target = request.form.get("next", "")

@@ -22,7 +22,8 @@ def set_presence(session: Session, agent: AgentAccount, presence: str) -> bool:
     """The agent's own status; False for a value outside PRESENCES."""
     if presence not in PRESENCES:
         return False
-    agent.presence, agent.presence_at = presence, utcnow()
+    if presence != agent.presence or agent.presence_at is None:  # "since" is when it changed (routing: idle time)
+        agent.presence, agent.presence_at = presence, utcnow()
     audit.record(session, "presence", agent=agent, presence=presence)
     session.commit()
     return True
@@ -61,9 +62,11 @@ class Snapshot:
     late: list[LateCase]
     threshold_s: int
     today: figures.Figures
+    unrouted: list[LateCase] = ()  # waiting, and nobody accepted them within the routing time
+    routing_s: int | None = None
 
 
-def snapshot(session: Session, threshold_s: int, now: datetime | None = None) -> Snapshot:
+def snapshot(session: Session, threshold_s: int, now: datetime | None = None, routing_s: int | None = None) -> Snapshot:
     now = now or utcnow()
     online = {a.id for _, a in sessions.live_sessions(session)}
     open_cases = list(session.scalars(select(Escalation).where(Escalation.status.in_(OPEN_STATUSES))
@@ -79,7 +82,7 @@ def snapshot(session: Session, threshold_s: int, now: datetime | None = None) ->
     order = {"available": 0, "busy": 1, "away": 2, "offline": 3}
     agents.sort(key=lambda r: (order[r.state], r.name))
     waiting = [e for e in open_cases if e.status == "waiting"]
-    lines, late = [], []
+    lines, late, unrouted = [], [], []
     for channel in CHANNELS:
         for language in LANGUAGES:
             waits = [int((now - as_utc(e.created_at)).total_seconds()) for e in waiting
@@ -90,6 +93,8 @@ def snapshot(session: Session, threshold_s: int, now: datetime | None = None) ->
         waited = int((now - as_utc(e.created_at)).total_seconds())
         if waited >= threshold_s:
             late.append(LateCase(e.id, e.reference, e.channel, e.language, waited))
+        if routing_s is not None and waited >= routing_s:
+            unrouted.append(LateCase(e.id, e.reference, e.channel, e.language, waited))
     start = datetime.combine(now.astimezone(LOCAL_TIME).date(), time.min, tzinfo=LOCAL_TIME)
     today = figures.report(session, start, start + timedelta(days=1), now=now).overall
-    return Snapshot(agents, lines, late, threshold_s, today)
+    return Snapshot(agents, lines, late, threshold_s, today, unrouted, routing_s)

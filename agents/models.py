@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.db import Base
@@ -36,10 +36,26 @@ class AgentAccount(Base):
     # The status the agent sets in the console (agents/live.py): available | busy | away.
     presence: Mapped[str] = mapped_column(String(12), default="away")
     presence_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # What the agent takes (agents/routing.py): comma-separated languages and channels; a supervisor
+    # edits them in the console (/agents/team). New accounts take everything.
+    languages: Mapped[str] = mapped_column(String(32), default="hu,en")
+    channels: Mapped[str] = mapped_column(String(32), default="chat,phone")
 
     @property
     def is_supervisor(self) -> bool:
         return self.role == "supervisor"
+
+    @property
+    def language_list(self) -> list[str]:
+        return [x for x in (self.languages or "").split(",") if x]
+
+    @property
+    def channel_list(self) -> list[str]:
+        return [x for x in (self.channels or "").split(",") if x]
+
+    def takes(self, channel: str, language: str) -> bool:
+        """The agent has this case's language and channel."""
+        return language in self.language_list and channel in self.channel_list
 
 
 class Escalation(Base):
@@ -88,6 +104,30 @@ class EscalationMessage(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents_accounts.id"), nullable=True)
     client_message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RoutingOffer(Base):
+    """A waiting case offered to one agent (agents/routing.py) and how it ended: ``answer`` is None
+    while the offer stands, then accepted | passed | expired | withdrawn (somebody claimed the case,
+    it ended, or the agent left). At most one standing offer per case and per agent (partial UNIQUE
+    indexes), so two gateway processes routing at once cannot offer one case twice or give one agent
+    two cases."""
+
+    __tablename__ = "agents_offers"
+    __table_args__ = (
+        Index("uq_agents_offers_live_case", "escalation_id", unique=True,
+              sqlite_where=text("answer IS NULL"), postgresql_where=text("answer IS NULL")),
+        Index("uq_agents_offers_live_agent", "agent_id", unique=True,
+              sqlite_where=text("answer IS NULL"), postgresql_where=text("answer IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    escalation_id: Mapped[str] = mapped_column(ForeignKey("agents_escalations.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents_accounts.id"))
+    offered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answer: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class AuditEntry(Base):

@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from agents import accounts, audit, csat, escalations, stats
+from agents import accounts, audit, csat, escalations, routing, stats, waits
 from gateway import sessions_of
 from kernel.contracts import ContractError
 
@@ -70,9 +70,28 @@ def open_case(*, call_sid: str, language: str, reason: str, transcript: list[dic
 
 
 def call_queued(escalation_id: str) -> None:
-    """The caller waits in the Twilio queue (event phone_queued)."""
+    """The caller waits in the Twilio queue (event phone_queued); the case is offered at once if an
+    agent who takes it is free (agents/routing.py)."""
     with _session() as session:
         escalations.phone_queued(session, escalation_id)
+        routing.route(session, routing.RoutingSettings.of(current_app.config))
+
+
+@dataclass(frozen=True)
+class QueueWait:
+    """What a waiting caller hears: their position in the line and the expected wait in seconds
+    (None: no agent available for the line, no estimate)."""
+
+    position: int | None
+    expected_wait_s: int | None
+
+
+def expected_wait(escalation_id: str) -> QueueWait:
+    """The call's case's position and expected wait (agents/waits.py, docs/agents.md)."""
+    with _session() as session:
+        estimate = waits.for_case(session, escalations.get(session, escalation_id),
+                                  waits.WaitSettings.of(current_app.config))
+        return QueueWait(estimate.position, estimate.seconds)
 
 
 def call_connected(escalation_id: str) -> None:

@@ -20,7 +20,7 @@ import time
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, stream_with_context
 from sqlalchemy import select
 
-from agents import audit, chat, escalations
+from agents import audit, chat, escalations, waits
 from agents.api import contract_error_answer, json_body
 from agents.client import client_address
 from agents.models import AgentAccount, Escalation
@@ -144,6 +144,20 @@ def new_code(conversation_id: str):
         return jsonify(status="accepted"), 202
 
 
+@bp.get("/<conversation_id>/wait")
+def wait(conversation_id: str):
+    """While the chat waits for an agent: its position and expected wait (agents/waits.py), which the
+    widget shows and reads again every few seconds."""
+    with sessions_of(current_app)() as session:
+        escalation = authorised_escalation(session, conversation_id)
+        if escalation is None:
+            return forbidden()
+        estimate = waits.for_case(session, escalation, waits.WaitSettings.of(current_app.config))
+        response = jsonify(status=escalation.status, position=estimate.position, expected_wait_s=estimate.seconds)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
 def stream_slots() -> StreamSlots:
     """This app's stream counters (one gateway process: one set)."""
     return current_app.extensions.setdefault("agents_stream_slots", StreamSlots())
@@ -208,8 +222,11 @@ def _events(sessions, escalation_id: str, after: int, deadline: float):
             status, reference = escalation.status, escalation.reference
             agent = escalation.claimed_by.display_name if escalation.claimed_by else None
             position = escalations.queue_position(session, escalation)
+            expected = (waits.for_case(session, escalation, waits.WaitSettings.of(current_app.config)).seconds
+                        if first and status == "waiting" else None)
         if first:
-            yield _event("state", {"status": status, "reference": reference, "agent": agent, "position": position})
+            yield _event("state", {"status": status, "reference": reference, "agent": agent, "position": position,
+                                   "expected_wait_s": expected})
             first = False
         for m in batch:
             after = m.id

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from agents import audit
 from agents.models import (OPEN_STATUSES, AuditEntry, ConversationEvent, CsatRating, Escalation,
-                           EscalationMessage)
+                           EscalationMessage, RoutingOffer)
 from gateway.db import Base
 from kernel.clock import utcnow
 from kernel.privacy import e164, keyed_digest
@@ -139,6 +139,7 @@ def purge(session: Session, settings: RetentionSettings, *, dry_run: bool = Fals
                                                  not_(Escalation.status.in_(OPEN_STATUSES))))
     report.add("chat_messages", _count_and_delete(
         session, EscalationMessage.__table__, EscalationMessage.escalation_id.in_(old_cases), dry_run))
+    _count_and_delete(session, RoutingOffer.__table__, RoutingOffer.escalation_id.in_(old_cases), dry_run)  # no personal data
     report.add("transcripts", _count_and_delete(session, Escalation.__table__, Escalation.id.in_(old_cases), dry_run))
 
     calls = _table("ivr_calls")
@@ -258,6 +259,7 @@ def erase_subject(session: Session, settings: RetentionSettings, secret: str, *,
     report.add("csat", _count_and_delete(session, CsatRating.__table__,
                                          or_(CsatRating.conversation_id.in_(ids), CsatRating.escalation_id.in_(case_ids)),
                                          dry_run))
+    _count_and_delete(session, RoutingOffer.__table__, RoutingOffer.escalation_id.in_(case_ids), dry_run)  # no personal data
     report.add("transcripts", _count_and_delete(session, Escalation.__table__, Escalation.id.in_(case_ids), dry_run))
     report.add("conversation_events", _count_and_delete(
         session, ConversationEvent.__table__,

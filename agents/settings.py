@@ -13,6 +13,12 @@ test's) wins over the environment.
   AGENTS_CHAT_TOKEN_HOURS       lifetime of the widget's relay token from the escalation (default 8)
   AGENTS_RELAY_GRACE_SECONDS    the relay still answers this long after the case closed (default 120)
   AGENTS_WAIT_ALERT_SECONDS     the supervisor view highlights a case waiting longer    (default 120)
+  AGENTS_OFFER_SECONDS          a case offered to an agent waits this long for accept/pass (default 30)
+  AGENTS_ROUTING_SECONDS        a case nobody accepted this long after it arrived is offered no more,
+                                stays in the queue and is highlighted                   (default 180)
+  AGENTS_DEFAULT_HANDLING_SECONDS  the expected wait's handling time with no recent case (default 300)
+  AGENTS_WAIT_SAMPLES           the expected wait averages the channel's last N cases   (default 30)
+  AGENTS_WAIT_WINDOW_HOURS      ... closed within this many hours                       (default 8)
 """
 from __future__ import annotations
 
@@ -36,6 +42,11 @@ class AgentsSettings:
     chat_token_seconds: int
     relay_grace_seconds: int
     wait_alert_seconds: int = 120
+    offer_seconds: int = 30
+    routing_seconds: int = 180
+    default_handling_seconds: int = 300
+    wait_samples: int = 30
+    wait_window_hours: int = 8
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "AgentsSettings":
@@ -58,6 +69,11 @@ class AgentsSettings:
             chat_token_seconds=read.integer("AGENTS_CHAT_TOKEN_HOURS", 8, 1, 72) * 3600,
             relay_grace_seconds=read.integer("AGENTS_RELAY_GRACE_SECONDS", 120, 0, 3600),
             wait_alert_seconds=read.integer("AGENTS_WAIT_ALERT_SECONDS", 120, 5, 24 * 3600),
+            offer_seconds=read.integer("AGENTS_OFFER_SECONDS", 30, 5, 600),
+            routing_seconds=read.integer("AGENTS_ROUTING_SECONDS", 180, 10, 24 * 3600),
+            default_handling_seconds=read.integer("AGENTS_DEFAULT_HANDLING_SECONDS", 300, 10, 4 * 3600),
+            wait_samples=read.integer("AGENTS_WAIT_SAMPLES", 30, 1, 1000),
+            wait_window_hours=read.integer("AGENTS_WAIT_WINDOW_HOURS", 8, 1, 24 * 7),
         )
         read.raise_errors(SettingsError, "bad agents settings")
         return settings
@@ -74,4 +90,9 @@ class AgentsSettings:
             "AGENTS_CHAT_TOKEN_S": self.chat_token_seconds,
             "AGENTS_RELAY_GRACE_S": self.relay_grace_seconds,
             "AGENTS_WAIT_ALERT_S": self.wait_alert_seconds,
+            "AGENTS_OFFER_S": self.offer_seconds,
+            "AGENTS_ROUTING_S": self.routing_seconds,
+            "AGENTS_DEFAULT_HANDLING_S": self.default_handling_seconds,
+            "AGENTS_WAIT_SAMPLES": self.wait_samples,
+            "AGENTS_WAIT_WINDOW_H": self.wait_window_hours,
         }

@@ -32,7 +32,7 @@
   function renderQueue(table, items) {
     var body = table.tBodies[0];
     var rows = items.map(function (it) {
-      var tr = el("tr", { "data-id": it.id });
+      var tr = el("tr", it.unrouted ? { "data-id": it.id, class: "unrouted" } : { "data-id": it.id });
       var ref = el("td"); ref.appendChild(el("a", { href: it.url }, it.reference)); tr.appendChild(ref);
       tr.appendChild(el("td", {}, t("channel_" + it.channel) + (it.caller ? " " + it.caller : "") + (it.call ? " (" + t("call_" + it.call) + ")" : "")));
       tr.appendChild(el("td", {}, it.language));
@@ -40,7 +40,10 @@
       tr.appendChild(el("td", {}, it.position ? String(it.position) : ""));
       tr.appendChild(el("td", {}, it.reason));
       tr.appendChild(el("td", {}, (it.tried || []).join(", ")));
-      tr.appendChild(el("td", {}, t("status_" + it.status, { name: it.claimed_by || "" })));
+      var st = el("td", {}, t("status_" + it.status, { name: it.claimed_by || "" }));
+      if (it.offered_to) st.appendChild(el("span", { class: "muted" }, " (" + t("queue_offered_to", { name: it.offered_to }) + ")"));
+      if (it.unrouted) { st.appendChild(document.createTextNode(" ")); st.appendChild(el("strong", { class: "alert" }, t("queue_unrouted"))); }
+      tr.appendChild(st);
       var act = el("td");
       if (it.status === "waiting" || (it.status === "callback" && !it.claimed_by)) act.appendChild(claimForm(it)); else act.appendChild(el("a", { href: it.url }, t("open_link")));
       tr.appendChild(act);
@@ -54,8 +57,48 @@
     var status = document.getElementById("queue-status");
     if (status) { var waiting = items.filter(function (i) { return i.status === "waiting"; }).length; status.textContent = t("queue_waiting_count", { count: waiting }); }
   }
+  // Routing: the case offered to this agent, with Accept (the case page opens) and Pass.
+  function offerForm(url, label, cls, after) {
+    var form = el("form", { method: "post", action: url, class: "inline " + cls });
+    form.appendChild(el("input", { type: "hidden", name: "csrf_token", value: csrf }));
+    form.appendChild(el("button", { type: "submit" }, label));
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      fetch(url, { method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRF-Token": csrf } })
+        .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+        .then(function (res) { after(res); })
+        .catch(function () { form.submit(); });
+    });
+    return form;
+  }
+  function renderOffer(offer) {
+    var box = document.getElementById("offer-box");
+    if (!box) return;
+    var shown = box.querySelector("[data-offer]");
+    if (!offer) { if (shown) box.replaceChildren(); return; }
+    if (shown && shown.getAttribute("data-offer") === String(offer.id)) {
+      var hint = shown.querySelector(".hint"); if (hint) hint.textContent = t("offer_expires", { seconds: offer.expires_in_s });
+      return;
+    }
+    var sec = el("section", { class: "offer", id: "offer", "data-offer": String(offer.id), "aria-labelledby": "offer-h" });
+    sec.appendChild(el("h2", { id: "offer-h" }, t("offer_heading")));
+    var p = el("p", { class: "offer-case" }); p.appendChild(el("strong", {}, offer.reference));
+    p.appendChild(document.createTextNode(" · " + t("channel_" + offer.channel) + " · " + offer.language + " · " + offer.reason));
+    sec.appendChild(p);
+    sec.appendChild(el("p", { class: "hint" }, t("offer_expires", { seconds: offer.expires_in_s })));
+    sec.appendChild(offerForm(offer.accept_url, t("offer_accept"), "offer-accept", function (res) {
+      if (res.ok && res.body.url) { window.location.href = res.body.url; return; }
+      box.replaceChildren(el("p", { class: "flash error", role: "alert" }, res.body.message || t("error_generic")));
+    }));
+    sec.appendChild(document.createTextNode(" "));
+    sec.appendChild(offerForm(offer.pass_url, t("offer_pass"), "offer-pass", function (res) {
+      box.replaceChildren(el("p", { class: "flash " + (res.ok ? "info" : "error"), role: "status" }, res.body.message || ""));
+    }));
+    box.replaceChildren(sec);
+  }
   function pollQueue(table) {
-    getJSON(table.getAttribute("data-source")).then(function (data) { renderQueue(table, data.items); })
+    getJSON(table.getAttribute("data-source")).then(function (data) { renderQueue(table, data.items); renderOffer(data.offer); })
       .catch(function () {}).then(function () { setTimeout(function () { pollQueue(table); }, 2000); });
   }
   // The supervisor's live view: the server renders the part (escaped by the template), we swap it in.
