@@ -253,8 +253,10 @@ class Topology:
                 out.append((f"{kind}-{i + 1}", f"{py} -m gateway", env))
         for i, port in enumerate(ports["consumer"]):
             out.append((f"consumer-{i + 1}", f"{py} -m agents.broker_consumer", {"METRICS_PORT": str(port)}))
-        # the retention purge (agents/retention.py, docs/privacy.md): one process, daily, no port
+        # the retention purges (agents/retention.py, credentials/retention.py, docs/privacy.md): one process
+        # each, daily, no port
         out.append(("purge", f"{py} -m agents purge --every 86400", {}))
+        out.append(("credentials-purge", f"{py} -m credentials purge --every 86400", {}))
         out.append(("ready", f"{py} -m ops.production wait", {}))
         return out
 

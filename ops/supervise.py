@@ -82,8 +82,10 @@ EMBEDDED: list[Process] = [
     Process("actions", "scripts/actions-serve.sh", _actions, priority=300),
     Process("rasa", "scripts/rasa-serve.sh", _rasa, priority=300),
     Process("gateway", f"{APP_PY} -m gateway", _gateway, priority=400),
-    # The retention purge (agents/retention.py, docs/privacy.md): once a day, no port, no health check.
+    # The retention purges (agents/retention.py, credentials/retention.py, docs/privacy.md): once a day,
+    # no port, no health check.
     Process("purge", f"{APP_PY} -m agents purge --every 86400", None, stop_seconds=5, priority=600),
+    Process("credentials-purge", f"{APP_PY} -m credentials purge --every 86400", None, stop_seconds=5, priority=600),
 ]
 
 PROCESS_SETS: dict[str, Union[list[Process], str]] = {

@@ -3,7 +3,8 @@ kubernetes-validate package ships (strict: an unknown field is an error), with t
 during validation; and the topology's rules hold: a Deployment/StatefulSet per process with liveness
 and readiness probes on the processes' health and readiness endpoints, a PodDisruptionBudget for
 each, autoscalers for Rasa and the gateway, secrets referenced (never a Secret or a literal secret
-value in the repository), Services that select pods that exist, the metrics port in no Service."""
+value in the repository), Services that select pods that exist, the metrics port in no Service; the
+retention purges (both rooms') run as nightly CronJobs with the same referenced secrets."""
 from __future__ import annotations
 
 import pathlib
@@ -90,10 +91,16 @@ def test_rasa_and_the_gateway_scale_automatically():
     assert {("StatefulSet", "rasa"), ("Deployment", "gateway-web")} <= targets
 
 
+def pod_specs() -> list[dict]:
+    """The pod templates of every workload and of every CronJob's Job."""
+    return ([w["spec"]["template"]["spec"] for w in of_kind(*WORKLOADS)]
+            + [c["spec"]["jobTemplate"]["spec"]["template"]["spec"] for c in of_kind("CronJob")])
+
+
 def test_secrets_are_referenced_never_written_here():
     assert not of_kind("Secret")
-    for workload in of_kind(*WORKLOADS):
-        for container in containers(workload) + workload["spec"]["template"]["spec"].get("initContainers", []):
+    for spec in pod_specs():
+        for container in spec["containers"] + spec.get("initContainers", []):
             for variable in container.get("env", []):
                 if SECRET_NAMES.search(variable["name"]):
                     assert "valueFrom" in variable and "value" not in variable, variable["name"]
@@ -132,3 +139,38 @@ def test_the_validator_refuses_a_misspelt_field_and_a_wrong_type(no_network):
     workload["spec"]["replicas"] = "two"
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(workload, VERSION, strict=True)
+
+
+def test_both_retention_purges_run_nightly_one_at_a_time_with_the_settings_of_their_room():
+    """docs/privacy.md: `python -m agents purge` (gateway database and Rasa's tracker store) and
+    `python -m credentials purge` (the backend's own rows), as the supervisor runs them in the other topologies."""
+    jobs = {c["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"][-2]: c
+            for c in of_kind("CronJob")}
+    assert set(jobs) == {"agents", "credentials"}
+    workloads = {w["metadata"]["name"]: containers(w)[0] for w in of_kind(*WORKLOADS)}
+    for room, serving in (("agents", "gateway-web"), ("credentials", "credentials")):
+        cron = jobs[room]
+        assert cron["spec"]["concurrencyPolicy"] == "Forbid" and cron["spec"]["timeZone"] == "Europe/Budapest"
+        minute, hour, *rest = cron["spec"]["schedule"].split()
+        assert rest == ["*", "*", "*"] and 0 <= int(hour) <= 5  # once a day, at night
+        pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        assert container["command"][-2:] == [room, "purge"] and container["image"] == workloads[serving]["image"]
+        assert pod["restartPolicy"] == "OnFailure" and "ports" not in container
+        assert container["envFrom"] == [{"configMapRef": {"name": "helpdesk-config"}}]
+        # every secret the serving pods read (the room's settings are checked at start) is there too
+        secrets = {v["name"] for v in workloads[serving]["env"] if "valueFrom" in v}
+        assert secrets <= {v["name"] for v in container["env"]}
+    tracker = {v["name"] for v in jobs["agents"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert "RASA_TRACKER_DB_PASSWORD" in tracker  # the Rasa tracker store is purged as well
+
+
+def test_the_working_hours_are_one_setting_for_the_assistant_and_the_phone_line():
+    from kernel.hours import WorkingHours
+
+    (config,) = [c for c in of_kind("ConfigMap") if c["metadata"]["name"] == "helpdesk-config"]
+    hours = WorkingHours.from_env(config["data"])  # valid, and what the defaults say
+    assert hours == WorkingHours.from_env({})
+    for name in ("actions", "gateway-web"):
+        (workload,) = [w for w in of_kind(*WORKLOADS) if w["metadata"]["name"] == name]
+        assert {"configMapRef": {"name": "helpdesk-config"}} in containers(workload)[0]["envFrom"]

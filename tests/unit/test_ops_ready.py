@@ -24,9 +24,10 @@ def test_health_checks_follow_the_port_settings():
 
 def test_every_supervised_process_of_make_run_has_a_health_check_waited_for():
     names = {p.name for p in supervise.processes("embedded")}
-    assert names == {"mail", "credentials", "rasa", "actions", "gateway", "purge"} | (names & {"outbox"})
-    # The retention purge (a periodic job without a port) is the one process not waited for.
-    assert set(wait_ready.health_checks(EnvReader({}))) == names - {"purge"}
+    assert names == {"mail", "credentials", "rasa", "actions", "gateway", "purge", "credentials-purge"} | (
+        names & {"outbox"})
+    # The retention purges (periodic jobs without a port) are the processes not waited for.
+    assert set(wait_ready.health_checks(EnvReader({}))) == names - {"purge", "credentials-purge"}
 
 
 def test_the_config_restarts_every_process_and_stops_its_whole_group(tmp_path):
@@ -73,3 +74,16 @@ def test_a_bad_setting_is_one_line_not_a_traceback():
     assert result.returncode == 1
     assert "RASA_PORT: must be a port number" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_both_retention_purges_run_daily_in_both_topologies(tmp_path):
+    """docs/privacy.md: the gateway's purge and the credentials backend's, once a day, under make run and
+    make run-production alike (Kubernetes: the CronJobs of deploy/kubernetes/purge.yaml)."""
+    from ops.production import Topology
+
+    embedded = {p.name: p.command for p in supervise.processes("embedded")}
+    production = {name: command for name, command, _env in
+                  Topology.from_env({"PRODUCTION_STATE_DIR": str(tmp_path)}).programs()}
+    for programs in (embedded, production):
+        assert programs["purge"].endswith("-m agents purge --every 86400")
+        assert programs["credentials-purge"].endswith("-m credentials purge --every 86400")
