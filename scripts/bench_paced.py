@@ -3,7 +3,7 @@ number of concurrent chats and of concurrent calls it holds on this machine with
 and no failed or fallen-back turn.
 
     .venv/app/bin/python scripts/bench_paced.py [--chats 25,50,100,200] [--calls 10,20,40,80] [--mixed]
-        [--measure 60] [--p99-ms 300] [--url https://HOST:PORT --twilio-token TOKEN] [--no-write]
+        [--measure 60] [--p99-ms 300] [--budget 15] [--url https://HOST:PORT --twilio-token TOKEN] [--no-write]
 
 The topology is started as `make run-production` starts it (ops/production.py through
 tests/fixtures/production_services.py, the production defaults: 2 Rasa replicas, 2 action servers, 2+1
@@ -14,11 +14,12 @@ against the public address only, through HAProxy:
   conversation id), a turn every 10-30 s;
 - calls: callers on the phone line (signed Twilio webhooks for the public URL, ivr/callsim.py), a turn
   every 6-12 s (the prompt plays in between).
-Chats and calls are stepped up separately (``--mixed``: then one level with half of each capacity at
-once); each level runs for its spawn time, a warm-up and ``--measure`` seconds, and only the measured
-window is counted (the locustfile resets locust's statistics when it starts). A phase stops at the first
-level that breaks the criteria. The table and the capacity figures become the section
-"Production topology: paced capacity" of docs/BENCHMARKS.md; each level's locust CSV files and log stay in
+Chats and calls are stepped up separately; a phase stops at its first failing level; the time left of
+``--budget`` minutes then bisects between each capacity and its first failing level (``--mixed``: then
+one level with half of each capacity at once). Each level runs for its spawn time, a warm-up and
+``--measure`` seconds, and only the measured window is counted (the locustfile resets locust's
+statistics when it starts). The table and the capacity figures become the section "Production
+topology: paced capacity" of docs/BENCHMARKS.md; each level's locust CSV files and log stay in
 var/bench-paced/ (PACED_LOGLEVEL=INFO logs every turn's answer there).
 """
 from __future__ import annotations
@@ -49,6 +50,7 @@ OTHER_NAMES = ("call hang-up",)
 WARMUP_SECONDS = 5.0
 SPAWN_PER_SECOND = 10.0     # users started per second (each chat opens two TLS socket.io connections)
 LEVEL_OVERHEAD_SECONDS = 8  # locust's start and stop around a level
+STOP_SECONDS = 45  # stopping the topology and writing the section, kept free within --budget
 START_ESTIMATE_SECONDS = 150  # the topology's start on this machine (2 Rasa replicas loading the model)
 DEFAULT_CHATS = "25,50,100,200"
 DEFAULT_CALLS = "10,20,40,80"
@@ -231,29 +233,45 @@ def judge(result: LevelResult, p99_limit_ms: float) -> tuple[bool, str]:
     return (not reasons, "; ".join(reasons) or "ok")
 
 
-def step(levels: Iterable[Level], run: Callable[[Level], LevelResult]) -> list[LevelResult]:
-    """Run the levels in order and stop after the first that does not pass."""
+def step(levels: Iterable[Level], run: Callable[[Level], Optional[LevelResult]]) -> list[LevelResult]:
+    """Run the levels in order and stop after the first that does not pass (or that ``run`` did not run:
+    None, e.g. no time left)."""
     results = []
     for level in levels:
         result = run(level)
+        if result is None:
+            break
         results.append(result)
         if not result.passed:
             break
     return results
 
 
+def _count(level: Level, kind: str) -> int:
+    return level.chats if kind == "chat" else level.calls
+
+
 def capacity(results: list[LevelResult], kind: str) -> tuple[Optional[int], Optional[int]]:
-    """(the largest level of ``kind`` that passed before the first failure, the first failing level or None
-    when every level passed) in users of that kind."""
-    held, broke = None, None
-    for r in results:
-        n = r.level.chats if kind == "chat" else r.level.calls
-        if r.passed:
-            held = n
-        else:
-            broke = n
-            break
+    """(the largest level of ``kind`` that passed below the smallest failing one, the smallest failing
+    level or None when every level passed), in users of that kind, over the levels of that kind alone
+    (mixed levels left out) in whatever order they ran."""
+    own = [r for r in results if r.level.kinds == [kind]]
+    broke = min((_count(r.level, kind) for r in own if not r.passed), default=None)
+    held = max((_count(r.level, kind) for r in own if r.passed and (broke is None or _count(r.level, kind) < broke)),
+               default=None)
     return held, broke
+
+
+def next_probe(results: list[LevelResult], kind: str, resolution: float = 0.125) -> Optional[int]:
+    """The level between the capacity and the first failing level that halves the gap (rounded to 5 users
+    above 20), or None when there is no gap, no pass below the failure, or the gap is within
+    ``resolution`` of the capacity (or 2 users)."""
+    held, broke = capacity(results, kind)
+    if held is None or broke is None or broke - held <= max(2, resolution * held):
+        return None
+    mid = (held + broke) / 2
+    probe = int(round(mid / 5) * 5) if mid > 20 else int(round(mid))
+    return probe if held < probe < broke else None
 
 
 def capacity_text(held: Optional[int], broke: Optional[int], noun: str) -> str:
@@ -324,9 +342,11 @@ def run_level(level: Level, target: Target, measure: float, p99_limit: float, *,
                                    start_new_session=True)
         try:
             process.wait(timeout=run_time + 60)
-        except subprocess.TimeoutExpired:
+        except BaseException:  # hung past its run time, or this script interrupted: locust goes too
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+            if not isinstance(sys.exc_info()[1], subprocess.TimeoutExpired):
+                raise
     after = _cpu_times()
     read = (lambda p: p.read_text(encoding="utf-8") if p.exists() else "")
     rows, errors = parse_stats(read(pathlib.Path(f"{prefix}_stats.csv")), read(pathlib.Path(f"{prefix}_failures.csv")))
@@ -389,6 +409,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--mixed", action="store_true", help="then one level with half of each capacity at once")
     parser.add_argument("--measure", type=float, default=60.0, help="measured seconds per level (after ramp-up)")
     parser.add_argument("--p99-ms", type=float, default=300.0, help="the criterion: p99 per turn at most this")
+    parser.add_argument("--budget", type=float, default=15.0,
+                        help="minutes the whole run may take: time left after the steps bisects between the "
+                             "capacity and the first failing level (0: no bisection)")
     parser.add_argument("--url", help="a running topology's public address (default: start one)")
     parser.add_argument("--twilio-token", default=os.environ.get("TWILIO_AUTH_TOKEN"),
                         help="with --url: its TWILIO_AUTH_TOKEN (default: $TWILIO_AUTH_TOKEN, else .env's)")
@@ -401,9 +424,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     planned = chat_levels + call_levels + ([Level(max(1, args.chats[0] // 2), max(1, args.calls[0] // 2))]
                                            if args.mixed and args.chats and args.calls else [])
     expected = expected_seconds(planned, args.measure, 0 if args.url else START_ESTIMATE_SECONDS)
-    print(f"expected runtime: at most {expected / 60:.1f} min ({'' if args.url else 'the topology start ~'}"
-          f"{'' if args.url else f'{START_ESTIMATE_SECONDS / 60:.1f} min, '}{len(planned)} levels of "
-          f"{args.measure:g} s measured each after ramp-up; a phase stops at its first failing level)", flush=True)
+    print(f"expected runtime: the steps at most {expected / 60:.1f} min ("
+          + ("" if args.url else f"the topology's start ~{START_ESTIMATE_SECONDS / 60:.1f} min, ")
+          + f"{len(planned)} levels of {args.measure:g} s measured each after ramp-up; a phase stops at its first "
+          f"failing level); bisection between capacity and failure then uses what is left of "
+          f"--budget {args.budget:g} min", flush=True)
 
     import tempfile
 
@@ -414,6 +439,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     running = None
     began = time.monotonic()
+    not_run: list[Level] = []
+    chats: list[LevelResult] = []
+    calls: list[LevelResult] = []
+    mixed: list[LevelResult] = []
     topology_text = "a running topology at " + (args.url or "")
     try:
         if args.url:
@@ -440,7 +469,13 @@ def main(argv: Optional[list[str]] = None) -> int:
                          call_pace=(2.0, 4.0), label="warm-up")
         print("warm-up:" + describe(warm)[1:], flush=True)
 
-        def run(level: Level) -> LevelResult:
+        def run(level: Level) -> Optional[LevelResult]:
+            needed = level_seconds(level, args.measure)[1] + LEVEL_OVERHEAD_SECONDS + STOP_SECONDS
+            if time.monotonic() - began + needed > args.budget * 60:
+                print(f"  {level.label}: not run, {needed:.0f} s more would pass --budget {args.budget:g} min",
+                      flush=True)
+                not_run.append(level)
+                return None
             result = run_level(level, target, args.measure, args.p99_ms)
             print(describe(result), flush=True)
             return result
@@ -449,7 +484,22 @@ def main(argv: Optional[list[str]] = None) -> int:
         chats = step(chat_levels, run)
         print(f"calls (a turn every {CALL_PACE[0]:g}-{CALL_PACE[1]:g} s):", flush=True)
         calls = step(call_levels, run)
-        mixed: list[LevelResult] = []
+        # time left: bisect between each capacity and its first failing level, chats and calls in turn
+        order = [("chat", chats), ("call", calls)]
+        for probe_round in range(8):
+            kind, results = order[probe_round % 2]
+            n = next_probe(results, kind)
+            if n is None:
+                kind, results = order[(probe_round + 1) % 2]
+                n = next_probe(results, kind)
+            if n is None:
+                break
+            print(f"bisecting {kind}s:", flush=True)
+            result = run(Level(**{kind + "s": n}))
+            if result is None:
+                not_run.pop()  # a bisection step left out is no level of the plan left out
+                break
+            results.append(result)
         if args.mixed and chats and calls:
             held_chats, held_calls = capacity(chats, "chat")[0], capacity(calls, "call")[0]
             if held_chats and held_calls:
@@ -467,6 +517,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         figures.append(f"- **Chats: {capacity_text(*chat_cap, 'chats')}.**")
     if calls:
         figures.append(f"- **Calls: {capacity_text(*call_cap, 'calls')}.**")
+    if not_run:
+        figures.append(f"- Not run for want of time (--budget {args.budget:g} min): "
+                       + ", ".join(lv.label for lv in not_run) + "; a capacity shown as \"at least\" may lie higher.")
     if mixed:
         figures.append(f"- Both at once ({mixed[0].level.label}): {'pass' if mixed[0].passed else 'fail: ' + mixed[0].reason}.")
     section = "\n".join([
@@ -492,18 +545,19 @@ def main(argv: Optional[list[str]] = None) -> int:
         f"**Criteria: p99 ≤ {args.p99_ms:g} ms per turn, no failed turn, no fallen-back turn** (the widget's",
         "\"assistant unavailable\", or the phone line's keypad menu after the assistant missed its deadline);",
         "a failed turn is one without an answer in 20 s, an HTTP error, no TwiML or nothing to hear; a failed",
-        "widget opening, dial or hang-up counts as failed too. A phase stops at its first failing level.",
+        "widget opening, dial or hang-up counts as failed too. A phase stops at its first failing level; then,",
+        f"as long as the run stays within {args.budget:g} minutes, a level halfway between the capacity and the first",
+        "failing level is tried (bisection), chats and calls in turn.",
         "",
-        *table(chats + calls + mixed),
+        *table(sorted(chats, key=lambda r: r.level.chats) + sorted(calls, key=lambda r: r.level.calls) + mixed),
         "",
         *figures,
         "",
         f"The machine's 1-minute load average at the end of the levels: {min(loads):.1f}–{max(loads):.1f}"
         if loads else "No level ran.",
         "(whatever else ran on the machine included); \"machine CPU busy\" is the share of both cores in use during",
-        "the level, the load generator's own share included. Re-run on a quiet machine for the figure of record;",
-        f"the full default run (no options) takes at most {expected_seconds(default_plan(), 60.0) / 60:.0f} minutes, "
-        "the topology's start included.",
+        "the level, the load generator's own share included. Re-run on a quiet machine for the figure of record:",
+        "the default run (no options) takes at most 15 minutes (`--budget`), the topology's start included.",
     ])
     publish(section, SECTION, ROOT / "docs" / "BENCHMARKS.md", write=not args.no_write)
     return 0

@@ -10,7 +10,7 @@ import pytest
 
 from scripts.bench_paced import (
     FallenBack, Level, LevelResult, TurnFailed, capacity, capacity_text, classify_call, classify_chat, default_plan,
-    expected_seconds, first_delay, judge, parse_levels, parse_stats, phone_prompts, step,
+    expected_seconds, first_delay, judge, next_probe, parse_levels, parse_stats, phone_prompts, step,
 )
 
 HEADER = ("Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,"
@@ -93,6 +93,27 @@ def test_stepping_stops_at_the_first_failing_level_and_capacity_is_the_last_pass
     assert capacity_text(10, None, "calls").startswith("at least 10 concurrent calls")
     assert capacity(step([Level(calls=10), Level(calls=20)], lambda lv: LevelResult(lv, {}, {})), "call") == (None, 10)
     assert capacity_text(None, 10, "calls").startswith("fewer than 10 concurrent calls")
+
+
+def test_bisection_probes_halfway_between_the_capacity_and_the_first_failure_and_capacity_follows():
+    def done(n: int, passed: bool) -> LevelResult:
+        return LevelResult(level=Level(chats=n), rows={}, errors={}, passed=passed)
+
+    results = [done(25, True), done(50, True), done(100, False)]
+    assert next_probe(results, "chat") == 75
+    results.append(done(75, True))
+    assert capacity(results, "chat") == (75, 100)
+    assert next_probe(results, "chat") == 90  # 87.5 rounded to 5 users
+    results.append(done(90, False))
+    assert capacity(results, "chat") == (75, 90)
+    assert next_probe(results, "chat") == 80
+    results.append(done(80, True))
+    assert next_probe(results, "chat") is None  # 80 to 90: within an eighth of the capacity
+    assert next_probe([done(25, True)], "chat") is None  # nothing failed: nothing to bisect
+    assert next_probe([done(25, False)], "chat") is None  # no pass below the failure
+    assert next_probe([done(10, True), done(20, False)], "chat") == 15
+    mixed = LevelResult(level=Level(chats=40, calls=10), rows={}, errors={}, passed=False)
+    assert capacity(results + [mixed], "chat") == (80, 90)  # a mixed level says nothing of chats alone
 
 
 def test_levels_must_rise():
