@@ -167,6 +167,8 @@ def topology_env(tmp: pathlib.Path) -> dict[str, str]:
     (tmp / "var" / "mail").mkdir(parents=True, exist_ok=True)
     (tmp / "var" / "rasa").mkdir(parents=True, exist_ok=True)
     return {
+        # people answer around the clock, as in every test process (tests/conftest.py), not .env.example's hours
+        "AGENTS_HOURS": os.environ.get("AGENTS_HOURS", "always"),
         "CREDENTIALS_PORT": credentials, "CREDENTIALS_URL": f"http://127.0.0.1:{credentials}",
         "CREDENTIALS_DATABASE_URL": f"sqlite:///{tmp}/var/credentials.db",
         "CREDENTIALS_KEY_FILE": f"{tmp}/var/credentials-keys.json",

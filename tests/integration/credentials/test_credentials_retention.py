@@ -179,6 +179,15 @@ def test_longer_limit_windows_keep_their_counters(database_url):
         engine.dispose()
 
 
+def test_env_example_documents_exactly_the_default_periods():
+    from credentials.retention import PERIODS
+
+    lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    documented = {line.split("=", 1)[0]: int(line.split("=", 1)[1]) for line in lines
+                  if line.startswith("CREDENTIALS_RETAIN_")}
+    assert documented == {name: default for name, default, _low in PERIODS.values()}
+
+
 def test_retention_settings_are_checked_naming_each_bad_value():
     from credentials.retention import RetentionSettings, SettingsError
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kernel.hours import (DEFAULT_HOLIDAYS, HoursError, WorkingHours, describe, describe_both)
+from kernel.hours import DEFAULT_HOLIDAYS, DEFAULT_HOURS, HoursError, WorkingHours, describe, describe_both
 
 UTC = timezone.utc
 DEFAULT = WorkingHours.from_env({})  # mon-fri 08:00-18:00 Europe/Budapest, Hungary's holidays
@@ -154,6 +154,16 @@ def test_bad_settings_are_named(env, named):
     with pytest.raises(HoursError, match="AGENTS_HOURS") as caught:
         WorkingHours.from_env(env)
     assert named in str(caught.value)
+
+
+def test_env_example_documents_exactly_the_defaults():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[3]
+    lines = (root / ".env.example").read_text(encoding="utf-8").splitlines()
+    env = dict(line.split("=", 1) for line in lines if line.startswith(("AGENTS_HOURS=", "AGENTS_HOLIDAYS=",
+                                                                         "AGENTS_TIMEZONE=")))
+    assert env == {"AGENTS_HOURS": DEFAULT_HOURS, "AGENTS_HOLIDAYS": DEFAULT_HOLIDAYS, "AGENTS_TIMEZONE": "Europe/Budapest"}
 
 
 def test_naive_times_are_utc():
