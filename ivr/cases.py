@@ -65,6 +65,17 @@ def callback_requested(session: Session, escalation_id: str | None, recording_ur
         _tell(session, "call-back", phone_port.callback_requested, escalation_id, recording_url)
 
 
+def expected_wait(escalation_id: str) -> "phone_port.QueueWait | None":
+    """The waiting caller's position and expected wait from the escalations (agents/waits.py);
+    None without a case or when it cannot be read (the caller hears Twilio's figures instead)."""
+    if not escalation_id:
+        return None
+    try:
+        return phone_port.expected_wait(escalation_id)
+    except phone_port.PortUnavailable:
+        return None
+
+
 def call_started(ctx: Step) -> None:
     """A statistics event for a call this step saw first (the greeting, or the queue of the fallback
     URL), with the caller as a keyed digest (a repeat call within 24 h is not contained; withheld: none)."""

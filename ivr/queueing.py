@@ -103,7 +103,8 @@ def _enqueue(ctx: Step, voice: Voice) -> Voice:
     call.queue = ctx.cat.queue
     call.enqueued_at = utcnow()
     call.connected_at = None
-    voice.response.enqueue(ctx.cat.queue, wait_url=public_url("ivr.queue_wait", lang=call.language),
+    wait_params = {"lang": call.language} | ({"case": call.escalation_id} if call.escalation_id else {})
+    voice.response.enqueue(ctx.cat.queue, wait_url=public_url("ivr.queue_wait", **wait_params),
                            wait_url_method="POST", action=ctx.next_url("ivr.queue_done"), method="POST")
     cases.queued(ctx)
     return voice
@@ -114,7 +115,10 @@ def _enqueue(ctx: Step, voice: Voice) -> Voice:
 def queue_wait() -> Response:
     """Twilio's waitUrl, called again and again while the caller waits: position and expected wait
     in their language; after the configured time they are taken out to leave a message.
-    No database here, so the fallback URL's queue works even when the database does not."""
+    The expected wait is the help desk's own (agents/waits.py through the port: recent handling times
+    and the agents available for the line; ``?case=`` is the call's case, in the URL Twilio signs).
+    With no case, or when the database does not answer, Twilio's own queue figures are used, so the
+    fallback URL's queue works even without the database."""
     language = request.args.get("lang") if request.args.get("lang") in LANGUAGES else "hu"
     voice = Voice(catalogue(language))
     position, average, waited = (_number(form_field(n, 12)) for n in ("QueuePosition", "AvgQueueTime", "QueueTime"))
@@ -122,15 +126,33 @@ def queue_wait() -> Response:
         voice.say_key("queue_offer_message")
         voice.response.leave()
         return twiml(str(voice))
+    ours = cases.expected_wait(request.args.get("case", "")[:32])
+    if ours is not None and ours.position:
+        position = ours.position
     if position is not None and position >= 1:
         voice.say_key("queue_position", position=position)
-    if average:
+    if ours is not None:
+        _say_expected(voice, ours.expected_wait_s)
+    elif average:
         voice.say_key("queue_wait_minutes", minutes=max(1, math.ceil(average / 60)))
     else:
         voice.say_key("queue_wait_short")
     voice.say_key("queue_hold")
     voice.response.pause(length=_config().queue_pause)
     return twiml(str(voice))
+
+
+def _say_expected(voice: Voice, seconds: int | None) -> None:
+    """The expected wait as the caller hears it: under a minute, about one minute, about N minutes
+    (rounded up), or that nobody can take the line right now (no estimate)."""
+    if seconds is None:
+        voice.say_key("queue_expected_unknown")
+    elif seconds < 60:
+        voice.say_key("queue_expected_soon")
+    elif seconds <= 90:
+        voice.say_key("queue_expected_one_minute")
+    else:
+        voice.say_key("queue_wait_minutes", minutes=math.ceil(seconds / 60))
 
 
 def _number(text: str) -> int | None:
