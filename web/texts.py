@@ -17,7 +17,7 @@ __all__ = ["CatalogueError", "catalogue", "check_catalogues", "widget_texts", "a
 
 CATALOGUE_DIR = pathlib.Path(__file__).resolve().parent / "catalogue"
 # Placeholders the widget itself fills when it shows a text (web/static/widget.js, `t(key, values)`).
-WIDGET_PLACEHOLDERS = frozenset({"reference", "position", "name", "n", "back"})
+WIDGET_PLACEHOLDERS = frozenset({"reference", "position", "name", "n", "back", "minutes"})
 
 
 @functools.cache

@@ -203,7 +203,7 @@
     var h = state.handoff, text, agentMode = false;
     if (h && h.agent) { text = t("withAgent", { name: h.agent }); agentMode = true; }
     else if (h && h.closed && !(Date.parse(h.closed.back_at) <= Date.now())) text = t("closedWaiting", { reference: h.reference, back: h.closed.back[state.lang] });
-    else if (h) text = t(h.position ? "waitingAt" : "waiting", { reference: h.reference, position: h.position });
+    else if (h) text = t(h.position ? "waitingAt" : "waiting", { reference: h.reference, position: h.position }) + expectedText(h);
     else if (connection === "up") text = t("withBot");
     else if (connection === "offline") text = t("offline");
     else if (connection === "down") text = t("down");  // the network is there, the assistant is not: S11
@@ -360,8 +360,32 @@
     if (closedByAgent && h) askRating(h.chat_token);
     renderState(); flush();
   }
+  // The expected wait while no agent has the chat yet (the gateway's estimate, agents/waits.py):
+  // read at once and every 15 s from the relay; null means nobody can take the chat right now.
+  function expectedText(h) {
+    if (h.expected === undefined) return "";
+    if (h.expected === null) return " " + t("expectedUnknown");
+    if (h.expected < 60) return " " + t("expectedSoon");
+    return " " + t("expectedMinutes", { minutes: Math.ceil(h.expected / 60) });
+  }
+  var waitTimer = null;
+  function watchWait() {
+    var h = state.handoff;
+    if (waitTimer || !h || h.agent) return;
+    waitTimer = true;
+    fetch(relayUrl("wait"), { headers: relayHeaders(), cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (b) {
+        if (b && state.handoff === h && !h.agent && b.status === "waiting") {
+          h.expected = b.expected_wait_s; if (b.position) h.position = b.position; renderState();
+        }
+      })
+      .catch(function () {})
+      .then(function () { waitTimer = setTimeout(function () { waitTimer = null; watchWait(); }, 15000); });
+  }
   var streamCtl = null;
   function openStream() {
+    watchWait();
     if (!state.handoff || streamCtl) return;
     var h = state.handoff, ctl = new AbortController();
     streamCtl = ctl;
@@ -406,6 +430,7 @@
     if (name === "state") {
       if (ev.status === "closed" || ev.status === "handed_back") return endHandoff(ev.status === "closed");
       h.agent = ev.status === "claimed" ? ev.agent : null; h.position = ev.position; h.reference = ev.reference;
+      if (ev.status === "waiting" && "expected_wait_s" in ev) h.expected = ev.expected_wait_s;
     } else if (name === "agent_joined") {
       h.agent = ev.text || ev.agent; add({ kind: "system", text: t("joined", { name: h.agent }) });
     } else if (name === "message" && ev.sender === "agent") {

@@ -77,7 +77,7 @@ def test_the_widget_fills_only_its_own_placeholders(monkeypatch, gateway_setting
     app = _app(monkeypatch, gateway_settings, None)
     texts = _widget_texts(app.test_client().get("/widget/widget.js").get_data(as_text=True))
     left = {name for lang in texts.values() for text in lang.values() for name in re.findall(r"\{(\w+)\}", text)}
-    assert left == {"reference", "position", "name", "n", "back"}  # web.texts.WIDGET_PLACEHOLDERS
+    assert left == {"reference", "position", "name", "n", "back", "minutes"}  # web.texts.WIDGET_PLACEHOLDERS
     assert texts["hu"].keys() == texts["en"].keys()
     app.extensions["gateway_engine"].dispose()
 
