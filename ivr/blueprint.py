@@ -75,4 +75,6 @@ def reprompt(ctx: Step, why: str) -> Voice:
         ctx.call.escalation_reason = ctx.call.escalation_reason or "not_understood"
         return enter(ctx, "offer_person", voice)
     voice.say_key(why)
+    if ctx.call.state == "start":  # silence (or a stray key) at the opening's invitation: the keypad menu
+        ctx.call.state = "menu"
     return RENDERERS[ctx.call.state](ctx, voice)

@@ -41,6 +41,11 @@ class SpokenOption:
     payload: str
 
 
+# What the phone line waits for after an assistant turn (the assistant's phone responses mark it with
+# ``custom: {answer: ...}`` in domain.yml; buttons or a closing "?" make a question too).
+EXPECTS = ("done", "question", "yes_no", "spelling")
+
+
 @dataclass
 class SpokenReply:
     """What the caller hears for one assistant turn."""
@@ -48,6 +53,12 @@ class SpokenReply:
     chunks: list[str] = field(default_factory=list)
     options: list[SpokenOption] = field(default_factory=list)
     handoff: HandoffRequest | None = None  # the assistant asks for a person
+    # "done": the answer ends a task; "question": it asks something (its options read out);
+    # "yes_no": a yes/no question (by voice, or 1/2); "spelling": a username or an address is spelled next
+    expects: str = "done"
+    # The whole reply is the assistant's "shall I pass you to a person?" (``custom: {offer: person}``):
+    # the caller has just asked for one.
+    offers_person_only: bool = False
 
 
 class VoiceFormatter:
@@ -62,12 +73,20 @@ class VoiceFormatter:
     def format(self, messages: list[dict[str, Any]]) -> SpokenReply:
         reply = SpokenReply()
         sentences: list[str] = []
+        answer = None
+        texts = 0
+        person_offer = False
         for message in messages:
             if not isinstance(message, dict):
                 continue
             text = message.get("text")
             if isinstance(text, str) and text.strip():
                 sentences.extend(self.sentences(text))
+                texts += 1
+            custom = message.get("custom")
+            if isinstance(custom, dict):
+                answer = custom.get("answer") if custom.get("answer") in EXPECTS else answer
+                person_offer = person_offer or custom.get("offer") == "person"
             for button in message.get("buttons") or []:
                 if len(reply.options) >= MAX_OPTIONS or not isinstance(button, dict):
                     continue
@@ -80,10 +99,17 @@ class VoiceFormatter:
                 # a yes/no question: by voice, or 1 for yes and 2 for no (the assistant's intents)
                 reply.options = [SpokenOption("1", self.catalogue.text("option_yes"), "/affirm"),
                                  SpokenOption("2", self.catalogue.text("option_no"), "/deny")]
-        if reply.options:
+        if reply.options and answer != "yes_no":
+            # buttons: the caller must hear their keys; a yes/no is answered by voice (its keys, 1 and
+            # 2, are said when the question is heard again: ivr.views)
             sentences.append(self.catalogue.text("options_intro"))
             sentences.extend(self.catalogue.text("option", digit=o.digit, title=o.title) for o in reply.options)
         reply.chunks = self.chunk(sentences)
+        if answer is not None:
+            reply.expects = answer
+        elif reply.options or (sentences and sentences[-1].endswith("?")):
+            reply.expects = "question"
+        reply.offers_person_only = person_offer and texts == 1 and reply.handoff is None
         return reply
 
     def clean(self, text: str) -> str:

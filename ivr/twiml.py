@@ -35,10 +35,12 @@ class Voice:
         self.say(self.cat.text(key, **values), parent)
 
     def gather(self, action: str, *, speech: bool = True, num_digits: int | None = None,
-               finish_on_key: str | None = None, timeout: int = 6, spelling: bool = False) -> Gather:
+               finish_on_key: str | None = None, timeout: int = 6, spelling: bool = False,
+               yes_no: bool = False) -> Gather:
         """A <Gather> posting to ``action`` even on silence (so no input is handled, never dropped);
         the <Say> put inside it can be interrupted by the caller (barge-in). ``spelling``: the caller
-        spells a username or an address (longer pauses, the spelling words as hints).
+        spells a username or an address (longer pauses, the spelling words as hints). ``yes_no``: a
+        one-word answer is expected (a short end-of-speech silence).
         Why each speech setting: docs/phone.md ("Speech recognition settings")."""
         attrs: dict[str, object] = {
             "action": action, "method": "POST", "input": "dtmf speech" if speech else "dtmf",
@@ -47,7 +49,8 @@ class Voice:
         if speech:
             attrs.update(language=self.cat.speech_language, speech_model=self.cat.speech_model,
                          hints=self.cat.spelling_hints if spelling else self.cat.hints,
-                         speech_timeout=self.cat.speech_timeout(spelling), profanity_filter=False, barge_in=True)
+                         speech_timeout=self.cat.speech_timeout(spelling, yes_no), profanity_filter=False,
+                         barge_in=True)
         if num_digits:
             attrs["num_digits"] = num_digits
         if finish_on_key is not None:

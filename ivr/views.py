@@ -49,6 +49,19 @@ def _room():
 
 # --- renderers --------------------------------------------------------------------------------
 
+@state("start")
+def render_start(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
+    """The short invitation to speak (the call's opening): the keypad menu is one key away ("*")
+    and comes by itself after silence (``reprompt``)."""
+    if ctx.call.assistant_down:
+        return enter(ctx, "menu", voice, intro)
+    gather = voice.gather(ctx.next_url("ivr.menu"), num_digits=1)
+    for chunk in intro or []:
+        voice.say(chunk, gather)
+    voice.say_key("invite", gather)
+    return voice
+
+
 @state("menu")
 def render_menu(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
     """The main menu, or after a recorded or assistant answer the short "what next" prompt."""
@@ -63,16 +76,37 @@ def render_menu(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voic
     return voice
 
 
-@state("converse")
-def render_converse(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
-    """After the assistant spoke: its options by key, more speech, or the usual keys."""
-    gather = voice.gather(ctx.next_url("ivr.converse"), speech=not ctx.call.assistant_down, num_digits=1)
-    for chunk in intro or []:
+# What the line waits for after the assistant spoke (ivr.speech.SpokenReply.expects) -> the call's state.
+CONVERSE_STATES = {"done": "converse", "question": "converse_ask", "yes_no": "converse_yes_no",
+                   "spelling": "converse_spell"}
+
+
+def _render_converse(ctx: Step, voice: Voice, intro: list[str] | None, expects: str) -> Voice:
+    """After the assistant spoke. An answer that ends a task: "ask on", and the rating offer (key 8).
+    A question (a yes/no, a spelling, its options by key): the question is the prompt, nothing after
+    it; heard again (silence, a stray key, intro None) it comes with its keys."""
+    call = ctx.call
+    gather = voice.gather(ctx.next_url("ivr.converse"), speech=not call.assistant_down, num_digits=1,
+                          spelling=expects == "spelling", yes_no=expects == "yes_no")
+    again = intro is None and expects != "done"
+    for chunk in (list(call.repeat_chunks or []) if again else intro or []):
         voice.say(chunk, gather)
-    voice.say_key("after_bot", gather)
-    if ctx.call.helped:
-        voice.say_key("rating_offer", gather)
+    if expects == "done":  # the task is done (the assistant answered: call.helped): ask on, or rate it
+        voice.say_key("after_bot", gather)
+    elif again and expects == "yes_no" and call.options:
+        voice.say_key("yes_no_keys", gather)
     return voice
+
+
+def _converse_renderer(expects: str) -> Callable[..., Voice]:
+    def render(ctx: Step, voice: Voice, intro: list[str] | None = None) -> Voice:
+        return _render_converse(ctx, voice, intro, expects)
+    render.__name__ = f"render_{CONVERSE_STATES[expects]}"
+    return render
+
+
+for _expects, _state_name in CONVERSE_STATES.items():
+    state(_state_name)(_converse_renderer(_expects))
 
 
 @state("offer_person")
@@ -87,15 +121,16 @@ def render_offer_person(ctx: Step, voice: Voice, intro: list[str] | None = None)
 
 
 def greet(ctx: Step) -> Voice:
-    """Hungarian greeting, the English offer in an English voice, then the main menu."""
+    """Hungarian greeting, the English offer in an English voice, then the short invitation to speak
+    (the keypad menu on "*" or after silence: docs/phone.md, "Call time")."""
     voice = ctx.voice()
     call = ctx.call
-    call.state, call.retries, call.repeat_chunks = "menu", 0, []
+    call.state, call.retries, call.repeat_chunks = "start", 0, []
     gather = voice.gather(ctx.next_url("ivr.menu"), num_digits=1)
     voice.say_key("greeting", gather)
     # "For English press 9" is English, so an English voice says it (and vice versa).
     Voice(catalogue("en" if call.language == "hu" else "hu")).say(ctx.cat.text("english_offer"), gather)
-    voice.say_key("menu", gather)
+    voice.say_key("invite", gather)
     return voice
 
 
@@ -125,17 +160,18 @@ def toggle_language(ctx: Step) -> Voice:
 
 
 def switch_language(ctx: Step, language: str) -> Voice:
+    """The invitation again, in the other language (which says that the language changed)."""
     ctx.call.language = language
     ctx.call.repeat_chunks = []
-    voice = ctx.voice()
-    voice.say_key("language_switched")
-    return enter(ctx, "menu", voice)
+    ctx.call.options = []
+    return enter(ctx, "start")
 
 
 def repeat(ctx: Step) -> Voice:
+    """"*": the last answer or question again; at the opening, the keypad menu."""
     chunks = list(ctx.call.repeat_chunks or [])
-    if ctx.call.state == "converse":
-        return enter(ctx, "converse", intro=chunks)
+    if ctx.call.state in CONVERSE_STATES.values():
+        return enter(ctx, ctx.call.state, intro=chunks)
     return enter(ctx, "menu", intro=chunks)
 
 
@@ -204,6 +240,10 @@ def assistant_turn(ctx: Step, message: str, confidence: float | None = None) -> 
         return enter(ctx, "menu", voice)
     reply = VoiceFormatter(ctx.cat).format(messages)
     call.mark_tried("assistant")
+    if reply.offers_person_only:
+        # The caller asked for a person and the assistant would ask "shall I?": on the phone that
+        # costs a turn, so the line transfers at once, as with key 0 (working hours and all).
+        return escalate(ctx, "caller_pressed_0", voice)
     for chunk in reply.chunks:
         call.hear("bot", chunk)
     if reply.handoff is not None:  # the assistant asks for a person: the phone line opens the case
@@ -215,7 +255,7 @@ def assistant_turn(ctx: Step, message: str, confidence: float | None = None) -> 
     call.helped = True
     call.options = [{"digit": o.digit, "title": o.title, "payload": o.payload} for o in reply.options]
     call.repeat_chunks = reply.chunks
-    return enter(ctx, "converse", voice, intro=reply.chunks)
+    return enter(ctx, CONVERSE_STATES[reply.expects], voice, intro=reply.chunks)
 
 
 # --- routes -------------------------------------------------------------------------------------
@@ -232,13 +272,13 @@ def incoming(ctx: Step) -> Voice:
 
 
 @bp.post("/menu")
-@ivr_step(states=("menu",), calls_out="on_speech")
+@ivr_step(states=("start", "menu"), calls_out="on_speech")
 def menu(ctx: Step) -> Voice:
     return dispatch(ctx, MENU_KEYS)
 
 
 @bp.post("/converse")
-@ivr_step(states=("converse",), calls_out="always")
+@ivr_step(states=tuple(CONVERSE_STATES.values()), calls_out="always")
 def converse(ctx: Step) -> Voice:
     options = {o["digit"]: o for o in ctx.call.options or []}
     if ctx.digits in options:

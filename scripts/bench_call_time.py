@@ -6,8 +6,9 @@
 Starts the real stack as the e2e tests do (tests/fixtures/*.py: the SMTP sink, the credentials
 backend, Rasa + action server with the trained model, the gateway on a free port), plays each main
 task through the call driver (ivr/callsim.py) once by voice (the caller says the problem) and once
-by keypad (the menu's keys; the new-code branch's username and address are spoken there too, as the
-keypad branch asks for them), and for each call
+by keypad (the opening invites speech and offers the keypad menu on "*": the caller presses "*", then
+the menu's keys; the new-code branch's username and address are spoken there too, as the keypad
+branch asks for them), and for each call
 - counts the caller's turns (each answered <Gather>: speech or keys),
 - renders every <Say> the line answered, in the call's language, with espeak-ng (voice hu / en,
   165 words a minute, as ``ivr.phone --speak``) into WAV and measures it with sox (``soxi -D``);
@@ -44,6 +45,7 @@ os.environ.setdefault("CHAT_SEAL_KEY", "tQ8vJ2mX5nR7kW1zP4cY9bL6hF3dS0aG2eU8iO5y
 from scripts.benchdoc import measured_on, publish  # noqa: E402
 
 SECTION = "Call time"
+KEYPAD_MENU = ("press", "*")  # the opening's "Gombos menü: csillag" / "Keypad menu: press star"
 SPOKEN_MIN_S, SPOKEN_PER_WORD_S, KEY_S = 2.5, 0.4, 0.5
 AUTO_SPEECH_TIMEOUT_S = 1.0
 NEW_CODE_TARGET_S = 90.0
@@ -53,41 +55,42 @@ ACCOUNTS = {"hu": ("kpista77", "Kiss Pista", "kiss.pista@gmail.com"),
             "en": ("jsmith84", "John Smith", "john.smith@gmail.com")}
 
 # Each task: (name, voice steps, keypad steps, what its last answer must contain). A step is
-# ("say", text) or ("press", keys); "say*" repeats "igen"/"yes" until the caller is in the queue.
+# ("say", text) or ("press", keys); ("queue", text) says text until the caller is in the queue (no turn
+# when already there). A keypad caller first presses "*": the opening names no menu key but that one.
 TASKS = {
     "hu": [
-        ("activation help", [("say", "hogyan tudom aktiválni az ügyfélkaput")], [("press", "1")], "5 napig"),
+        ("activation help", [("say", "hogyan tudom aktiválni az ügyfélkaput")], [KEYPAD_MENU, ("press", "1")], "5 napig"),
         ("code expired → new code",
          [("say", "lejárt az aktiváló kódom"), ("say", "ká pé i es té a hetvenhét"),
           ("say", "igen"), ("say", "kiss pont pista kukac gmail pont com"), ("say", "igen")],
-         [("press", "3"), ("say", "ká pé i es té a hetvenhét"), ("press", "1"),
+         [KEYPAD_MENU, ("press", "3"), ("say", "ká pé i es té a hetvenhét"), ("press", "1"),
           ("say", "kiss pont pista kukac gmail pont com"), ("press", "1")], "egyeznek"),
         ("code not received → new code",
          [("say", "nem kaptam meg a kódot"), ("say", "ká pé i es té a hetvenhét"), ("say", "igen"),
           ("say", "kiss pont pista kukac gmail pont com"), ("say", "igen")],
-         [("press", "4"), ("press", "3"), ("say", "ká pé i es té a hetvenhét"), ("press", "1"),
+         [KEYPAD_MENU, ("press", "4"), ("press", "3"), ("say", "ká pé i es té a hetvenhét"), ("press", "1"),
           ("say", "kiss pont pista kukac gmail pont com"), ("press", "1")], "egyeznek"),
         ("own name as username", [("say", "a saját nevemet írtam be felhasználónévnek és nem enged be")],
-         [("press", "2")], "saját nevét"),
-        ("forgotten username", [("say", "elfelejtettem a felhasználónevemet")], [("press", "4")], "okmányirod"),
-        ("a person", [("say", "ügyintézővel szeretnék beszélni"), ("queue", "igen")], [("press", "0")], "QUEUE"),
+         [KEYPAD_MENU, ("press", "2")], "saját nevét"),
+        ("forgotten username", [("say", "elfelejtettem a felhasználónevemet")], [KEYPAD_MENU, ("press", "4")], "okmányirod"),
+        ("a person", [("say", "ügyintézővel szeretnék beszélni"), ("queue", "igen")], [KEYPAD_MENU, ("press", "0")], "QUEUE"),
     ],
     "en": [
-        ("activation help", [("say", "how do i activate my account")], [("press", "1")], "5 days"),
+        ("activation help", [("say", "how do i activate my account")], [KEYPAD_MENU, ("press", "1")], "5 days"),
         ("code expired → new code",
          [("say", "my activation code expired"), ("say", "j as in juliet s m i t h eighty four"), ("say", "yes"), ("say", "john dot smith at gmail dot com"),
           ("say", "yes")],
-         [("press", "3"), ("say", "j as in juliet s m i t h eighty four"), ("press", "1"),
+         [KEYPAD_MENU, ("press", "3"), ("say", "j as in juliet s m i t h eighty four"), ("press", "1"),
           ("say", "john dot smith at gmail dot com"), ("press", "1")], "match"),
         ("code not received → new code",
          [("say", "i never got the activation code"), ("say", "j as in juliet s m i t h eighty four"),
           ("say", "yes"), ("say", "john dot smith at gmail dot com"), ("say", "yes")],
-         [("press", "4"), ("press", "3"), ("say", "j as in juliet s m i t h eighty four"), ("press", "1"),
+         [KEYPAD_MENU, ("press", "4"), ("press", "3"), ("say", "j as in juliet s m i t h eighty four"), ("press", "1"),
           ("say", "john dot smith at gmail dot com"), ("press", "1")], "match"),
         ("own name as username", [("say", "i typed my own name as the username and it does not let me in")],
-         [("press", "2")], "own name"),
-        ("forgotten username", [("say", "i forgot my username")], [("press", "4")], "document office"),
-        ("a person", [("say", "i want to talk to a person"), ("queue", "yes")], [("press", "0")], "QUEUE"),
+         [KEYPAD_MENU, ("press", "2")], "own name"),
+        ("forgotten username", [("say", "i forgot my username")], [KEYPAD_MENU, ("press", "4")], "document office"),
+        ("a person", [("say", "i want to talk to a person"), ("queue", "yes")], [KEYPAD_MENU, ("press", "0")], "QUEUE"),
     ],
 }
 
@@ -294,8 +297,10 @@ def render(results: list[CallTime], languages: list[str]) -> str:
              f"given) + the caller's own time (a spoken answer max({SPOKEN_MIN_S} s, {SPOKEN_PER_WORD_S} s a word), a key",
              f"{KEY_S} s) + what Twilio waits after the input (the Gather's `speechTimeout`; a key's `timeout` unless",
              "`numDigits`/`finishOnKey` end it) + the webhooks' measured answer time. Every prompt is heard to its end",
-             "(no barge-in), the last answer included: an upper bound. The keypad channel's new-code branch takes the",
-             "username and address spoken (as it asks for them). English calls start with key 9 (one turn, counted).",
+             "(no barge-in), the last answer included: an upper bound. The opening invites speech and names one key for",
+             "the keypad menu (\"*\"), so a keypad call presses \"*\" first (one turn, counted) and then the menu's keys;",
+             "the keypad channel's new-code branch takes the username and address spoken (as it asks for them).",
+             "English calls start with key 9 (one turn, counted).",
              "", "| lang | task | voice turns | voice s (hear+say+wait+srv) | keypad turns | keypad s (hear+say+wait+srv) | voice ≤ keypad |",
              "|---|---|---|---|---|---|---|"]
     by = {(r.language, r.task, r.channel): r for r in results}
@@ -313,8 +318,8 @@ def render(results: list[CallTime], languages: list[str]) -> str:
                 verdicts.append(f"{lang} {task}: voice {v.total_s:.1f} s > keypad {k.total_s:.1f} s")
     failed = [r for r in results if not r.ok]
     openings = sorted({round(r.opening_s, 1) for r in results})
-    lines += ["", "The opening every call hears before its first input (greeting, English offer, Hungarian menu): "
-              + "/".join(f"{o:.1f}" for o in openings) + " s; an English call then presses 9 and hears the English menu."]
+    lines += ["", "The opening every call hears before its first input (greeting, English offer, the invitation to speak): "
+              + "/".join(f"{o:.1f}" for o in openings) + " s; an English call then presses 9 and hears the English invitation."]
     lines += ["", "Targets:"]
     for lang in languages:
         for task in ("code expired → new code", "code not received → new code"):

@@ -54,9 +54,12 @@ class Catalogue:
     def speech_model(self) -> str:
         return self.entries["speech_model"]
 
-    def speech_timeout(self, spelling: bool = False) -> str:
-        """Seconds of silence that end an answer: a whole number, as Twilio requires with a speechModel."""
-        return self.entries["speech_timeout_spelling" if spelling else "speech_timeout"]
+    def speech_timeout(self, spelling: bool = False, yes_no: bool = False) -> str:
+        """Seconds of silence that end an answer: a whole number, as Twilio requires with a speechModel
+        (a spelling waits longest, a yes or no least)."""
+        if spelling:
+            return self.entries["speech_timeout_spelling"]
+        return self.entries["speech_timeout_yes_no" if yes_no else "speech_timeout"]
 
     def text(self, name: str, **values: object) -> str:
         """The prompt ``name`` with its {placeholders} filled in: the facts, then ``values``."""

@@ -187,3 +187,70 @@ def test_an_answer_without_a_handoff_request_keeps_the_caller_with_the_assistant
     assert call.enqueue is None and call.gather is not None
     with phone_db(app) as session:
         assert session.scalars(select(Escalation)).all() == []
+
+
+def _question(text, answer, **custom):
+    """A phone response of the assistant that asks something (domain.yml: ``custom: {answer: ...}``)."""
+    return [{"recipient_id": "x", "text": text}, {"recipient_id": "x", "custom": {"answer": answer, **custom}}]
+
+
+def test_a_question_of_the_assistant_is_the_whole_prompt_and_comes_with_its_keys_when_heard_again(
+        phone_app_factory, call_phone, rasa_stand_in):
+    """Call time (issue #13): no "ask on / rate" ending after a question; a yes/no waits 1 s of silence, a
+    spelling 3 s with the spelling words as hints; silence repeats the question, a yes/no with its keys."""
+    answers = {"lejárt a kódom": _question("Betűzze a választott felhasználónevét, nem a saját nevét.", "spelling"),
+               "ká pé": _question("Ezt értettem: k, p. Jó így?", "yes_no")}
+    rasa_stand_in.reply = lambda body: answers.get(body["message"], _bot("Rendben."))
+    call = call_phone(app=phone_app_factory(rasa_url=rasa_stand_in.url))
+    call.dial()
+    call.say("lejárt a kódom")
+    assert call.says == ["Betűzze a választott felhasználónevét, nem a saját nevét."]
+    gather = call.gather.attrib
+    assert gather["speechTimeout"] == "3" and "kukac" in gather["hints"]
+    call.say("ká pé")
+    assert call.says == ["Ezt értettem: k, p. Jó így?"] and call.gather.attrib["speechTimeout"] == "1"
+    call.silence()
+    assert call.says == ["Nem hallottam választ.", "Ezt értettem: k, p. Jó így?", "Gombbal: igen 1, nem 2."]
+    call.press("1")
+    assert rasa_stand_in.received[-1]["body"]["message"] == "/affirm"
+
+
+def test_an_answer_that_ends_a_task_offers_the_rating_once(phone_app_factory, call_phone, rasa_stand_in):
+    """The rating offer (key 8, issue #14) comes after an answer that ends a task, not after every turn."""
+    rasa_stand_in.reply = lambda body: _bot("Köszönöm. Ha az adatok egyeznek, új kódot küldünk.")
+    call = call_phone(app=phone_app_factory(rasa_url=rasa_stand_in.url))
+    call.dial()
+    call.say("igen")
+    assert call.says[-1] == "Kérdezhet tovább, vagy értékelje a hívást a 8-as gombbal."
+    assert call.gather.attrib["speechTimeout"] == "2"
+    call.press("8")
+    assert any("Mennyire volt elégedett" in s for s in call.says)
+
+
+@pytest.mark.parametrize("lang, offer", [
+    ("hu", "Szeretné, hogy átadjam a beszélgetést egy munkatársnak?"),
+    ("en", "Would you like me to pass the conversation to a member of staff?")])
+def test_asking_for_a_person_by_voice_queues_the_caller_in_one_turn_as_key_0(phone_app_factory, call_phone,
+                                                                            rasa_stand_in, phone_db, lang, offer):
+    """The assistant's offer of a person right after the caller asked for one (its phone response marks
+    it: ``offer: person``) is not asked back: the line transfers as with key 0. After other words (the
+    backend is down) the offer stays a yes/no question."""
+    from agents.models import Escalation
+
+    app = phone_app_factory(rasa_url=rasa_stand_in.url)
+    rasa_stand_in.reply = lambda body: _question(offer, "yes_no", offer="person")
+    call = call_phone(app=app)
+    call.dial()
+    if lang == "en":
+        call.press("9")
+    call.say("ügyintézővel szeretnék beszélni" if lang == "hu" else "i want to talk to a person")
+    assert call.enqueue is not None and offer not in call.text()
+    with phone_db(app) as session:
+        [escalation] = session.scalars(select(Escalation)).all()
+    assert escalation.reason == "caller_pressed_0" and escalation.language == lang
+    rasa_stand_in.reply = lambda body: [{"recipient_id": "x", "text": "A rendszer most nem érhető el."},
+                                        *_question(offer, "yes_no", offer="person")]
+    call = call_phone(app=app)
+    call.dial()
+    call.say("kérek új kódot")
+    assert call.enqueue is None and offer in call.text() and call.gather.attrib["speechTimeout"] == "1"

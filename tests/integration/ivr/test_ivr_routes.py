@@ -80,7 +80,28 @@ def test_saying_english_switches_the_language(call_phone):
     call.dial()
     call.say("English")
     assert call.gather.attrib["language"] == "en-GB"
+    assert "How can we help? Please tell me briefly. Keypad menu: press star." in call.says
+    call.press("*")
     assert "Activation: press 1" in call.text()
+
+
+@pytest.mark.parametrize("lang, invite, menu_key", [("hu", "Gombos menü: csillag.", "Aktiválás: 1-es gomb"),
+                                                    ("en", "Keypad menu: press star.", "Activation: press 1")])
+def test_the_opening_invites_speech_and_gives_the_keypad_menu_on_star_or_silence(call_phone, lang, invite, menu_key):
+    """Call time (issue #13): the opening is short (greeting, the other language's offer, the invitation to
+    speak); the full keypad menu is one key away, and silence brings it too. Every key works at once."""
+    for get_menu in ("*", ""):
+        call = call_phone()
+        call.dial()
+        if lang == "en":
+            call.press("9")
+        assert any(invite in s for s in call.says) and menu_key not in call.text()
+        call.press(get_menu) if get_menu else call.silence()
+        assert menu_key in call.text() and call.gather.attrib["input"] == "dtmf speech"
+    call = call_phone()
+    call.dial()
+    call.press("0")  # a key the opening does not name still works
+    assert call.enqueue is not None
 
 
 def test_star_repeats_and_hash_goes_back_to_the_menu(call_phone):
@@ -227,11 +248,12 @@ def test_a_failure_inside_a_step_answers_with_the_fallback_never_a_500(phone_app
     assert answer.status == 200 and answer.find("Enqueue") is not None
 
 
-def test_no_input_menu_prompt_is_the_same_catalogue_text_as_the_greeting_menu(call_phone):
+def test_no_input_at_the_opening_gives_the_catalogue_menu(call_phone):
     from ivr.prompts import catalogue
 
     call = call_phone()
     call.dial()
+    assert catalogue("hu").text("invite") in call.says
     call.silence()
     assert catalogue("hu").text("menu") in call.says
     assert all(isinstance(ET.fromstring(a.body), ET.Element) for a in call.answers)
@@ -251,7 +273,7 @@ def test_duplicate_arriving_while_the_first_is_answered_holds_then_resumes(phone
     assert held.find("Pause") is not None and "/voice/resume?step=" in held.find("Redirect").text
     assert held.find("Enqueue") is None
     call._follow(held)
-    assert "Aktiválás: 1-es gomb" in call.text() and call.gather is not None
+    assert "Gombos menü: csillag." in call.text() and call.gather is not None  # the opening's prompt again
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def test_terminal_phone_shows_prompts_takes_keys_speech_and_queue_commands(phone
     assert code == 0
     assert "Key in your agent number" in shown and "Welcome, Anna." in shown
     assert "Üdvözöljük az ügyfélkapu segélyvonalán." in shown and "5 napig" in shown
-    assert "We have switched to English." in shown and "I did not hear anything." in shown
+    assert "How can we help? Please tell me briefly." in shown and "I did not hear anything." in shown
     assert "in the queue" in shown and "[helpdesk-en]" in shown and "You are number 1 in the queue." in shown
     assert "Caller in English" in shown and "After the tone" in shown and "(hung up)" in shown
 

@@ -54,6 +54,14 @@ def test_spelling_gather_waits_longer_and_expects_the_spelling_words(lang, words
 
 
 @pytest.mark.parametrize("lang", ["hu", "en"])
+def test_yes_no_gather_ends_the_answer_after_one_second_of_silence(lang):
+    """A yes or a no is one word: waiting 2 s after it is call time for nothing (issue #13, "Call time")."""
+    attrs = _gather(lang, num_digits=1, yes_no=True).attrib
+    assert attrs["speechTimeout"] == "1" and attrs["input"] == "dtmf speech" and attrs["bargeIn"] == "true"
+    assert attrs["hints"] == catalogue(lang).hints  # "no, it is k i s s" is free speech too
+
+
+@pytest.mark.parametrize("lang", ["hu", "en"])
 def test_the_prompt_is_inside_the_gather_so_the_caller_can_barge_in(lang):
     gather = _gather(lang)
     [say] = gather.findall("Say")

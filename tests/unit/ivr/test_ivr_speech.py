@@ -91,8 +91,32 @@ def test_case_reference_is_read_out_character_by_character(hu):
 
 
 def test_a_yes_no_question_of_the_assistant_is_answered_by_key_or_voice(hu):
-    """The forms' read-backs on the phone (custom answer: yes_no): 1 yes, 2 no, or say it."""
-    reply = hu.format([{"text": "Ezt értettem: k, p, 77. Jól értettem? Mondja: igen, vagy: nem."},
-                                       {"custom": {"answer": "yes_no"}}])
+    """The forms' read-backs on the phone (custom answer: yes_no): 1 yes, 2 no, or say it. The question
+    is heard without its keys (they come when it is heard again: ivr.views); buttons are read out."""
+    reply = hu.format([{"text": "Ezt értettem: k, p, 77. Jó így?"}, {"custom": {"answer": "yes_no"}}])
     assert [(o.digit, o.title, o.payload) for o in reply.options] == [("1", "Igen", "/affirm"), ("2", "Nem", "/deny")]
-    assert reply.chunks[-1].endswith("1: Igen. 2: Nem.")
+    assert reply.chunks == ["Ezt értettem: k, p, 77. Jó így?"] and reply.expects == "yes_no"
+
+
+@pytest.mark.parametrize("messages, expects", [
+    ([{"text": "A kód 5 napig érvényes."}], "done"),
+    ([{"text": "Miben segíthetek még?"}], "question"),
+    ([{"text": "Mit írt be?", "buttons": [{"title": "A nevemet", "payload": "/inform"}]}], "question"),
+    ([{"text": "Betűzze a felhasználónevét."}, {"custom": {"answer": "spelling"}}], "spelling"),
+    ([{"text": "Jó így?"}, {"custom": {"answer": "yes_no"}}], "yes_no"),
+    ([{"text": "x"}, {"custom": {"answer": "nonsense"}}], "done"),
+])
+def test_the_reply_says_what_the_line_waits_for_next(hu, messages, expects):
+    """An answer that ends a task gets the "ask on / rate" ending; a question (marked by the assistant's
+    phone response, by buttons, or by its "?") is the prompt itself; a spelling gets the spellers' gather."""
+    assert hu.format(messages).expects == expects
+
+
+def test_only_a_lone_offer_of_a_person_is_taken_as_the_callers_request(hu):
+    """"Szeretné, hogy átadjam?" after "ügyintézőt kérek": the line transfers at once (ivr.views). The same
+    offer after another text (the backend is down, an error) or out of hours stays a question."""
+    offer = {"text": "Szeretné, hogy átadjam a beszélgetést egy munkatársnak?"}
+    marker = {"custom": {"answer": "yes_no", "offer": "person"}}
+    assert hu.format([offer, marker]).offers_person_only
+    assert not hu.format([{"text": "Elnézést, a rendszer most nem érhető el."}, offer, marker]).offers_person_only
+    assert not hu.format([offer, {"custom": {"answer": "yes_no"}}]).offers_person_only
