@@ -41,3 +41,14 @@ def test_agents_settings_defaults_and_bad_values():
                                  "AGENTS_TRUSTED_PROXY": "proxy.local", "AGENTS_SESSION_HOURS": "48"})
     text = str(exc.value)
     assert "AGENTS_SSE_STREAMS" in text and "AGENTS_TRUSTED_PROXY" in text and "AGENTS_SESSION_HOURS" in text
+
+
+def test_routing_and_expected_wait_settings_defaults_and_bounds():
+    config = AgentsSettings.from_env({}).as_config()
+    assert (config["AGENTS_OFFER_S"], config["AGENTS_ROUTING_S"], config["AGENTS_DEFAULT_HANDLING_S"],
+            config["AGENTS_WAIT_SAMPLES"], config["AGENTS_WAIT_WINDOW_H"]) == (30, 180, 300, 30, 8)
+    assert AgentsSettings.from_env({"AGENTS_OFFER_SECONDS": "45"}).offer_seconds == 45
+    with pytest.raises(SettingsError, match="AGENTS_OFFER_SECONDS"):
+        AgentsSettings.from_env({"AGENTS_OFFER_SECONDS": "1"})
+    with pytest.raises(SettingsError, match="AGENTS_ROUTING_SECONDS"):
+        AgentsSettings.from_env({"AGENTS_ROUTING_SECONDS": "soon"})
