@@ -82,6 +82,50 @@ def test_new_code_answer_never_says_whether_the_account_exists():
         assert "nem található" not in text and "not found" not in text
 
 
+PHONE_FACTS = {  # the facts a caller must still hear in the phone line's shorter texts (issue #13, call time)
+    "utter_new_code_requested": {"hu": ["Ha az adatok egyeznek", "regisztrált e-mail", "5 napig", "jelszó", "spam"],
+                                 "en": ["If the details match", "registered e-mail", "5 days", "password", "spam"]},
+    "utter_code_not_received": {"hu": ["spam", "postafiók", "okmányiroda", "új kód"],
+                                "en": ["spam", "mailbox", "document office", "new code"]},
+    "utter_code_expired": {"hu": ["5 napig", "bármikor"], "en": ["5 days", "any time"]},
+    "utter_ask_username": {"hu": ["felhasználónev", "nem a saját nevét"], "en": ["username", "not your own name"]},
+    "utter_ask_email": {"hu": ["regisztrált e-mail", "kukac"], "en": ["registered e-mail", " at "]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PHONE_FACTS))
+@pytest.mark.parametrize("language", ["hu", "en"])
+def test_phone_texts_keep_the_letters_facts_s4_s5_s6(name, language):
+    (variation,) = pick(name, language=language, channel="phone")
+    for fact in PHONE_FACTS[name][language]:
+        assert fact in text(variation), f"{name} ({language}, phone) lost {fact!r}"
+
+
+@pytest.mark.parametrize("name, answer", [
+    ("utter_ask_username", "spelling"), ("utter_ask_email", "spelling"), ("utter_invalid_username", "spelling"),
+    ("utter_invalid_email", "spelling"), ("utter_ask_username_confirmed", "yes_no"),
+    ("utter_ask_email_confirmed", "yes_no"), ("utter_offer_handoff", "yes_no"),
+    ("utter_offer_handoff_not_understood", "yes_no"), ("utter_spelling_failed_offer_handoff", "yes_no")])
+@pytest.mark.parametrize("language", ["hu", "en"])
+def test_phone_questions_say_what_the_phone_line_waits_for(name, answer, language):
+    """ivr/speech.py reads ``custom: {answer}``: no "ask on" ending after a question, the spellers' gather
+    for a spelling, 1 s of silence and the keys 1/2 for a yes/no; the chat's variations carry no marker."""
+    (variation,) = pick(name, language=language, channel="phone")
+    assert (variation.get("custom") or {}).get("answer") == answer, name
+    (chat,) = pick(name, language=language, channel="chat")
+    assert "custom" not in chat or (chat["custom"] or {}).get("answer") is None
+
+
+def test_only_the_plain_offer_of_a_person_is_marked_as_one_on_the_phone():
+    """The phone line transfers at once on the lone offer of a person (the caller asked for one): only
+    utter_offer_handoff carries ``offer: person``; the not-understood and the failed-spelling offers ask."""
+    marked = sorted(name for name, variations in RESPONSES.items()
+                    if any((v.get("custom") or {}).get("offer") == "person" for v in variations))
+    assert marked == ["utter_offer_handoff"]
+    assert all(conditions(v).get("channel") == "phone" for v in RESPONSES["utter_offer_handoff"]
+               if (v.get("custom") or {}).get("offer"))
+
+
 def test_username_is_only_at_the_document_office_s9():
     assert "okmányirodá" in RESPONSES["utter_forgot_username"][0]["text"]
     assert "document office" in pick("utter_forgot_username", language="en", channel="chat")[0]["text"]
