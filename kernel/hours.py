@@ -264,6 +264,15 @@ def _en_time(at: datetime) -> str:
     return f"{hour} {suffix}" if at.minute == 0 else f"{hour}:{at.minute:02d} {suffix}"
 
 
+# How an opening is said, per language: today, tomorrow, within a week, later (with its date).
+_SAID = {
+    "hu": {"today": "ma {clock}", "tomorrow": "holnap {clock}", "week": "{weekday} {clock}",
+           "later": "{month} {day}, {weekday} {clock}"},
+    "en": {"today": "later today {clock}", "tomorrow": "tomorrow {clock}", "week": "on {weekday} {clock}",
+           "later": "on {weekday} {day} {month} {clock}"},
+}
+
+
 def describe(back_at: Optional[datetime], now: datetime, language: str) -> str:
     """When people are back, for a sentence ("Ügyintézőink {} érhetők el." / "Our agents are back {}."):
     "ma 14 órától", "holnap 8 órától", "hétfőn 8 órától" (within a week), "december 28-án, hétfőn 8 órától";
@@ -272,29 +281,16 @@ def describe(back_at: Optional[datetime], now: datetime, language: str) -> str:
     if back_at is None:
         return ""
     zone = back_at.tzinfo or timezone.utc
-    local_now = _aware(now).astimezone(zone)
-    ahead = (back_at.date() - local_now.date()).days
-    hungarian = language != "en"
-    if hungarian:
-        clock = _hu_time(back_at)
-        if ahead <= 0:
-            return f"ma {clock}"
-        if ahead == 1:
-            return f"holnap {clock}"
-        weekday = HU_DAYS_ON[back_at.weekday()]
-        if ahead < 7:
-            return f"{weekday} {clock}"
-        return f"{HU_MONTHS[back_at.month - 1]} {_hu_day_number(back_at.day)}, {weekday} {clock}"
-    clock = _en_time(back_at)
-    joined = f"at {clock}" if clock == "noon" else f"from {clock}"
-    if ahead <= 0:
-        return f"later today {joined}"
-    if ahead == 1:
-        return f"tomorrow {joined}"
-    weekday = EN_DAYS[back_at.weekday()]
-    if ahead < 7:
-        return f"on {weekday} {joined}"
-    return f"on {weekday} {back_at.day} {EN_MONTHS[back_at.month - 1]} {joined}"
+    ahead = (back_at.date() - _aware(now).astimezone(zone).date()).days
+    which = "today" if ahead <= 0 else "tomorrow" if ahead == 1 else "week" if ahead < 7 else "later"
+    if language == "en":
+        clock = _en_time(back_at)
+        words = {"clock": "at noon" if clock == "noon" else f"from {clock}", "weekday": EN_DAYS[back_at.weekday()],
+                 "month": EN_MONTHS[back_at.month - 1], "day": str(back_at.day)}
+        return _SAID["en"][which].format(**words)
+    words = {"clock": _hu_time(back_at), "weekday": HU_DAYS_ON[back_at.weekday()],
+             "month": HU_MONTHS[back_at.month - 1], "day": _hu_day_number(back_at.day)}
+    return _SAID["hu"][which].format(**words)
 
 
 def describe_both(back_at: Optional[datetime], now: datetime) -> Dict[str, str]:
