@@ -41,8 +41,10 @@ def escalation_answer(escalation) -> dict:
     body = {"id": escalation.id, "reference": escalation.reference, "status": escalation.status}
     if escalation.channel == "chat":
         # The action server passes this to the widget in the handoff payload (chat relay credential).
-        body["chat_token"] = escalations.chat_token(settings_of(current_app).secret_key, escalation,
-                                                    current_app.config.get("AGENTS_CHAT_TOKEN_S", escalations.CHAT_TOKEN_S))
+        lifetime = escalations.chat_token_lifetime(
+            escalation.created_at, current_app.config.get("AGENTS_CHAT_TOKEN_S", escalations.CHAT_TOKEN_S),
+            current_app.config.get("AGENTS_WORKING_HOURS"))
+        body["chat_token"] = escalations.chat_token(settings_of(current_app).secret_key, escalation, lifetime)
     return body
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -20,6 +21,7 @@ from agents.notify import QUEUE, changes, escalation_topic
 from agents.references import new_reference, normalise_reference
 from kernel.clock import as_utc, utcnow
 from kernel.contracts import EscalationRequest
+from kernel.hours import WorkingHours
 from kernel.privacy import mask_phone_number, redact_structure, redact_text
 
 _REFERENCE_ATTEMPTS = 20
@@ -108,6 +110,20 @@ def find_by_reference(session: Session, text: str) -> Escalation | None:
 
 
 CHAT_TOKEN_S = 8 * 3600
+MAX_CHAT_TOKEN_S = 7 * 24 * 3600  # however far the next opening (a long closure, a mistyped rule)
+
+
+def chat_token_lifetime(created_at: datetime, lifetime_s: int, hours: WorkingHours | None) -> int:
+    """A chat case opened outside the agents' working hours (kernel.hours) is answered once people are
+    back: its relay token lasts ``lifetime_s`` from the opening, not from the case (at most a week).
+    Derived from the case's creation time alone, so a retried request still answers the same token."""
+    if hours is None:
+        return lifetime_s
+    created = as_utc(created_at)
+    status = hours.status(created)
+    if status.open or status.back_at is None:
+        return lifetime_s
+    return int(min(MAX_CHAT_TOKEN_S, (status.back_at - created).total_seconds() + lifetime_s))
 
 
 def chat_token(secret_key: str, escalation: Escalation, lifetime_s: int = CHAT_TOKEN_S) -> str:

@@ -10,7 +10,9 @@ test's) wins over the environment.
   AGENTS_SSE_STREAMS            event streams the process serves at once (default GATEWAY_THREADS/4)
   AGENTS_SSE_PER_ESCALATION     open streams per escalated chat                        (default 2)
   AGENTS_SSE_PER_CLIENT         open streams per client address                        (default 2)
-  AGENTS_CHAT_TOKEN_HOURS       lifetime of the widget's relay token from the escalation (default 8)
+  AGENTS_CHAT_TOKEN_HOURS       lifetime of the widget's relay token from the escalation (default 8);
+                                a case opened outside the working hours: from the opening instead
+  AGENTS_HOURS, AGENTS_HOLIDAYS, AGENTS_TIMEZONE   the agents' working hours (kernel.hours)
   AGENTS_RELAY_GRACE_SECONDS    the relay still answers this long after the case closed (default 120)
   AGENTS_WAIT_ALERT_SECONDS     the supervisor view highlights a case waiting longer    (default 120)
   AGENTS_OFFER_SECONDS          a case offered to an agent waits this long for accept/pass (default 30)
@@ -22,10 +24,11 @@ test's) wins over the environment.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from kernel import network
+from kernel.hours import HoursError, WorkingHours
 from kernel.settings import EnvReader, SettingsError
 
 __all__ = ["AgentsSettings", "SettingsError"]
@@ -47,6 +50,7 @@ class AgentsSettings:
     default_handling_seconds: int = 300
     wait_samples: int = 30
     wait_window_hours: int = 8
+    hours: WorkingHours = field(default_factory=lambda: WorkingHours.from_env({}))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "AgentsSettings":
@@ -75,6 +79,10 @@ class AgentsSettings:
             wait_samples=read.integer("AGENTS_WAIT_SAMPLES", 30, 1, 1000),
             wait_window_hours=read.integer("AGENTS_WAIT_WINDOW_HOURS", 8, 1, 24 * 7),
         )
+        try:
+            settings = replace(settings, hours=WorkingHours.from_env(read.env))
+        except HoursError as exc:
+            read.errors.extend(line.strip() for line in str(exc).splitlines()[1:])
         read.raise_errors(SettingsError, "bad agents settings")
         return settings
 
@@ -95,4 +103,5 @@ class AgentsSettings:
             "AGENTS_DEFAULT_HANDLING_S": self.default_handling_seconds,
             "AGENTS_WAIT_SAMPLES": self.wait_samples,
             "AGENTS_WAIT_WINDOW_H": self.wait_window_hours,
+            "AGENTS_WORKING_HOURS": self.hours,
         }
