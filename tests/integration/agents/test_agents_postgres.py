@@ -67,3 +67,68 @@ def test_only_one_of_simultaneous_claims_wins_on_postgres(pg_app):
     for t in threads:
         t.join()
     assert wins.count(True) == 1
+
+
+def test_routing_in_many_processes_at_once_offers_each_case_and_each_agent_once_on_postgres(pg_app):
+    """Six routers at the same instant (as six gateway processes would), three waiting cases, two
+    available agents: two standing offers, to two agents, of two cases — the partial UNIQUE indexes
+    decide; then an accept racing a claim from the queue leaves one owner."""
+    from agents import escalations, routing, sessions as console_sessions
+    from agents.accounts import create_agent
+    from agents.models import RoutingOffer
+    from gateway import sessions_of
+
+    factory = sessions_of(pg_app)
+    settings = routing.RoutingSettings.of(pg_app.config)
+    with factory() as s:
+        for n in range(3):
+            escalations.create_or_get_escalation(s, sample_escalation(conversation_id=f"pg-r{n}",
+                                                                      idempotency_key=f"chat:pg-r{n}:1"))
+        agents = [create_agent(s, f"router{i}", "x" * 12) for i in range(3)]
+        for a in agents[:2]:
+            a.presence = "available"
+            s.commit()
+            console_sessions.open_session(s, a, 3600)
+        outsider = agents[2].id
+    barrier = threading.Barrier(6)
+
+    def run():
+        with factory() as s:
+            barrier.wait()
+            routing.route(s, settings)
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    with factory() as s:
+        standing = list(s.scalars(select(RoutingOffer).where(RoutingOffer.answer.is_(None))))
+        assert len(standing) == 2
+        assert len({o.agent_id for o in standing}) == 2 and len({o.escalation_id for o in standing}) == 2
+        offer = standing[0]
+        offer_id, case_id, offered_to = offer.id, offer.escalation_id, offer.agent_id
+    results = {}
+    race = threading.Barrier(2)
+
+    def accept():
+        with factory() as s:
+            agent = s.get(AgentAccount, offered_to)
+            race.wait()
+            results["accept"] = routing.accept(s, offer_id, agent)
+
+    def claim():
+        with factory() as s:
+            agent = s.get(AgentAccount, outsider)
+            race.wait()
+            results["claim"] = escalations.claim(s, case_id, agent)
+
+    threads = [threading.Thread(target=accept), threading.Thread(target=claim)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert [results["accept"], results["claim"]].count(True) == 1
+    with factory() as s:
+        owner = s.get(Escalation, case_id).claimed_by_id
+    assert owner == (offered_to if results["accept"] else outsider)
