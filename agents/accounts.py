@@ -60,6 +60,25 @@ def authenticate(session: Session, username: str, password: str) -> AgentAccount
     return account
 
 
+# --- what the agent takes (routing): languages and channels ------------------------------------
+
+SKILL_LANGUAGES = ("hu", "en")
+SKILL_CHANNELS = ("chat", "phone")
+
+
+def set_skills(account: AgentAccount, languages: list[str], channels: list[str]) -> None:
+    """Set the languages and channels an agent takes (at least one of each; unknown values refused);
+    the caller commits."""
+    langs = [x for x in SKILL_LANGUAGES if x in languages]
+    chans = [x for x in SKILL_CHANNELS if x in channels]
+    unknown = sorted(set(languages) - set(SKILL_LANGUAGES)) + sorted(set(channels) - set(SKILL_CHANNELS))
+    if unknown:
+        raise AccountError(f"unknown language or channel: {', '.join(unknown)}")
+    if not langs or not chans:
+        raise AccountError("at least one language (hu, en) and one channel (chat, phone)")
+    account.languages, account.channels = ",".join(langs), ",".join(chans)
+
+
 # --- the agent's phone PIN (the agent line: caller ID can be spoofed, a PIN cannot) --------------
 
 PIN = re.compile(r"^[0-9]{6,12}$")

@@ -1,12 +1,16 @@
 """`flask --app gateway agents create-agent --username anna --role supervisor` (prompts for the password);
-`... agents set-phone-pin --username anna` (prompts for the agent line's keypad PIN)."""
+`... agents set-phone-pin --username anna` (prompts for the agent line's keypad PIN);
+`... agents set-skills --username anna --languages hu,en --channels chat` (what routing offers her)."""
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from sqlalchemy import select
+
 from agents import accounts, audit
+from agents.models import AgentAccount
 from gateway import sessions_of, settings_of
 
 group = AppGroup("agents", help="Agent console administration.")
@@ -44,6 +48,27 @@ def set_phone_pin(username: str, pin: str) -> None:
         session.commit()
         click.echo(f"phone PIN set for {account.username}: on the agent line, key in agent number "
                    f"{account.id}, then the PIN")
+
+
+@group.command("set-skills")
+@click.option("--username", required=True)
+@click.option("--languages", required=True, help="Comma-separated: hu, en.")
+@click.option("--channels", required=True, help="Comma-separated: chat, phone.")
+def set_skills(username: str, languages: str, channels: str) -> None:
+    """Set the languages and channels a waiting case must have to be offered to this agent."""
+    with sessions_of(current_app)() as session:
+        account = session.scalar(select(AgentAccount).where(AgentAccount.username == username.strip().lower()))
+        if account is None:
+            raise click.ClickException(f"username: no agent {username!r}")
+        split = lambda text: [x.strip() for x in text.split(",") if x.strip()]  # noqa: E731
+        try:
+            accounts.set_skills(account, split(languages), split(channels))
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        audit.record(session, "skills_set", actor="cli", target=account.username, languages=account.languages,
+                     channels=account.channels)
+        session.commit()
+        click.echo(f"{account.username} takes {account.languages} on {account.channels}")
 
 
 @group.command("revoke-sessions")

@@ -342,7 +342,8 @@ def pass_offer(offer_id: int):
 @auth.supervisor_required
 def team():
     agents = list(db().scalars(select(AgentAccount).where(AgentAccount.active.is_(True)).order_by(AgentAccount.display_name)))
-    return render_template("agents/team.html", agents=agents, languages=("hu", "en"), channels=("chat", "phone"))
+    return render_template("agents/team.html", agents=agents, languages=accounts.SKILL_LANGUAGES,
+                           channels=accounts.SKILL_CHANNELS)
 
 
 @bp.post("/team/<int:agent_id>")
@@ -352,14 +353,15 @@ def team_update(agent_id: int):
     account = db().get(AgentAccount, agent_id)
     if account is None or not account.active:
         abort(404, description="No such agent.")
-    languages = [x for x in ("hu", "en") if x in request.form.getlist("languages")]
-    channels = [x for x in ("chat", "phone") if x in request.form.getlist("channels")]
-    if not languages or not channels:
+    languages = [x for x in request.form.getlist("languages") if x in accounts.SKILL_LANGUAGES]
+    channels = [x for x in request.form.getlist("channels") if x in accounts.SKILL_CHANNELS]
+    try:
+        accounts.set_skills(account, languages, channels)
+    except accounts.AccountError:
         if request.accept_mimetypes.best == "application/json":
             return jsonify(error="skills_missing", message=texts.text("team_skills_missing")), 400
         flash(texts.text("team_skills_missing"), "error")
         return redirect(url_for("agents_console.team")), 303
-    account.languages, account.channels = ",".join(languages), ",".join(channels)
     audit.record(db(), "skills_set", agent=g.agent, target=account.username, languages=account.languages,
                  channels=account.channels)
     db().commit()
