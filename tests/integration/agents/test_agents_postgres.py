@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from agents.models import AgentAccount, Escalation
 from tests.fixtures.gateway_services import make_gateway_app, sample_escalation
+from tests.integration.agents.test_agents_routing import race_accept_and_claim
 
 pytestmark = pytest.mark.postgres
 
@@ -108,26 +109,7 @@ def test_routing_in_many_processes_at_once_offers_each_case_and_each_agent_once_
         assert len({o.agent_id for o in standing}) == 2 and len({o.escalation_id for o in standing}) == 2
         offer = standing[0]
         offer_id, case_id, offered_to = offer.id, offer.escalation_id, offer.agent_id
-    results = {}
-    race = threading.Barrier(2)
-
-    def accept():
-        with factory() as s:
-            agent = s.get(AgentAccount, offered_to)
-            race.wait()
-            results["accept"] = routing.accept(s, offer_id, agent)
-
-    def claim():
-        with factory() as s:
-            agent = s.get(AgentAccount, outsider)
-            race.wait()
-            results["claim"] = escalations.claim(s, case_id, agent)
-
-    threads = [threading.Thread(target=accept), threading.Thread(target=claim)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = race_accept_and_claim(factory, offer_id, offered_to, case_id, outsider)
     assert [results["accept"], results["claim"]].count(True) == 1
     with factory() as s:
         owner = s.get(Escalation, case_id).claimed_by_id

@@ -133,9 +133,36 @@ def test_accepting_an_offer_makes_the_case_the_agents_and_away_agents_get_none(c
         assert s.scalar(select(RoutingOffer.answer).order_by(RoutingOffer.id.desc()).limit(1)) == "withdrawn"
 
 
+def race_accept_and_claim(factory, offer_id: int, offered_to: int, case_id: str, other: int) -> dict[str, bool]:
+    """Agent ``offered_to`` accepts offer ``offer_id`` while agent ``other`` claims its case from the
+    queue, released at the same instant; returns what each got."""
+    from agents import escalations, routing
+
+    barrier, results = threading.Barrier(2), {}
+
+    def accept():
+        with factory() as s:
+            agent = s.get(AgentAccount, offered_to)
+            barrier.wait()
+            results["accept"] = routing.accept(s, offer_id, agent)
+
+    def claim():
+        with factory() as s:
+            agent = s.get(AgentAccount, other)
+            barrier.wait()
+            results["claim"] = escalations.claim(s, case_id, agent)
+
+    threads = [threading.Thread(target=accept), threading.Thread(target=claim)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
 def test_claim_from_the_queue_racing_an_accept_leaves_exactly_one_owner(console_app):
     """Twenty rounds: agent A accepts the offer while agent B claims from the queue, at once."""
-    from agents import escalations, routing
+    from agents import routing
     from gateway import sessions_of
 
     _agent(console_app, "anna")
@@ -154,25 +181,7 @@ def test_claim_from_the_queue_racing_an_accept_leaves_exactly_one_owner(console_
             assert offer is not None
             offered_to, other = offer.agent_id, s.scalar(select(AgentAccount.id).where(AgentAccount.id != offer.agent_id))
             offer_id, case_id = offer.id, offer.escalation_id
-        barrier, results = threading.Barrier(2), {}
-
-        def accept():
-            with factory() as s:
-                agent = s.get(AgentAccount, offered_to)
-                barrier.wait()
-                results["accept"] = routing.accept(s, offer_id, agent)
-
-        def claim():
-            with factory() as s:
-                agent = s.get(AgentAccount, other)
-                barrier.wait()
-                results["claim"] = escalations.claim(s, case_id, agent)
-
-        threads = [threading.Thread(target=accept), threading.Thread(target=claim)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(10)
+        results = race_accept_and_claim(factory, offer_id, offered_to, case_id, other)
         with factory() as s:
             e = s.get(Escalation, case_id)
             owner = e.claimed_by_id
