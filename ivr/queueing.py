@@ -49,13 +49,17 @@ def _room():
     return current_app.extensions["ivr"]
 
 
-def say_when_back(ctx: Step, voice: Voice, availability: Availability) -> None:
-    """"Ügyintézőink hétfőn 8 órától érhetők el." in the caller's language, from the one rule
-    (kernel.hours); the words go into the call's transcript too."""
+def when_back(cat, availability: Availability) -> str:
+    """"Most nincs elérhető ügyintézőnk. Ügyintézőink hétfőn 8 órától érhetők el." in the catalogue's
+    language, from the one rule (kernel.hours)."""
     if availability.back_at is None:
-        text = ctx.cat.text("closed_back_unknown")
-    else:
-        text = ctx.cat.text("closed_back", back=describe(availability.back_at, availability.at, ctx.call.language))
+        return cat.text("closed_back_unknown")
+    return cat.text("closed_back", back=describe(availability.back_at, availability.at, cat.language))
+
+
+def say_when_back(ctx: Step, voice: Voice, availability: Availability) -> None:
+    """When people are back, said to the caller and kept in the call's transcript."""
+    text = when_back(ctx.cat, availability)
     ctx.call.hear("bot", text)
     voice.say(text)
 
@@ -122,6 +126,11 @@ def queue_wait() -> Response:
     language = request.args.get("lang") if request.args.get("lang") in LANGUAGES else "hu"
     voice = Voice(catalogue(language))
     position, average, waited = (_number(form_field(n, 12)) for n in ("QueuePosition", "AvgQueueTime", "QueueTime"))
+    availability = _room().availability()
+    if not availability.open:  # the working hours ended while the caller waited: nobody will come now
+        voice.say(when_back(voice.cat, availability))
+        voice.response.leave()
+        return twiml(str(voice))
     if waited is not None and waited >= _config().queue_message_after:
         voice.say_key("queue_offer_message")
         voice.response.leave()
@@ -176,6 +185,8 @@ def queue_done(ctx: Step) -> Voice:
         ctx.call.state = "done"
         voice.response.hangup()
         return voice
+    if not _room().availability().open:  # out of hours: a message, or back to the assistant (no waiting on)
+        return enter(ctx, "closed_choice", voice)
     if result != "leave":
         voice.say_key("queue_offer_message")
     return enter(ctx, "queue_choice", voice)

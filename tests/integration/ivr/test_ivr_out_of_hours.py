@@ -128,3 +128,27 @@ def test_bad_working_hours_stop_the_phone_line_at_start(phone_app_factory):
 
     with pytest.raises(SettingsError, match="'mon-fry' is not a day"):
         phone_app_factory(IVR={"hours": "mon-fry 08:00-18:00"})
+
+
+@pytest.mark.parametrize("lang, back", [("hu", "Ügyintézőink hétfőn 8 órától érhetők el."),
+                                        ("en", "Our agents are available on Monday from 8 a.m.")])
+def test_a_caller_still_waiting_at_closing_time_is_told_and_may_leave_a_message(phone_app_factory, call_phone,
+                                                                                phone_db, lang, back):
+    clock = {"now": datetime(2026, 12, 4, 16, 55, tzinfo=UTC)}  # Friday 17:55 in Budapest
+    app = phone_app_factory(IVR=HOURS, IVR_CLOCK=lambda: clock["now"])
+    call = call_phone(app=app)
+    call.dial()
+    if lang == "en":
+        call.press("9")
+    call.press("0")
+    assert call.enqueue is not None and call.wait_in_queue(waited=20).find("Leave") is None
+    clock["now"] = datetime(2026, 12, 4, 17, 1, tzinfo=UTC)  # 18:01: the hours are over
+    wait = call.wait_in_queue(waited=380)
+    assert wait.find("Leave") is not None and back in " ".join(wait.says)
+    call.leave_queue("leave")
+    assert call.gather.attrib["action"].split("?")[0].endswith("/voice/closed-choice")  # no "wait on" now
+    call.press("1")
+    call.leave_message(seconds=11)
+    call.hang_up()
+    ticket, escalation, _call = _stored(app, phone_db, call.call_sid)
+    assert ticket is not None and escalation.status == "callback"
