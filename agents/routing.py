@@ -91,10 +91,19 @@ def route(session: Session, settings: RoutingSettings, now: datetime | None = No
     longest-idle available agent who takes it and has not been offered it before. Returns the new
     offers; commits its own work."""
     now = now or utcnow()
-    moved = _close_offers(session, (RoutingOffer.expires_at <= now,), "expired", now)
-    not_waiting = select(Escalation.id).where(Escalation.status != "waiting")
-    moved += _close_offers(session, (RoutingOffer.escalation_id.in_(not_waiting),), "withdrawn", now)
-    if moved:
+    # Read first, write only when something is due: an UPDATE, even of no row, would take SQLite's
+    # write lock for the rest of the request, and every console polls this every 2 s.
+    stale = session.execute(select(RoutingOffer.id, RoutingOffer.expires_at, Escalation.status)
+                            .join(Escalation, Escalation.id == RoutingOffer.escalation_id)
+                            .where(RoutingOffer.answer.is_(None))).all()
+    gone = [i for i, _, status in stale if status != "waiting"]
+    expired = [i for i, expires, status in stale if status == "waiting" and as_utc(expires) <= now]
+    moved = 0
+    if gone:
+        moved += _close_offers(session, (RoutingOffer.id.in_(gone),), "withdrawn", now)
+    if expired:
+        moved += _close_offers(session, (RoutingOffer.id.in_(expired),), "expired", now)
+    if gone or expired:
         session.commit()
     cutoff = now - timedelta(seconds=settings.routing_seconds)
     waiting = list(session.scalars(select(Escalation).where(Escalation.status == "waiting",
@@ -127,6 +136,7 @@ def route(session: Session, settings: RoutingSettings, now: datetime | None = No
                 continue
             free.remove(agent)
             made.append(offer)
+    session.commit()  # ends the reading transaction too
     if moved or made:
         changes.publish(QUEUE)
     return made
@@ -191,5 +201,6 @@ def pass_offer(session: Session, offer_id: int, agent: AgentAccount, settings: R
 
 def withdraw_agent(session: Session, agent: AgentAccount) -> None:
     """The agent is no longer available (away, busy, logged out): their standing offer goes on."""
-    if _close_offers(session, (RoutingOffer.agent_id == agent.id,), "withdrawn", utcnow()):
+    if session.scalar(select(RoutingOffer.id).where(RoutingOffer.agent_id == agent.id, RoutingOffer.answer.is_(None))):
+        _close_offers(session, (RoutingOffer.agent_id == agent.id,), "withdrawn", utcnow())
         session.commit()
