@@ -19,6 +19,7 @@ from agents.canned import canned_for
 from agents.models import OPEN_STATUSES, AgentAccount, Escalation, RoutingOffer
 from gateway import credentials_of, sessions_of, settings_of
 from kernel.clock import as_utc, utcnow
+from kernel.hours import describe
 
 bp = Blueprint("agents_console", __name__, url_prefix="/agents", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -596,9 +597,18 @@ def live_view():
     """Agents' status, the lines, late cases, today's CSAT and containment; the script refreshes
     the ``#live`` part every 3 s from ``?part=1`` (the same template, no page around it)."""
     snap = live_snapshot()
+    hours = working_hours()
     if request.args.get("part") == "1":
-        return render_template("agents/live_part.html", v=snap)
-    return render_template("agents/live.html", v=snap)
+        return render_template("agents/live_part.html", v=snap, **hours)
+    return render_template("agents/live.html", v=snap, **hours)
+
+
+def working_hours() -> dict:
+    """Whether people answer now (kernel.hours, the rule the assistant and the phone line follow) and,
+    if not, when they are back, in the agent's language: the live view's first line."""
+    status = current_app.config["AGENTS_WORKING_HOURS"].status(utcnow())
+    back = describe(status.back_at, status.at, texts.agent_language()) if status.back_at is not None else "–"
+    return {"hours": status, "hours_back": back}
 
 
 @bp.get("/live.json")
@@ -615,7 +625,13 @@ def live_json():
         unrouted=[{"reference": c.reference, "channel": c.channel, "language": c.language, "waiting_s": c.waiting_s}
                   for c in snap.unrouted],
         today={"conversations": snap.today.conversations, "csat": snap.today.csat, "ratings": snap.today.ratings,
-               "contained_so_far": snap.today.contained_so_far_rate, "containment": snap.today.containment_rate})
+               "contained_so_far": snap.today.contained_so_far_rate, "containment": snap.today.containment_rate},
+        working_hours=_hours_json())
+
+
+def _hours_json() -> dict:
+    status = working_hours()["hours"]
+    return {"open": status.open, "back_at": status.back_at.isoformat() if status.back_at is not None else None}
 
 
 @bp.post("/presence")

@@ -1,7 +1,8 @@
-"""A chat case left as a message outside the agents' working hours (kernel.hours) is answered once
-people are back: its relay token lasts AGENTS_CHAT_TOKEN_HOURS from the opening, not from the case
-(at most a week), so the widget still hears the agent's reply; within the hours nothing changes, and a
-retried request still answers the same token."""
+"""The escalations outside the agents' working hours (kernel.hours): a chat case left as a message is
+answered once people are back, so its relay token lasts AGENTS_CHAT_TOKEN_HOURS from the opening, not
+from the case (at most a week) and the widget still hears the agent's reply; within the hours nothing
+changes, and a retried request still answers the same token. The supervisors' live view says whether
+people answer and when they are back."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -91,3 +92,30 @@ def test_bad_working_hours_are_named_in_the_agents_settings():
     with pytest.raises(SettingsError, match="AGENTS_HOLIDAYS|'2026-02-30' is not an ISO date"):
         AgentsSettings.from_env({"AGENTS_HOLIDAYS": "2026-02-30"})
     assert AgentsSettings.from_env({"AGENTS_HOURS": "always"}).hours.always
+
+
+@pytest.mark.parametrize("language, words", [("hu", "Munkaidőn kívül."), ("en", "Outside working hours.")])
+def test_the_live_view_says_whether_people_answer_and_when_they_are_back(app_with_hours, language, words):
+    from agents.accounts import create_agent
+    from gateway import sessions_of
+    from kernel.hours import describe
+    from tests.fixtures.gateway_services import AGENT_PASSWORD, login
+
+    hours = closed_until_the_day_after_tomorrow()
+    app = app_with_hours(hours)
+    with sessions_of(app)() as s:
+        create_agent(s, "vera", AGENT_PASSWORD, "supervisor", "Vera")
+    client = app.test_client()
+    assert login(client, "vera").status_code == 302
+    page = client.get("/agents/live?part=1", headers={"Accept-Language": language}).get_data(as_text=True)
+    now = datetime.now(timezone.utc)
+    back = describe(hours.next_open(now), now, language)
+    assert words in page and back in page and 'id="live-hours" class="hours-closed"' in page
+    data = client.get("/agents/live.json").get_json()["working_hours"]
+    assert data == {"open": False, "back_at": hours.next_open(now).isoformat()}
+
+    open_app = app_with_hours(WorkingHours.parse("always"))  # the same database: Vera is there
+    other = open_app.test_client()
+    assert login(other, "vera").status_code == 302
+    assert 'class="hours-open"' in other.get("/agents/live?part=1").get_data(as_text=True)
+    assert other.get("/agents/live.json").get_json()["working_hours"] == {"open": True, "back_at": None}
