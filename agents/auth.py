@@ -22,7 +22,7 @@ IDLE_TIMEOUT_S = 30 * 60
 MAX_AGE_S = 9 * 3600  # a working day
 SESSION_KEY = "agents_sid"
 # Live views poll these; they must not keep an unattended console logged in.
-PASSIVE_ENDPOINTS = {"agents_console.queue_json", "agents_console.messages_json"}
+PASSIVE_ENDPOINTS = {"agents_console.queue_json", "agents_console.messages_json", "agents_console.offer_json"}
 
 
 def csrf_token() -> str:

@@ -286,6 +286,15 @@ def queue_json():
     return jsonify(items=items, offer=offer)
 
 
+@bp.get("/offer.json")
+@auth.login_required
+def offer_json():
+    """The case offered to the current agent, for the console's other pages (the queue page has it
+    in ``queue.json``)."""
+    routing.route(db(), routing_settings())
+    return jsonify(offer=offer_of_agent())
+
+
 @bp.post("/escalations/<escalation_id>/claim")
 @auth.login_required
 def claim(escalation_id: str):

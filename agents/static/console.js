@@ -97,6 +97,10 @@
     }));
     box.replaceChildren(sec);
   }
+  function pollOffer(box) {  // the console's other pages: only the offer, every 3 s
+    getJSON(box.getAttribute("data-source")).then(function (data) { renderOffer(data.offer); })
+      .catch(function () {}).then(function () { setTimeout(function () { pollOffer(box); }, 3000); });
+  }
   function pollQueue(table) {
     getJSON(table.getAttribute("data-source")).then(function (data) { renderQueue(table, data.items); renderOffer(data.offer); })
       .catch(function () {}).then(function () { setTimeout(function () { pollQueue(table); }, 2000); });
@@ -145,6 +149,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     var table = document.getElementById("queue");
     if (table) setTimeout(function () { pollQueue(table); }, 2000);
+    var offerBox = document.getElementById("offer-box");
+    if (!table && offerBox && offerBox.getAttribute("data-source")) pollOffer(offerBox);
     var liveBox = document.getElementById("live");
     if (liveBox) setTimeout(function () { pollLive(liveBox); }, 3000);
     var list = document.getElementById("messages");

@@ -117,6 +117,9 @@ def test_accepting_an_offer_makes_the_case_the_agents_and_away_agents_get_none(c
                                      idempotency_key="chat:route-2:1", language="en")
     offer = _offer(anna)
     assert offer is not None and _offer(bela) is None
+    # the console's other pages read the offer on its own (and have the box for it)
+    assert anna.get("/agents/offer.json").get_json()["offer"]["id"] == offer["id"]
+    assert 'id="offer-box" data-source="/agents/offer.json"' in anna.get(f"/agents/escalations/{case['id']}").get_data(as_text=True)
     r = anna.post(offer["accept_url"], data={"csrf_token": _csrf(anna)}, headers={"Accept": "application/json"})
     assert r.status_code == 200 and r.get_json()["url"].endswith(case["id"])
     with sessions_of(console_app)() as s:
