@@ -9,7 +9,9 @@ usernames and e-mail addresses).
 """
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from typing import Any, ClassVar, Optional, TypeVar
 
 import httpx
@@ -20,6 +22,13 @@ from kernel.settings import EnvReader, SettingsError
 TIMEOUT_SECONDS = 3.0
 
 Client = TypeVar("Client", bound="ServiceClient")
+
+
+@functools.lru_cache(maxsize=1)
+def tls_context() -> ssl.SSLContext:
+    """The certificate check of every call, built once per process: httpx builds a new one (loading
+    the CA bundle) for each client otherwise, about 20 ms of CPU for every call to a service."""
+    return httpx.create_ssl_context()
 
 
 class ServiceClient:
@@ -62,7 +71,8 @@ class ServiceClient:
         if not self._token:
             raise self.Unavailable(f"{self.TOKEN_ENV} is not set")
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client:
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport,
+                                         verify=tls_context()) as client:
                 return await client.post(self.base_url + path, json=payload,
                                          headers={"Authorization": f"Bearer {self._token}"})
         except httpx.HTTPError as exc:  # timeouts, refused connections, protocol errors

@@ -18,6 +18,12 @@ returns exactly what Rasa's own code returns (tests/unit/engine/test_turn_tuning
   starts from it; a tracker it did not read or save (a new conversation, a copy rebuilt from
   events) and one with a ``max_event_history`` (its old events fall off the front) are counted as
   before. Trackers of any tracker store based on ``SQLTrackerStore`` (SQLite, PostgreSQL) alike.
+* Which events go to the event broker: with an event broker (the production topology's RabbitMQ),
+  ``TrackerStore.stream_events`` reads the whole stored tracker again at every save only to learn how
+  many of its events are stored (``TrackerEventDiffEngine.event_difference``) — a third full read a
+  turn, a fifth of a Rasa process's CPU on PostgreSQL (docs/BENCHMARKS.md). A tracker whose stored
+  count the store noted publishes the events after it, the same events Rasa's diff gives; any other
+  tracker is diffed as before.
 """
 from __future__ import annotations
 
@@ -101,7 +107,27 @@ def apply_known_stored_events() -> None:
     SQLTrackerStore.save = _save  # type: ignore[assignment]
 
 
+def apply_streamed_from_known_events() -> None:
+    """``SQLTrackerStore.stream_events`` publishes the events after the noted stored count."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    stream_events = SQLTrackerStore.stream_events
+    if getattr(stream_events, "known_stored", False):
+        return
+
+    async def _stream_events(self: Any, tracker: Any) -> None:
+        stored = stored_events(tracker)
+        if self.event_broker is None or stored is None:
+            return await stream_events(self, tracker)  # nothing to publish, or Rasa's own diff
+        new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
+    _stream_events.known_stored = True  # type: ignore[attr-defined]
+    SQLTrackerStore.stream_events = _stream_events  # type: ignore[assignment]
+
+
 def apply_turn_tuning() -> None:
     """Everything of this module."""
     apply_event_type_cache()
     apply_known_stored_events()
+    apply_streamed_from_known_events()

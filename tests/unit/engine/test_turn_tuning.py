@@ -153,3 +153,72 @@ def test_a_failed_save_notes_nothing(tmp_path):
         connection.exec_driver_sql("DROP TRIGGER refuse")
     asyncio.run(store.save(tracker))
     assert [e.as_dict().get("text") for e in asyncio.run(store.retrieve("c4")).events] == [None, "elveszett"]
+
+
+# --- which events go to the event broker -----------------------------------------------------------
+
+class RecordingBroker:
+    """An event broker that keeps what it is given (Rasa's EventBroker interface: publish)."""
+
+    def __init__(self) -> None:
+        self.published: list[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+    def is_ready(self) -> bool:
+        return True
+
+
+def brokered_store(path: pathlib.Path) -> tuple[SQLTrackerStore, RecordingBroker, list[str]]:
+    broker = RecordingBroker()
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path), event_broker=broker)
+    statements: list[str] = []
+    sa_event.listen(store.engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *rest: statements.append(statement))
+    return store, broker, statements
+
+
+def published_texts(broker: RecordingBroker) -> list:
+    return [(e["event"], e.get("text")) for e in broker.published]
+
+
+def test_the_broker_gets_each_new_event_once_without_reading_the_tracker_again(tmp_path):
+    """The same events as Rasa's own diff, in order, each once — and a save of a tracker the store read
+    runs no SELECT of the stored events (Rasa reads the whole tracker again to diff it)."""
+    from bot.turn_tuning import apply_streamed_from_known_events
+
+    apply_known_stored_events()
+    apply_streamed_from_known_events()
+    apply_streamed_from_known_events()  # twice changes nothing
+    tuned, tuned_broker, statements = brokered_store(tmp_path / "tuned.db")
+    first = [SessionStarted(timestamp=1.0), ActionExecuted("action_listen", timestamp=1.0)]
+    asyncio.run(tuned.save(DialogueStateTracker.from_events("c5", first)))  # never read: Rasa's diff
+    for turn in range(3):
+        tracker = asyncio.run(tuned.retrieve("c5"))
+        statements.clear()
+        tracker.update(UserUttered(f"turn {turn}", timestamp=10.0 + turn))
+        tracker.update(BotUttered(f"answer {turn}", timestamp=10.5 + turn))
+        asyncio.run(tuned.save(tracker))
+        tracker.update(ActionExecuted("action_listen", timestamp=10.6 + turn))
+        asyncio.run(tuned.save(tracker))  # saved twice in one turn: only the newest event the second time
+        assert not any(s.lstrip().lower().startswith("select") for s in statements)
+    expected = [("session_started", None), ("action", None)]
+    for turn in range(3):
+        expected += [("user", f"turn {turn}"), ("bot", f"answer {turn}"), ("action", None)]
+    assert published_texts(tuned_broker) == expected
+
+
+def test_a_tracker_the_store_did_not_read_is_diffed_as_rasa_does(tmp_path):
+    """A tracker rebuilt from events (no note of what is stored) publishes only what the store lacks."""
+    from bot.turn_tuning import apply_streamed_from_known_events
+
+    apply_known_stored_events()
+    apply_streamed_from_known_events()
+    store, broker, _ = brokered_store(tmp_path / "rebuilt.db")
+    asyncio.run(store.save(DialogueStateTracker.from_events("c6", [SessionStarted(), UserUttered("a")])))
+    read = asyncio.run(store.retrieve("c6"))
+    rebuilt = DialogueStateTracker.from_events("c6", list(read.events) + [UserUttered("b")])
+    broker.published.clear()
+    asyncio.run(store.save(rebuilt))
+    assert published_texts(broker) == [("user", "b")]
