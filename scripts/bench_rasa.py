@@ -68,9 +68,10 @@ NOTES = [
     "channel (is the bot waiting for a password?) 9 %; NLU parse 7 %; the custom slot mappings' action-server "
     "call 7 %; RulePolicy 5 %; deserialising stored events (Rasa's event class lookup walks the class tree per "
     "event) 3 %.",
-    "- after: NLU parse (TF-IDF n-grams + CRF) 19 %; reading the tracker 11 % and saving it 10 %; the action-server "
-    "calls 11 % (a new TCP connection each, as Rasa 3.6 opens one per call); RulePolicy + MemoizationPolicy + "
-    "their featurisation 15 %; the rest is Sanic, the dialogue graph (dask) and Rasa's processor.",
+    "- after (profiled 2026-12-01, before the kept-alive connections below): NLU parse (TF-IDF n-grams + CRF) 19 %; "
+    "reading the tracker 11 % and saving it 10 %; the action-server calls 11 % (a new TCP connection each, as "
+    "Rasa 3.6 opens one per call); RulePolicy + MemoizationPolicy + their featurisation 15 %; the rest is Sanic, "
+    "the dialogue graph (dask) and Rasa's processor.",
     "What changed (each in the \"after\" variant, none in \"before\"; scripts/bench_rasa_compare.sh takes them out "
     "again for the \"before\"):",
     "- config.yml: no TEDPolicy — rules and memorised stories cover every test story (scripts/rasa-test.sh: "
@@ -82,6 +83,11 @@ NOTES = [
     "the redaction of that message (a one-word answer).",
     "- endpoints.yml `enable_selective_domain`: the 60 kB domain is encoded only for the actions that read it "
     "(action_session_start, the forms' validate_* actions), not for every slot-mapping call.",
+    "- bot/action_calls.py: Rasa's calls to the action server reuse kept-alive connections (one aiohttp session "
+    "per endpoint instead of a new session and TCP connection per call).",
+    "- actions/service_client.py: the action server's calls to the gateway and the backend share one TLS context "
+    "(httpx loaded the CA bundle for every call, ~20 ms of CPU: most of the action server's CPU per turn here, "
+    "from the statistics' event at each conversation's first message).",
 ]
 
 
@@ -143,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, dict[str, list[float]]] = {label: {"rasa": [], "actions": [], "tps": [], "lat": [],
                                                        "failed": [], "single": []} for label, _ in variants}
     checked: dict[str, list] = {}
+    loads: list[float] = []  # the machine's 1-minute load average at the start of each round
     stacks = {}
     with tempfile.TemporaryDirectory(prefix="bench-rasa-") as tmp:
         try:
@@ -163,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.rounds):
                 for label, _ in variants:
                     stack = stacks[label]
+                    loads.append(os.getloadavg()[0])
                     before = {name: cpu_seconds(pid) for name, pid in stack.pids().items()}
                     latencies, failures, wall = run_load(stack, args.concurrency, args.turns)
                     after = {name: cpu_seconds(pid) for name, pid in stack.pids().items()}
@@ -184,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{measured_on()} by `scripts/bench_rasa.py` (endpoints `{args.endpoints}`; {args.rounds} alternating "
         f"rounds of {args.turns} back-to-back turns from {args.concurrency} concurrent conversations per variant; "
         "turns without a backend call: greeting, contact info, code validity, thanks, Hungarian and English, "
-        "four-turn conversations; other developers' work was running on the machine at the same time). "
+        "four-turn conversations; the load generator runs on the same machine; the machine's 1-minute load average "
+        f"at the rounds' starts: {min(loads):.1f}–{max(loads):.1f}, this benchmark's own load included). "
         f"Target: ≥ {TARGET_TURNS_PER_S:.0f} turns/s for one Rasa process.",
         "",
         "| variant | model (code) | Rasa CPU ms/turn (median of rounds) | action server CPU ms/turn | turns/s at saturation "

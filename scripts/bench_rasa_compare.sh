@@ -4,7 +4,8 @@
 # "before" = this checkout with those changes taken out again: TEDPolicy back in config.yml (the
 # policies of commit 79fb999), bot/sqlite_tuning.py of 79fb999 (no connection pool), bot/turn_tuning.py
 # doing nothing, no selective domain in endpoints.yml, and the channels reading the tracker for every
-# message. "after" = this checkout. Both models are trained from the same data into var/bench-rasa/
+# message; since 2026-12-02 also the kept-alive action calls and the shared TLS context of the action
+# server. "after" = this checkout. Wrap it in scripts/bench_niced.sh on a shared machine. Both models are trained from the same data into var/bench-rasa/
 # (Rasa's cache makes the second training short); the runs alternate (scripts/bench_rasa.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,18 @@ text = open(path, encoding="utf-8").read()
 shortcut = "    if isinstance(message, str) and redact(message, expecting_secret=True) == redact(message, expecting_secret=False):\n        return False\n"
 assert shortcut in text, "bot/channels.py: the redaction shortcut moved; update this script"
 open(path, "w", encoding="utf-8").write(text.replace(shortcut, ""))
+PY
+python3 - "$tree" <<'PY'
+import sys
+tree = sys.argv[1]
+edits = {  # the kept-alive action calls and the shared TLS context (2026-12-02) taken out
+    "bot/channels.py": ("    apply_kept_alive_sessions()\n", ""),
+    "actions/service_client.py": (",\n                                         verify=tls_context())", ")"),
+}
+for path, (old, new) in edits.items():
+    text = open(f"{tree}/{path}", encoding="utf-8").read()
+    assert old in text, f"{path}: the change moved; update this script"
+    open(f"{tree}/{path}", "w", encoding="utf-8").write(text.replace(old, new))
 PY
 python3 - "$BEFORE_COMMIT" "$out/config_before.yml" <<'PY'
 import subprocess, sys
