@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the section only")
     parser.add_argument("--section", default=SECTION, help=f"the heading written (default '{SECTION}')")
+    parser.add_argument("--note", action="append", default=[], help="a line for the section (repeat)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY),
                         help=f"concurrent calls per row (default {' '.join(map(str, CONCURRENCY))})")
     args = parser.parse_args(argv)
@@ -254,8 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"{measured_on()} by "
         "`scripts/bench_ivr.py`: the gateway as in production (`python -m gateway`, gunicorn gthread, 32 threads) on "
-        "the embedded SQLite database, Twilio played by `ivr/callsim.py` over HTTP with signed webhooks; other "
-        "work was running on the machine at the same time.",
+        "the embedded SQLite database, Twilio played by `ivr/callsim.py` over HTTP with signed webhooks; the "
+        f"machine's 1-minute load average at the end: {os.getloadavg()[0]:.1f} (this benchmark's own load included).",
+        *args.note,
         "",
         "Each row: webhook latency of the IVR's turns beside the fixed-TwiML route `/voice/fallback` (signature "
         "check only) measured in the same run at the same concurrency. Keypad turn = a recorded answer or the "
