@@ -1,6 +1,6 @@
 """The supervisor's live view in a real browser: an agent sets "busy" in the console's header and the
 supervisor's open page shows it without a reload; a case that waits past the limit turns up
-highlighted by itself; the lines show depth and longest wait per channel and language; today's
+highlighted by itself, and in the list of cases nobody accepted in the routing time; the lines show depth and longest wait per channel and language; today's
 CSAT; axe-core finds nothing serious. The screenshot goes to docs/img/live.png for the README."""
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ ALERT_S = 4
 
 @pytest.fixture
 def gw(gateway_settings, rasa_api_stub):
-    live = start_live_gateway(replace(gateway_settings, rasa_url=rasa_api_stub.url), AGENTS_WAIT_ALERT_S=ALERT_S)
+    live = start_live_gateway(replace(gateway_settings, rasa_url=rasa_api_stub.url), AGENTS_WAIT_ALERT_S=ALERT_S,
+                              AGENTS_ROUTING_S=ALERT_S)
     from agents.accounts import create_agent
     from gateway import sessions_of
 
@@ -69,6 +70,9 @@ def test_the_supervisor_sees_status_lines_and_late_cases_update_live(browser, gw
             assert time.monotonic() < deadline, "the late cases were not highlighted"
             sup.wait_for_timeout(300)
         assert sup.locator("tr.late[data-line='chat-hu'] >> text=a határ felett").count() == 1
+        # nobody accepted them within the routing time either: their own highlighted list
+        sup.wait_for_selector("#live-unrouted li.unrouted >> nth=2", timeout=10000)
+        assert sup.locator("#live-unrouted >> text=senki nem fogadta el").count() == 3
         assert sup.locator("tr[data-line='phone-hu'] td.depth").inner_text() == "0"
         assert axe_check(sup) == []
         screenshot(sup, "console-live-view")

@@ -3,9 +3,10 @@ a new chat case is offered to the one idle longest (Anna, console in Hungarian),
 appear on her queue page by itself and passes; the next agent (Béla, console in English) sees it,
 accepts, and lands on the case. A user whose chat then waits (widget in English) sees the expected
 wait: only Béla takes it and he has just started a case, so "about 5 min". axe-core finds nothing
-serious on the offer."""
+serious on the offer. The offer's screenshot goes to docs/img/routing-offer.png."""
 from __future__ import annotations
 
+import pathlib
 from dataclasses import replace
 
 import httpx
@@ -15,6 +16,7 @@ from tests.browser.test_agents_widget_relay import agent_login, escalate, open_w
 from tests.fixtures.gateway_services import AGENT_PASSWORD, SERVICE_TOKEN, sample_escalation, start_live_gateway
 
 pytestmark = pytest.mark.slow
+DOCS_IMG = pathlib.Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
 @pytest.fixture
@@ -52,6 +54,8 @@ def test_an_offer_is_passed_to_the_next_agent_who_accepts_and_the_waiting_user_s
         assert bela.locator("#offer").count() == 0
         assert axe_check(anna, "#offer-box") == []
         screenshot(anna, "console-routing-offer")
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        anna.screenshot(path=str(DOCS_IMG / "routing-offer.png"), full_page=True)
         anna.click("#offer form.offer-pass button")
         anna.wait_for_selector("#offer-box >> text=Továbbadva")
         bela.wait_for_selector(f"#offer >> text={case['reference']}", timeout=10000)
