@@ -7,30 +7,16 @@ serious on the offer. The offer's screenshot goes to docs/img/routing-offer.png.
 from __future__ import annotations
 
 import pathlib
-from dataclasses import replace
 
 import httpx
 import pytest
 
 from tests.browser.test_agents_widget_relay import agent_login, escalate, open_widget_in_handoff
-from tests.fixtures.gateway_services import AGENT_PASSWORD, SERVICE_TOKEN, sample_escalation, start_live_gateway
+from tests.browser.test_agents_widget_relay import relay_gateway as gw  # noqa: F401 (the fixture: Anna and Béla)
+from tests.fixtures.gateway_services import SERVICE_TOKEN, sample_escalation
 
 pytestmark = pytest.mark.slow
 DOCS_IMG = pathlib.Path(__file__).resolve().parents[2] / "docs" / "img"
-
-
-@pytest.fixture
-def gw(gateway_settings, rasa_api_stub):
-    live = start_live_gateway(replace(gateway_settings, rasa_url=rasa_api_stub.url))
-    from agents.accounts import create_agent
-    from gateway import sessions_of
-
-    with sessions_of(live.app)() as s:
-        create_agent(s, "anna", AGENT_PASSWORD, "agent", "Anna")
-        create_agent(s, "bela", AGENT_PASSWORD, "agent", "Béla")
-    yield live
-    live.stop()
-    live.app.extensions["gateway_engine"].dispose()
 
 
 def set_presence(page, presence):
