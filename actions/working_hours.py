@@ -44,7 +44,7 @@ def availability() -> Availability:
 
 def back_params(status: Availability) -> Dict[str, Any]:
     """The out-of-hours responses' ``{agents_back_hu}`` / ``{agents_back_en}`` (each language's variant
-    uses its own): "hétfőn 8 órától", "on Monday from 8 a.m."; "később" / "later" when no opening is set."""
+    uses its own): "hétfőn 8 órától", "on Monday from 8 am"; "később" / "later" when no opening is set."""
     if status.back_at is None:
         return {"agents_back_hu": "később", "agents_back_en": "later"}
     return {f"agents_back_{language}": describe(status.back_at, status.at, language) for language in ("hu", "en")}

@@ -15,7 +15,7 @@ Settings (documented defaults in .env.example)::
 
 ``WorkingHours.from_env(env).status(now)`` says whether people answer now and, when not, the next
 opening (an aware datetime in the zone); :func:`describe` words that opening for a person, in
-Hungarian or English ("hétfőn 8 órától", "on Monday from 8 a.m.").
+Hungarian or English ("hétfőn 8 órától", "on Monday from 8 am").
 """
 from __future__ import annotations
 
@@ -258,7 +258,7 @@ def _hu_time(at: datetime) -> str:
 
 def _en_time(at: datetime) -> str:
     hour = at.hour % 12 or 12
-    suffix = "a.m." if at.hour < 12 else "p.m."
+    suffix = "am" if at.hour < 12 else "pm"
     if at.hour == 12 and at.minute == 0:
         return "noon"
     return f"{hour} {suffix}" if at.minute == 0 else f"{hour}:{at.minute:02d} {suffix}"
@@ -276,8 +276,8 @@ _SAID = {
 def describe(back_at: Optional[datetime], now: datetime, language: str) -> str:
     """When people are back, for a sentence ("Ügyintézőink {} érhetők el." / "Our agents are back {}."):
     "ma 14 órától", "holnap 8 órától", "hétfőn 8 órától" (within a week), "december 28-án, hétfőn 8 órától";
-    "later today from 2 p.m.", "tomorrow from 8 a.m.", "on Monday from 8 a.m.", "on Monday 28 December
-    from 8 a.m.". Days are counted in the opening's own time zone. ``back_at`` None: "" (no opening set)."""
+    "later today from 2 pm", "tomorrow from 8 am", "on Monday from 8 am", "on Monday 28 December
+    from 8 am". Days are counted in the opening's own time zone. ``back_at`` None: "" (no opening set)."""
     if back_at is None:
         return ""
     zone = back_at.tzinfo or timezone.utc

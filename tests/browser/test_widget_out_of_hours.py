@@ -111,7 +111,7 @@ def test_once_the_opening_has_passed_the_usual_waiting_line_returns(browser, gat
         page = open_widget(context, gateway, "widget-closed-2")
         page.evaluate("h => window.HelpdeskWidget.handoff(h)", {
             "reference": esc["reference"], "escalation_id": esc["id"], "chat_token": esc["chat_token"],
-            "closed": {"back_at": past.isoformat(), "back": {"hu": "ma 8 órától", "en": "later today from 8 a.m."}}})
+            "closed": {"back_at": past.isoformat(), "back": {"hu": "ma 8 órától", "en": "later today from 8 am"}}})
         page.wait_for_selector(f".hdw-state >> text=Ügyintézőre vár (ügyszám: {esc['reference']})")
         assert "érhetők el" not in page.locator(".hdw-state").inner_text()
     finally:

@@ -33,8 +33,8 @@ def _stored(app, phone_db, call_sid):
 
 @pytest.mark.parametrize("lang, at, back, after", [
     ("hu", FRIDAY_EVENING, "Ügyintézőink hétfőn 8 órától érhetők el.", "Munkaidőben, hétfőn 8 órától visszahívjuk."),
-    ("en", FRIDAY_EVENING, "Our agents are available on Monday from 8 a.m.",
-     "We will call you back during working hours, on Monday from 8 a.m."),
+    ("en", FRIDAY_EVENING, "Our agents are available on Monday from 8 am",
+     "We will call you back during working hours, on Monday from 8 am"),
     ("hu", CHRISTMAS_EVE_EVENING, "Ügyintézőink hétfőn 8 órától érhetők el.", "hétfőn 8 órától visszahívjuk"),
 ])
 def test_out_of_hours_pressing_0_says_when_people_are_back_and_takes_a_message(phone_app_factory, call_phone, phone_db,
@@ -131,7 +131,7 @@ def test_bad_working_hours_stop_the_phone_line_at_start(phone_app_factory):
 
 
 @pytest.mark.parametrize("lang, back", [("hu", "Ügyintézőink hétfőn 8 órától érhetők el."),
-                                        ("en", "Our agents are available on Monday from 8 a.m.")])
+                                        ("en", "Our agents are available on Monday from 8 am")])
 def test_a_caller_still_waiting_at_closing_time_is_told_and_may_leave_a_message(phone_app_factory, call_phone,
                                                                                 phone_db, lang, back):
     clock = {"now": datetime(2026, 12, 4, 16, 55, tzinfo=UTC)}  # Friday 17:55 in Budapest

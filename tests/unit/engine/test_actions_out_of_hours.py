@@ -44,9 +44,9 @@ def text_of(message, language, channel):
 
 @pytest.mark.parametrize("language, channel, back, more", [
     ("hu", "chat", "ügyintézőink hétfőn 8 órától érhetők el", "a nap 24 órájában hívható: 189"),
-    ("en", "chat", "our agents are available on Monday from 8 a.m.", "open 24 hours a day: 189"),
+    ("en", "chat", "our agents are available on Monday from 8 am", "open 24 hours a day: 189"),
     ("hu", "phone", "Ügyintézőink hétfőn 8 órától érhetők el.", ""),
-    ("en", "phone", "Our agents are available on Monday from 8 a.m.", ""),
+    ("en", "phone", "Our agents are available on Monday from 8 am", ""),
 ])
 def test_out_of_hours_a_person_asked_for_hears_when_people_are_back_and_is_offered_a_message(at, language, channel,
                                                                                              back, more):
@@ -79,7 +79,7 @@ def test_out_of_hours_the_second_misunderstanding_offers_a_message_too(at):
 
 @pytest.mark.parametrize("language, words", [
     ("hu", "Ügyintézőink hétfőn 8 órától válaszolnak itt"),
-    ("en", "Our agents will answer here on Monday from 8 a.m."),
+    ("en", "Our agents will answer here on Monday from 8 am"),
 ])
 def test_out_of_hours_a_yes_leaves_the_message_as_a_case_and_the_widget_learns_when_people_are_back(at, language,
                                                                                                     words):
@@ -96,7 +96,7 @@ def test_out_of_hours_a_yes_leaves_the_message_as_a_case_and_the_widget_learns_w
     handoff = [m["custom"] for m in messages if m.get("custom")][0]["data"]["handoff"]
     assert handoff["chat_token"] == "token-of-1"
     assert handoff["closed"] == {"back_at": "2026-12-07T08:00:00+01:00",
-                                 "back": {"hu": "hétfőn 8 órától", "en": "on Monday from 8 a.m."}}
+                                 "back": {"hu": "hétfőn 8 órától", "en": "on Monday from 8 am"}}
     assert events[-1]["event"] == "pause" and slot_values(events)["with_agent"] is True
 
 
