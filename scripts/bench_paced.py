@@ -2,7 +2,7 @@
 number of concurrent chats and of concurrent calls it holds on this machine with p99 <= 300 ms per turn
 and no failed or fallen-back turn.
 
-    .venv/app/bin/python scripts/bench_paced.py [--chats 25,50,100,200] [--calls 10,20,40,80] [--mixed]
+    .venv/app/bin/python scripts/bench_paced.py [--chats 100,200,400] [--calls 40,80,160,320] [--mixed]
         [--measure 60] [--p99-ms 300] [--budget 15] [--url https://HOST:PORT --twilio-token TOKEN] [--no-write]
 
 The topology is started as `make run-production` starts it (ops/production.py through
@@ -52,8 +52,8 @@ SPAWN_PER_SECOND = 10.0     # users started per second (each chat opens two TLS 
 LEVEL_OVERHEAD_SECONDS = 8  # locust's start and stop around a level
 STOP_SECONDS = 45  # stopping the topology and writing the section, kept free within --budget
 START_ESTIMATE_SECONDS = 150  # the topology's start on this machine (2 Rasa replicas loading the model)
-DEFAULT_CHATS = "25,50,100,200"
-DEFAULT_CALLS = "10,20,40,80"
+DEFAULT_CHATS = "100,200,400"  # around what this machine held when first measured (250 chats, 160 calls)
+DEFAULT_CALLS = "40,80,160,320"
 
 
 # --- what a turn's answer means (used by scripts/locust_paced.py; pure, so tests/unit can check it) --

@@ -125,8 +125,8 @@ def test_levels_must_rise():
 
 
 def test_the_full_default_run_fits_the_quarter_hour_with_the_topology_start():
-    assert [lv.label for lv in default_plan()] == ["25 chats", "50 chats", "100 chats", "200 chats",
-                                                   "10 calls", "20 calls", "40 calls", "80 calls"]
+    assert [lv.label for lv in default_plan()] == ["100 chats", "200 chats", "400 chats",
+                                                   "40 calls", "80 calls", "160 calls", "320 calls"]
     assert expected_seconds(default_plan(), 60.0) <= 15 * 60
 
 
