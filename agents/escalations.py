@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agents import audit
-from agents.models import AgentAccount, AuditEntry, Escalation, EscalationMessage
+from agents.models import OPEN_STATUSES, AgentAccount, AuditEntry, Escalation, EscalationMessage
 from agents.notify import QUEUE, changes, escalation_topic
 from agents.references import new_reference, normalise_reference
 from kernel.clock import as_utc, utcnow
@@ -36,7 +36,7 @@ def create_or_get_escalation(session: Session, payload: EscalationRequest | dict
     idempotency key decides, and the loser of a race reads the winner's row."""
     request = payload if isinstance(payload, EscalationRequest) else EscalationRequest.from_json(payload)
     request = _sanitised(request)
-    existing = _by_idempotency_key(session, request.idempotency_key)
+    existing = _by_idempotency_key(session, request.idempotency_key) or _open_case_of_the_chat(session, request)
     if existing is not None:
         return existing, False
     for _ in range(3):
@@ -88,6 +88,18 @@ def _unused_reference(session: Session) -> str:
         if session.scalar(select(Escalation.id).where(Escalation.reference == reference)) is None:
             return reference
     raise RuntimeError("no free case reference")
+
+
+def _open_case_of_the_chat(session: Session, request: EscalationRequest) -> Escalation | None:
+    """A chat that asks for a person again while its earlier case is still open gets that case, not a
+    second one: the user asks again when the answer to the first request was lost (the gateway hung
+    or died after it stored the case, the action server gave up at its deadline), and that retry is a
+    new turn with a new idempotency key (docs/RELIABILITY.md)."""
+    if request.channel != "chat":
+        return None
+    return session.scalar(select(Escalation).where(
+        Escalation.channel == "chat", Escalation.conversation_id == request.conversation_id,
+        Escalation.status.in_(OPEN_STATUSES)).order_by(Escalation.created_at.desc()).limit(1))
 
 
 def _by_idempotency_key(session: Session, key: str) -> Escalation | None:

@@ -363,6 +363,77 @@ def test_sigstop_of_the_credentials_backend_the_new_code_request_gets_the_backen
     print(f"SIGSTOP credentials: backend-down answer after {took:.1f} s: {texts_of(replies)!r}")
 
 
+SMTP_DEADLINE_S = 5.0   # SMTP_TIMEOUT_SECONDS: the outbox's wait for each answer of the server
+FIRST_RETRY_S = 30.0    # credentials/outbox.py: the first retry after a failed attempt
+
+
+def test_sigstop_of_the_smtp_sink_the_user_is_told_the_code_is_sent_and_it_arrives_once_after_sigcont(topology):
+    """A hung mail server: the socket accepts, no banner comes. The user's new-code request is taken
+    as always (the mail waits in the outbox); the outbox's attempt ends at its deadline, and the next
+    attempt after SIGCONT delivers the code once."""
+    from tests.reliability.faults import fresh_account, new_code_mails, settled_new_code_mails, \
+        wait_for_registration_mail
+    from tests.reliability.faults import register as register_account
+
+    account = fresh_account()
+    register_account(topology.url("credentials"), topology.env["CREDENTIALS_ADMIN_TOKEN"], account)
+    mail_dir = pathlib.Path(topology.env["MAIL_SINK_DIR"])
+    wait_for_registration_mail(mail_dir, account.email)
+    sender = f"hang-mail-{uuid.uuid4().hex[:8]}"
+    with hung(topology, "mail"):
+        chat(topology, sender, "nem kaptam meg a kódot")
+        chat(topology, sender, account.username)
+        chat(topology, sender, account.email)
+        replies, took = timed(chat, topology, sender, "igen")
+        assert "egyeznek" in texts_of(replies), replies  # the user is told as always: nothing visible
+        assert took < CHAT_BOUND_S
+        # the outbox takes the request within its poll (1 s), connects, waits for the banner: past its
+        # deadline the attempt has ended, and the next one is due 30 s later
+        time.sleep(1.0 + SMTP_DEADLINE_S + 3.0)
+        assert new_code_mails(mail_dir, account.email) == []
+        resumed = time.monotonic()
+    mails = settled_new_code_mails(mail_dir, account.email, at_least=1, timeout=FIRST_RETRY_S + 30)
+    arrived = time.monotonic() - resumed
+    assert len(mails) == 1, f"{len(mails)} mails for one request"
+    assert arrived < FIRST_RETRY_S + 15, f"the code came {arrived:.0f} s after SIGCONT"
+    everything_serves_again(topology)
+    print(f"SIGSTOP mail: the user was told after {took:.1f} s; the code arrived once, "
+          f"{arrived:.1f} s after SIGCONT (settling included)")
+
+
+def test_sigstop_of_the_gateway_the_assistant_answers_a_failed_handoff_gives_the_help_line_and_one_case(topology):
+    """A hung gateway: the assistant (Rasa, the action server) still answers chats; asking for a person
+    gets the help line's contacts (S11) within the action server's deadline; the phone line gets no
+    answer (Twilio's fallback URL is the same gateway: the caller hears Twilio's own error). After
+    SIGCONT every door serves, and the user who asks for a person again has one case, not two."""
+    from tests.reliability.faults import escalations_of
+
+    sender = f"hang-gateway-{uuid.uuid4().hex[:8]}"
+    chat(topology, sender, "nem tudok belépni")
+    with hung(topology, "gateway"):
+        replies, took_answer = timed(chat, topology, f"hang-gw-q-{uuid.uuid4().hex[:8]}",
+                                     "meddig érvényes az aktiváló kód?")
+        assert "5 napig" in texts_of(replies), replies
+        assert took_answer < CHAT_BOUND_S
+        replies = chat(topology, sender, "Ügyintézővel szeretnék beszélni")
+        buttons = [b for r in replies for b in (r.get("buttons") or [])]
+        replies, took_handoff = timed(chat, topology, sender, buttons[0]["payload"] if buttons else "igen")
+        assert "189" in texts_of(replies), replies  # S11: the help line, 24 hours a day
+        assert took_handoff < CHAT_BOUND_S
+        with pytest.raises(httpx.TimeoutException):
+            httpx.post(topology.url("gateway") + "/voice/fallback", timeout=5)
+    everything_serves_again(topology)
+    replies = chat(topology, sender, "Ügyintézővel szeretnék beszélni")
+    buttons = [b for r in replies for b in (r.get("buttons") or [])]
+    replies = chat(topology, sender, buttons[0]["payload"] if buttons else "igen")
+    assert any((r.get("custom") or {}).get("handoff") for r in replies), replies
+    time.sleep(1.0)
+    cases = escalations_of(topology.env["GATEWAY_DATABASE_URL"], sender)
+    assert len(cases) == 1, f"the conversation's escalations: {cases}"
+    print(f"SIGSTOP gateway: chat answered in {took_answer:.1f} s; a person asked for: the help line after "
+          f"{took_handoff:.1f} s; after SIGCONT one case {cases}")
+
+
 # --- load ----------------------------------------------------------------------------------------
 
 LOAD_FULL = os.environ.get("RELIABILITY_LOAD") == "full"
