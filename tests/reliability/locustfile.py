@@ -6,8 +6,10 @@ Settings from the environment: LOAD_RASA_URL, LOAD_GATEWAY_URL, LOAD_PUBLIC_BASE
 LOAD_CHANNEL_SECRET, LOAD_TWILIO_TOKEN, LOAD_CHATS and LOAD_CALLERS (how many of each user).
 
 - A chat user (``ChatUser``) holds one conversation over the helpdesk REST channel, as a person
-  types: a question, a username, an address, a yes, another question; 3–8 s between messages.
-- A caller (``Caller``) dials the phone line (signed Twilio webhooks) and speaks a turn every 4–8 s,
+  types: a question, a username, an address, a yes, another question; 10–30 s between messages
+  (people read the answer and type: the pace of issue #11's paced capacity, scripts/locust_paced.py).
+- A caller (``Caller``) dials the phone line (signed Twilio webhooks) and speaks a turn every 6–12 s
+  (a prompt plays in between),
   hangs up after a few turns and calls again. An answer the caller can hear is TwiML with a <Say> or
   <Play>; the keypad menu the line falls back to (the assistant past its deadline) counts as answered
   but is counted apart ("phone fallback" in the statistics).
@@ -40,7 +42,7 @@ SPEECH = ["lejárt a kódom", "nem kaptam meg a kódot", "meddig érvényes a k�
 
 class ChatUser(HttpUser):
     host = RASA_URL
-    wait_time = between(3, 8)
+    wait_time = between(10, 30)
     fixed_count = int(os.environ.get("LOAD_CHATS", "20"))
 
     def on_start(self) -> None:
@@ -68,7 +70,7 @@ class ChatUser(HttpUser):
 
 class Caller(HttpUser):
     host = GATEWAY_URL
-    wait_time = between(4, 8)
+    wait_time = between(6, 12)
     fixed_count = int(os.environ.get("LOAD_CALLERS", "10"))
 
     def on_start(self) -> None:
