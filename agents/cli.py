@@ -113,11 +113,17 @@ def purge(dry_run: bool, every: int | None) -> None:
     from agents import retention
 
     settings = _retention_settings()
+    # Supervised (--every), the first run starts beside the gateway, which migrates the database as it
+    # starts: quiet retries for the first half minute instead of a failure line at every first start.
+    patient_until = time.monotonic() + 30 if every is not None else 0.0
     while True:
         try:
             with sessions_of(current_app)() as session:
                 report = retention.purge(session, settings, dry_run=dry_run)
         except SQLAlchemyError as exc:
+            if time.monotonic() < patient_until:
+                time.sleep(2)
+                continue
             # The statement and its parameters stay out of the message: only what kind of failure.
             message = f"purge failed: {type(exc).__name__} (database not migrated or not reachable?)"
             if every is None:

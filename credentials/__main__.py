@@ -163,12 +163,18 @@ def purge(settings: CredentialsSettings, argv: list[str]) -> int:
         return 2
     engine = make_engine(settings.database_url, settings.sqlite_synchronous)
     sessions = make_session_factory(engine)
+    # Supervised (--every), the first run starts with the backend, which migrates the database as it
+    # starts: quiet retries for the first half minute instead of a failure line at every first start.
+    patient_until = time.monotonic() + 30 if args.every is not None else 0.0
     try:
         while True:
             try:
                 with sessions() as session:
                     report = purge_rows(session, retention, dry_run=args.dry_run)
             except SQLAlchemyError as exc:
+                if time.monotonic() < patient_until:
+                    time.sleep(2)
+                    continue
                 # the type only: a driver's message may quote the URL or the statement's parameters
                 print(f"purge failed: {type(exc).__name__} (database not migrated or not reachable?)",
                       file=sys.stderr, flush=True)

@@ -235,3 +235,32 @@ def test_the_cli_on_a_database_never_migrated_fails_in_one_line(tmp_path):
         "purge failed: OperationalError (database not migrated or not reachable?)"]
     bad = _cli(["purge", "--every", "5"], env)
     assert bad.returncode == 2 and "at least 60 seconds" in bad.stderr
+
+
+def test_the_supervised_purge_waits_quietly_for_the_backend_to_migrate_at_first_start(tmp_path):
+    """`make run` starts the purge beside the backend, which migrates the database as it starts: the
+    supervised purge (--every) retries quietly for its first half minute instead of printing a
+    failure at every first start, then runs."""
+    import time
+
+    from credentials.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'first-start.db'}"
+    env = credentials_env(url, tmp_path)
+    purge = subprocess.Popen([sys.executable, "-m", "credentials", "purge", "--every", "3600"], cwd=ROOT,
+                             env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3.0)  # the backend's start: the purge finds no tables yet
+        upgrade(url)
+        deadline = time.monotonic() + 30
+        lines: list[str] = []
+        while time.monotonic() < deadline:
+            line = purge.stdout.readline()
+            lines.append(line)
+            if "in all" in line:
+                break
+        assert any("deleted 0 in all" in line for line in lines), lines
+    finally:
+        purge.terminate()
+        _, err = purge.communicate(timeout=10)
+    assert "purge failed" not in err
