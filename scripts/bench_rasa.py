@@ -42,11 +42,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scripts.bench_bot import CONVERSATIONS, percentile, run_load  # noqa: E402
-from scripts.benchdoc import measured_on, publish  # noqa: E402
+from scripts.benchdoc import measured_on, process_cpu_seconds as cpu_seconds, publish  # noqa: E402
 
 SECTION = "Rasa process cost per turn"
 TARGET_TURNS_PER_S = 60.0
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # Conversations whose answers must agree between the variants: the benchmark's own four-turn mix,
 # plus a form (the login help form's questions, no backend call) and a language switch.
 CHECKED = [
@@ -93,12 +92,6 @@ NOTES = [
 
 def shown(path: pathlib.Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of ``pid`` (all its threads), in seconds."""
-    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def answers(stack, conversation: list[str], language: str) -> list[list[str]]:

@@ -27,6 +27,8 @@ import uuid
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.benchdoc import process_cpu_seconds  # noqa: E402 (needs ROOT on sys.path)
+
 TURNS = ["jó napot", "mi az az ügyfélkapu?", "meddig érvényes az aktiváló kód?", "köszönöm",
          "hello", "what is ügyfélkapu?", "how long is the code valid?", "thank you"]
 TURNS_PER_CONVERSATION = 4
@@ -105,10 +107,9 @@ def tree_cpu_seconds(root: int) -> float:
     total = 0.0
     for pid, _ in [(root, None)] + _descendants(root):
         try:
-            fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += process_cpu_seconds(pid)
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
 
 
@@ -126,10 +127,9 @@ def service_cpu_seconds(db_prefix: str) -> float:
                     continue
             elif comm not in ("redis-server", "beam.smp"):
                 continue
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            total += process_cpu_seconds(int(entry.name))
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
 
 

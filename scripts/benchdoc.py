@@ -1,5 +1,5 @@
 """Writing one ``## section`` of docs/BENCHMARKS.md, shared by every benchmark script (scripts/bench_*.py,
-scripts/nlu_crossval.py)."""
+scripts/nlu_crossval.py), and reading a process's CPU time for them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -21,6 +21,12 @@ def write_section(path: pathlib.Path, heading: str, body: str) -> None:
         tail = ([""] if end < len(lines) else []) + lines[end:]
         new = "\n".join(lines[:start] + body.rstrip("\n").splitlines() + tail) + "\n"
     path.write_text(new, encoding="utf-8")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` (all its threads), in seconds; OSError when it is gone."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measured_on() -> str:

@@ -47,3 +47,18 @@ def test_publish_prints_and_writes_unless_told_not_to(tmp_path, capsys):
 
 def test_measured_on_names_time_cpus_and_model():
     assert re.fullmatch(r"Measured \d{4}-\d\d-\d\d \d\d:\d\d UTC on \d+ CPUs \(.+\)", measured_on())
+
+
+def test_process_cpu_seconds_reads_a_process_cpu_time_and_refuses_a_gone_one():
+    import os
+    import time
+
+    from scripts.benchdoc import process_cpu_seconds
+
+    before = process_cpu_seconds(os.getpid())
+    started = time.process_time()
+    while time.process_time() - started < 0.2:  # burn 0.2 s of CPU
+        pass
+    assert process_cpu_seconds(os.getpid()) - before >= 0.15
+    with pytest.raises(OSError):
+        process_cpu_seconds(2 ** 22 + 12345)  # above the kernel's pid limit: never a process
