@@ -5,7 +5,6 @@ page shows a seeded history's figures as charts and passes axe-core. The page's 
 into docs/img/ for the README."""
 from __future__ import annotations
 
-import json
 import pathlib
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.fixtures.gateway_services import AGENT_PASSWORD, SERVICE_TOKEN, sample_escalation, start_live_gateway
+from tests.fixtures.widget_page import open_seeded_widget
 
 pytestmark = pytest.mark.slow
 DOCS_IMG = pathlib.Path(__file__).resolve().parents[2] / "docs" / "img"
@@ -59,14 +59,7 @@ def widget(context, gw, conversation_id: str, lang: str = "hu", handoff: dict | 
     if handoff:
         state["handoff"] = {"conversation_id": conversation_id, "reference": handoff["reference"],
                             "escalation_id": handoff["id"], "chat_token": handoff["chat_token"], "last_event_id": 0}
-    context.add_init_script(f"""
-        if (!sessionStorage.getItem('seeded')) {{
-            localStorage.setItem('hdw-state-v1', {json.dumps(json.dumps(state))});
-            sessionStorage.setItem('seeded', '1');
-        }}""")
-    page = context.new_page()
-    page.goto(gw.url + "/")
-    page.wait_for_selector(".hdw-panel")
+    page = open_seeded_widget(context, gw.url, state)
     return page
 
 

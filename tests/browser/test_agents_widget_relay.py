@@ -5,13 +5,13 @@ it, across a page reload and a dropped connection (messages typed offline arrive
 the agent hands back. axe-core finds no serious or critical violation in the widget or the console."""
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
 from tests.fixtures.gateway_services import AGENT_PASSWORD, SERVICE_TOKEN, sample_escalation, start_live_gateway
+from tests.fixtures.widget_page import open_seeded_widget
 
 pytestmark = pytest.mark.slow
 
@@ -46,14 +46,7 @@ def open_widget_in_handoff(context, gw, conversation_id: str, esc: dict):
                           "at": "2026-11-24T10:00:00Z"}],
              "handoff": {"conversation_id": conversation_id, "reference": esc["reference"],
                          "escalation_id": esc["id"], "chat_token": esc["chat_token"], "last_event_id": 0}}
-    context.add_init_script(f"""
-        if (!sessionStorage.getItem('seeded')) {{
-            localStorage.setItem('hdw-state-v1', {json.dumps(json.dumps(state))});
-            sessionStorage.setItem('seeded', '1');
-        }}""")
-    page = context.new_page()
-    page.goto(gw.url + "/")
-    page.wait_for_selector(".hdw-panel")
+    page = open_seeded_widget(context, gw.url, state)
     return page
 
 

@@ -5,7 +5,6 @@ for an agent"; what the user writes meanwhile reaches the case (the message for 
 opening has passed, the usual waiting line returns. axe-core: no serious or critical violation."""
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -15,6 +14,7 @@ from sqlalchemy import select
 
 from kernel.hours import WorkingHours, describe_both
 from tests.fixtures.gateway_services import SERVICE_TOKEN, sample_escalation, start_live_gateway
+from tests.fixtures.widget_page import open_seeded_widget
 
 pytestmark = pytest.mark.slow
 
@@ -49,14 +49,7 @@ def escalate(gw, conversation_id: str) -> dict:
 def open_widget(context, gw, conversation_id: str):
     state = {"session_id": conversation_id, "lang": "hu", "langChosen": False, "open": True, "outbox": [],
              "history": [], "handoff": None}
-    context.add_init_script(f"""
-        if (!sessionStorage.getItem('seeded')) {{
-            localStorage.setItem('hdw-state-v1', {json.dumps(json.dumps(state))});
-            sessionStorage.setItem('seeded', '1');
-        }}""")
-    page = context.new_page()
-    page.goto(gw.url + "/")
-    page.wait_for_selector(".hdw-panel")
+    page = open_seeded_widget(context, gw.url, state)
     page.wait_for_function("window.HelpdeskWidget")
     return page
 
