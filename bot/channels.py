@@ -255,6 +255,8 @@ def prepare_message(
         raise MessageRejected("missing_message", "message is required", "message")
     if not isinstance(message, str):
         raise MessageRejected("invalid_message", "message must be a string", "message")
+    if not message.strip():  # nothing to understand: Rasa's NLU would fail on it (no intent at all)
+        raise MessageRejected("empty_message", "message must not be empty", "message")
     if len(message) > policy.max_message_length:
         raise MessageRejected(
             "message_too_long",
