@@ -1,0 +1,247 @@
+"""The widget and the agent console in Chromium while a process of the real ``make run`` topology is
+killed (issue #12, docs/RELIABILITY.md "Process faults (embedded default)").
+
+One start of the embedded topology for the module (tests/reliability/topology.py: supervisord with
+the config ``make run`` uses, free ports, a temp dir); each test ``kill -9``s one program's whole
+process group (tests/reliability/faults.kill_group: the crash of the program) and the supervisor
+restarts it.
+
+- Rasa: the user of the widget (Hungarian) has had one exchange; while Rasa is down the widget says the
+  assistant is not reachable, with the S11 customer line (189, +36 1 371 9300), and keeps what the
+  user types queued; once Rasa is back the widget is on the same session id (its stored state), the
+  queued message reaches Rasa's tracker exactly once, is answered, and the conversation goes on.
+- The credentials backend: an agent who holds a phone case asks for a new code on the caller's behalf
+  while the backend is down and sees "A háttérrendszer most nem érhető el, próbálja újra." (an alert,
+  no stack trace); after ``ready`` the same request is accepted and the code mail goes out.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+import pytest
+
+from tests.reliability.faults import (fresh_account, kill_group, new_code_mails, register,
+                                      wait_for_registration_mail)
+from tests.reliability.topology import ROOT, start_topology
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # the topology starts once, Rasa loads twice
+
+RESTART_TIMEOUT = float(os.environ.get("RASA_START_TIMEOUT", "300")) + 60
+DOWN_WORDS = ["nem érhető el", "24 órájában", "189", "+36 1 371 9300"]  # web/catalogue/hu.yml `down` (S11)
+BACKEND_DOWN = "A háttérrendszer most nem érhető el, próbálja újra."    # agents/texts/hu.yml
+STATE_KEY = "hdw-state-v1"
+
+
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory):
+    topo = start_topology(tmp_path_factory.mktemp("killed-in-browser"))
+    try:
+        yield topo
+    finally:
+        topo.stop(timeout=90)
+        topo.kill()
+
+
+def _admin(topo) -> dict[str, str]:
+    from tests.fixtures.rasa_services import admin_jwt_header
+
+    return admin_jwt_header(topo.env["RASA_JWT_SECRET"])
+
+
+def _user_turns(topo, sender: str) -> list[str]:
+    """What the user said in the conversation, from Rasa's tracker (its HTTP API, admin JWT)."""
+    response = httpx.get(f"{topo.url('rasa')}/conversations/{sender}/tracker", timeout=15, headers=_admin(topo))
+    assert response.status_code == 200, response.text[:300]
+    return [e.get("text") for e in response.json()["events"] if e.get("event") == "user"]
+
+
+def _bots(page) -> int:
+    return page.locator(".hdw-bot").count()
+
+
+def _type(page, text: str) -> None:
+    page.fill("#hdw-input", text)
+    page.press("#hdw-input", "Enter")
+
+
+def _stored(page) -> dict:
+    return page.evaluate(f"JSON.parse(localStorage.getItem('{STATE_KEY}'))")
+
+
+def _answered_after(page, before: int, timeout_ms: float = 30000) -> None:
+    page.wait_for_function(f"document.querySelectorAll('.hdw-bot').length > {before}", timeout=timeout_ms)
+
+
+def _last_bot_text(page) -> str:
+    return page.locator(".hdw-bot").last.text_content() or ""
+
+
+def test_kill_9_of_rasa_the_widget_names_the_help_line_queues_the_message_and_sends_it_once_after_the_restart(
+        topology, browser, screenshot):
+    context = browser.new_context(locale="hu-HU")
+    try:
+        page = context.new_page()
+        uttered: list[str] = []  # every user_uttered frame the widget put on a socket to Rasa
+        page.on("websocket", lambda ws: ws.on(
+            "framesent", lambda frame: uttered.append(frame) if '"user_uttered"' in str(frame) else None))
+        page.goto(topology.url("gateway") + "/")
+        page.click(".hdw-launcher")
+        page.wait_for_selector("text=Az asszisztenssel beszél.", timeout=30000)
+        before = _bots(page)
+        _type(page, "Meddig érvényes az aktiváló kód?")
+        _answered_after(page, before)
+        assert "5 napig" in _last_bot_text(page)  # S3: the code lifetime
+        session_id = page.evaluate("window.HelpdeskWidget.sessionId()")
+        assert session_id and _stored(page)["session_id"] == session_id
+
+        offset = topology.offset()
+        old_pid = topology.pids()["rasa"]
+        killed_at = time.monotonic()
+        kill_group(old_pid)
+        page.wait_for_function(
+            "(w) => { const s = document.querySelector('.hdw-state');"
+            " return s && w.every(x => s.textContent.includes(x)); }", arg=DOWN_WORDS, timeout=15000)
+        told_in = time.monotonic() - killed_at
+        topology.wait_for("rasa is down", after=offset, timeout=30)
+
+        queued = "Nem kaptam meg a kódot"
+        answers_before = _bots(page)
+        _type(page, queued)
+        page.wait_for_selector(".hdw-user.hdw-pending", timeout=5000)
+        assert [m["text"] for m in _stored(page)["outbox"]] == [queued], "queued for when the assistant is back"
+        state_line = page.locator(".hdw-state").text_content()
+        assert all(w in state_line for w in DOWN_WORDS), state_line
+        assert _bots(page) == answers_before, "nothing answers while Rasa is down"
+        screenshot(page, "killed-topology-widget-rasa-down")
+
+        # the widget retries every 0.5-3 s by itself: the queued message goes out once Rasa listens again
+        page.wait_for_selector(f".hdw-user:not(.hdw-pending) >> text={queued}", timeout=RESTART_TIMEOUT * 1000)
+        _answered_after(page, answers_before)
+        answered_in = time.monotonic() - killed_at
+        topology.wait_for("ready: ", after=offset, timeout=RESTART_TIMEOUT)
+        ready_in = time.monotonic() - killed_at
+        assert topology.pids()["rasa"] != old_pid, "the supervisor started a new Rasa"
+        page.wait_for_selector("text=Az asszisztenssel beszél.", timeout=10000)
+        assert page.evaluate("window.HelpdeskWidget.sessionId()") == session_id, "a new session after the restart"
+        assert _stored(page)["session_id"] == session_id and _stored(page)["outbox"] == []
+        assert "felhasználónev" in page.locator(".hdw-bot").all_text_contents()[-1], \
+            "the queued message was answered: the new-code form asks for the username"
+
+        # exactly one user turn for the queued message, after the one before the kill, in the same tracker
+        page.wait_for_timeout(2000)  # a second send would have arrived by now
+        assert _user_turns(topology, session_id) == ["Meddig érvényes az aktiváló kód?", queued]
+        assert page.locator(f".hdw-user >> text={queued}").count() == 1
+        assert sum(queued in frame for frame in uttered) == 1, uttered  # on the wire, too
+
+        # the conversation goes on: the form that the queued message opened takes the next answer
+        before = _bots(page)
+        _type(page, "kpista77")
+        _answered_after(page, before)
+        assert _user_turns(topology, session_id) == ["Meddig érvényes az aktiváló kód?", queued, "kpista77"]
+        assert "e-mail" in _last_bot_text(page).lower(), _last_bot_text(page)
+        screenshot(page, "killed-topology-widget-rasa-back")
+        assert "Traceback" not in topology.terminal()[offset:]
+        print(f"kill -9 rasa: the widget named the help line {told_in:.1f} s after the kill; the queued message "
+              f"answered {answered_in:.1f} s after it; `ready` printed {ready_in:.1f} s after it")
+    finally:
+        context.close()
+
+
+# --- the console while the credentials backend is down ------------------------------------------------
+
+def _create_agent(topo, username: str, password: str) -> None:
+    env = {**os.environ, **topo.env}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "gateway", "agents", "create-agent",
+                           "--username", username, "--display-name", "Anna", "--password", password],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _phone_case(topo) -> tuple[str, str]:
+    """A caller presses 0 in the keypad menu: (escalation id, reference) of the case the line made."""
+    from ivr.callsim import HttpTransport, TwilioCall
+
+    call = TwilioCall(HttpTransport(topo.url("gateway")), topo.env["TWILIO_AUTH_TOKEN"], topo.env["PUBLIC_BASE_URL"])
+    call.dial()
+    call.press("*")
+    call.press("0")
+    assert call.enqueue is not None, call.says
+    path = topo.env["GATEWAY_DATABASE_URL"].split("///", 1)[1]
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as conn:
+        (row,) = conn.execute("SELECT id, reference FROM agents_escalations WHERE conversation_id = ?",
+                              (call.call_sid,)).fetchall()
+    return row[0], row[1]
+
+
+def _ask_for_a_new_code(page, account) -> None:
+    page.fill("#nc-user", account.username)
+    page.fill("#nc-mail", account.email)
+    page.click("#nc-mail ~ button[type=submit]")
+    page.wait_for_load_state("load")
+
+
+def test_kill_9_of_the_credentials_backend_the_console_says_backend_unavailable_and_the_new_code_works_after(
+        topology, browser, screenshot):
+    account = fresh_account()
+    register(topology.url("credentials"), topology.env["CREDENTIALS_ADMIN_TOKEN"], account)
+    mail_dir = pathlib.Path(topology.env["MAIL_SINK_DIR"])
+    wait_for_registration_mail(mail_dir, account.email)
+    username, password = f"anna{uuid.uuid4().hex[:6]}", "anna agent pass " + uuid.uuid4().hex[:8]
+    _create_agent(topology, username, password)
+    escalation_id, reference = _phone_case(topology)
+
+    context = browser.new_context(locale="hu-HU")
+    try:
+        page = context.new_page()
+        page.goto(topology.url("gateway") + "/agents/")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("form.login button[type=submit]")
+        page.wait_for_selector(f"text={reference}")
+        page.goto(f"{topology.url('gateway')}/agents/escalations/{escalation_id}")
+        page.click("button:has-text('Átveszem')")
+        page.wait_for_selector("#nc-user")
+
+        offset = topology.offset()
+        old_pid = topology.pids()["credentials"]
+        killed_at = time.monotonic()
+        kill_group(old_pid)  # gunicorn's master with its worker, as a crash takes both
+        _ask_for_a_new_code(page, account)
+        alert = page.locator("p.flash.error[role=alert]")
+        alert.wait_for(timeout=15000)
+        told_in = time.monotonic() - killed_at
+        assert alert.text_content().strip() == BACKEND_DOWN
+        assert alert.is_visible()
+        body = page.content()
+        assert "Traceback" not in body and "Internal Server Error" not in body
+        assert page.locator("#nc-user").is_visible(), "the case page stays, the agent can retry"
+        screenshot(page, "killed-topology-console-backend-down")
+        assert new_code_mails(mail_dir, account.email) == []
+
+        topology.wait_for("credentials is down", after=offset, timeout=30)
+        topology.wait_for("ready: ", after=offset, timeout=RESTART_TIMEOUT)
+        back_in = time.monotonic() - killed_at
+        assert topology.pids()["credentials"] != old_pid, "the supervisor started a new backend"
+        _ask_for_a_new_code(page, account)
+        done = page.locator("p.flash.info[role=status]")
+        done.wait_for(timeout=15000)
+        assert "napig" in done.text_content(), done.text_content()  # the code lifetime the agent reads out
+        assert page.locator("p.flash.error").count() == 0
+        deadline = time.monotonic() + 60
+        while not new_code_mails(mail_dir, account.email):
+            assert time.monotonic() < deadline, "no new-code mail after the backend came back"
+            time.sleep(0.5)
+        assert len(new_code_mails(mail_dir, account.email)) == 1
+        screenshot(page, "killed-topology-console-backend-back")
+        assert "Traceback" not in topology.terminal()[offset:]
+        print(f"kill -9 credentials: the console said backend unavailable {told_in:.1f} s after the kill; "
+              f"the backend back {back_in:.1f} s after it; the same request then accepted, one mail")
+    finally:
+        context.close()
