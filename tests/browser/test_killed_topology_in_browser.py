@@ -120,6 +120,17 @@ def test_kill_9_of_rasa_the_widget_names_the_help_line_queues_the_message_and_se
         assert all(w in state_line for w in DOWN_WORDS), state_line
         assert _bots(page) == answers_before, "nothing answers while Rasa is down"
         screenshot(page, "killed-topology-widget-rasa-down")
+        # a reload while it is down: the widget starts from what it stored alone
+        page.reload()
+        page.wait_for_selector(".hdw-panel")
+        page.wait_for_function(
+            "(w) => { const s = document.querySelector('.hdw-state');"
+            " return s && w.every(x => s.textContent.includes(x)); }", arg=DOWN_WORDS, timeout=15000)
+        pending = page.locator(".hdw-user.hdw-pending")
+        assert pending.count() == 1 and queued in pending.text_content(), pending.all_text_contents()
+        assert [m["text"] for m in _stored(page)["outbox"]] == [queued]
+        assert all(h.get("text") != queued for h in _stored(page)["history"]), "the history keeps no unacknowledged text"
+        assert _bots(page) == answers_before
 
         # the widget retries every 0.5-3 s by itself: the queued message goes out once Rasa listens again
         page.wait_for_selector(f".hdw-user:not(.hdw-pending) >> text={queued}", timeout=RESTART_TIMEOUT * 1000)

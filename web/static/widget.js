@@ -46,13 +46,23 @@
     for (var i = 0; i < bytes.length; i++) hex += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
     return hex;
   }
+  var HIDDEN = "REDACTEDSECRET";
   function load() {
-    try { var s = JSON.parse(localStorage.getItem(storageKey) || "null"); if (s && s.history && s.outbox) return s; } catch (e) { /* start afresh */ }
+    try { var s = JSON.parse(localStorage.getItem(storageKey) || "null"); if (s && s.history && s.outbox) return unhidden(s); } catch (e) { /* start afresh */ }
     return { session_id: null, session_token: null, lang: data.lang === "en" ? "en" : "hu", langChosen: false, history: [], outbox: [], handoff: null, open: false,
       rating: null };  // rating: {token, done} once the chat ended and a rating was asked for
   }
+  // A message still queued (typed while the assistant was down, then a reload) is shown as typed, not
+  // as the placeholder its stored history copy holds: its text is in the outbox anyway, to be sent.
+  function unhidden(s) {
+    var queued = {};
+    s.outbox.forEach(function (m) { if (m && m.cid) queued[m.cid] = typeof m.shown === "string" ? m.shown : m.text; });
+    s.history.forEach(function (h) {
+      if (h && h.kind === "user" && !h.stored && h.text === HIDDEN && typeof queued[h.cid] === "string") h.text = queued[h.cid];
+    });
+    return s;
+  }
   var state = load();
-  var HIDDEN = "REDACTEDSECRET";
   function stored(item) {  // what localStorage may keep of a history item
     if (item.kind !== "user" || item.stored) return item;
     var copy = {}; Object.keys(item).forEach(function (k) { copy[k] = item[k]; });
@@ -237,7 +247,9 @@
   function sendText(shown, payload) {
     var cid = newId();
     add({ kind: "user", text: shown, cid: cid, pending: true });
-    state.outbox.push({ cid: cid, text: payload || shown, to: state.handoff ? "agent" : "bot" });
+    var item = { cid: cid, text: payload || shown, to: state.handoff ? "agent" : "bot" };
+    if (payload && payload !== shown) item.shown = shown;  // a button's title (no secret) for a reload's view
+    state.outbox.push(item);
     save();
     flush();
   }
