@@ -13,6 +13,8 @@ restarts it.
 - The credentials backend: an agent who holds a phone case asks for a new code on the caller's behalf
   while the backend is down and sees "A háttérrendszer most nem érhető el, próbálja újra." (an alert,
   no stack trace); after ``ready`` the same request is accepted and the code mail goes out.
+- Without the topology (seconds): what a reload during the outage shows of the queued messages (the
+  bug the Rasa test found: the history's hidden placeholder instead of the user's text).
 """
 from __future__ import annotations
 
@@ -254,5 +256,53 @@ def test_kill_9_of_the_credentials_backend_the_console_says_backend_unavailable_
         assert "Traceback" not in topology.terminal()[offset:]
         print(f"kill -9 credentials: the console said backend unavailable {told_in:.1f} s after the kill; "
               f"the backend back {back_in:.1f} s after it; the same request then accepted, one mail")
+    finally:
+        context.close()
+
+
+# --- the reload fix without the topology (fast): the assistant at a dead address ---------------------
+
+@pytest.fixture
+def gateway_without_assistant(gateway_settings):
+    from dataclasses import replace
+
+    from tests.fixtures.gateway_services import start_live_gateway
+    from tests.fixtures.phone_driver import dead_url
+
+    gw = start_live_gateway(replace(gateway_settings, rasa_url=dead_url()))
+    yield gw
+    gw.stop()
+    gw.app.extensions["gateway_engine"].dispose()
+
+
+def test_messages_queued_while_the_assistant_is_down_show_as_typed_after_a_reload_and_keep_their_payload(
+        browser, gateway_without_assistant):
+    """A button pressed and a text typed while Rasa is unreachable, then a reload: the widget shows the
+    button's title and the typed text (not the history's hidden placeholder), and still sends the
+    button's payload; the stored history keeps neither until the channel acknowledges it."""
+    from tests.fixtures.widget_page import open_seeded_widget
+
+    seeded = {"session_id": None, "session_token": None, "lang": "hu", "langChosen": False, "open": True,
+              "handoff": None, "rating": None, "outbox": [],
+              "history": [{"kind": "bot", "text": "Új kódot kér?", "at": "2026-12-02T10:00:00Z",
+                           "buttons": [{"title": "Igen, kérek", "payload": "/affirm"}]}]}
+    context = browser.new_context(locale="hu-HU")
+    try:
+        page = open_seeded_widget(context, gateway_without_assistant.url, seeded)
+        page.wait_for_function("(w) => document.querySelector('.hdw-state').textContent.includes(w)",
+                               arg="189", timeout=15000)
+        page.click(".hdw-buttons button:has-text('Igen, kérek')")
+        _type(page, "Nem jött meg a levél")
+        outbox = _stored(page)["outbox"]
+        assert [(m["text"], m.get("shown")) for m in outbox] == [("/affirm", "Igen, kérek"),
+                                                                ("Nem jött meg a levél", None)], outbox
+        page.reload()
+        page.wait_for_selector(".hdw-panel")
+        pending = page.locator(".hdw-user.hdw-pending .hdw-text").all_text_contents()
+        assert pending == ["Igen, kérek", "Nem jött meg a levél"], pending
+        stored = _stored(page)
+        assert [m["text"] for m in stored["outbox"]] == ["/affirm", "Nem jött meg a levél"]
+        users = [h["text"] for h in stored["history"] if h["kind"] == "user"]
+        assert users == ["REDACTEDSECRET", "REDACTEDSECRET"], users  # the history copy stays hidden
     finally:
         context.close()
