@@ -3,7 +3,9 @@
 Every user text passes :func:`kernel.redaction.redact` *before* it becomes a ``UserMessage``, so the
 tracker store, Rasa's logs and the agent console only ever see ``REDACTEDSECRET`` (S7, S8). The
 channels also put ``channel`` ("phone" | "chat"), ``language`` and ``redacted`` into the message
-metadata (docs/ARCHITECTURE.md) and never decide anything about the dialogue. Building a channel
+metadata (docs/ARCHITECTURE.md), keep of the client's own metadata only the phone line's speech
+confidence, read a leading "/" as words unless the text is a button's payload, and never decide
+anything about the dialogue. Building a channel
 from credentials.yml is Rasa's start-up, so that is where :func:`tune_rasa_process` is called.
 
 credentials.yml::
@@ -60,7 +62,7 @@ from kernel.fields import CHANNELS, LANGUAGES
 from kernel.privacy import keyed_digest, mask_addresses_in
 from kernel.redaction import redact
 from kernel.sealing import SEALED_EMAIL_METADATA, Sealer, SealKeyError, chat_email_sealer_from_env
-from kernel.spoken import parse_email
+from kernel.spoken import confidence_of, parse_email
 from kernel.settings import EnvReader
 from telemetry.sanic import counted_turns
 
@@ -73,13 +75,27 @@ MAX_SENDER_LENGTH = 128
 # The widget's session token key (HMAC, kernel.privacy.keyed_digest). Unset: a fresh random key per
 # Rasa process, so a restart only starts new widget conversations (fail closed, never open).
 SESSION_KEY_ENV = "WIDGET_SESSION_KEY"
-# Metadata the channel sets itself; a client's own values for these keys are dropped.
-CHANNEL_METADATA = {"channel", "language", "redacted", "client_address", SEALED_EMAIL_METADATA}
 # The bot's questions that invite a secret ("what did you type in the Password field?"): the answer
 # is redacted whole unless it is ordinary words (kernel.redaction, expecting_secret). The channel
 # reads them from the conversation's tracker, never from what the client says.
 SECRET_INVITING_SLOTS = frozenset({"login_password_kind"})
 SECRET_INVITING_RESPONSES = frozenset({"utter_ask_login_password_kind"})
+# Rasa reads a message that starts with "/" as an intent with entities ("/restart", "/inform{...}"),
+# bypassing the NLU. The only such messages a user sends are the payloads of the buttons the bot
+# offers (domain.yml; tests/unit/engine/test_channels.py keeps the two the same); any other leading
+# "/" is dropped, so that the text is understood as words and no one types an intent or a slot value.
+BUTTON_PAYLOADS = frozenset({"/affirm", "/deny"})
+# Metadata a client may send besides channel and language: the phone line's speech confidence (a
+# number in [0, 1], phone only). Any other key is dropped: it would only be stored in the tracker.
+CLIENT_METADATA = frozenset({"confidence"})
+
+
+def _as_words(text: str) -> str:
+    """``text`` without a leading "/" unless it is exactly a button payload (:data:`BUTTON_PAYLOADS`)."""
+    stripped = text.strip()
+    if not stripped.startswith("/") or stripped in BUTTON_PAYLOADS:
+        return text
+    return stripped.lstrip("/").strip() or text
 
 
 class ChannelConfigError(ValueError):
@@ -275,10 +291,12 @@ def prepare_message(
         )
     language = _language(metadata.get("language"))
 
-    text, kinds = redact(message, expecting_secret=expecting_secret)
+    text, kinds = redact(_as_words(message), expecting_secret=expecting_secret)
     text, sealed_email = seal_addresses(text, policy.sealer)
-    clean = {k: v for k, v in metadata.items() if k not in CHANNEL_METADATA}
-    clean.update({"channel": channel, "language": language, "redacted": kinds})
+    clean: Dict[str, Any] = {"channel": channel, "language": language, "redacted": kinds}
+    confidence = confidence_of(metadata.get("confidence")) if channel == "phone" else None
+    if confidence is not None:
+        clean["confidence"] = confidence
     if sealed_email:
         clean[SEALED_EMAIL_METADATA] = sealed_email
     if client_address:
@@ -480,6 +498,29 @@ def unavailable_text(language: str) -> str:
 STORED_EVENT = "helpdesk_stored"
 
 
+class _SocketBlueprint(SocketBlueprint):
+    """Rasa's socket.io blueprint, with the engine.io route marked as a websocket handler for Sanic.
+
+    When a widget's websocket closes, engine.io's handler returns None (there is no HTTP response to
+    a finished websocket), and Sanic 21.12 logs that as an ERROR with a traceback ("Invalid response
+    type None (need HTTPResponse)") for every closed widget — sanic-org/sanic#2572, still open;
+    python-socketio#711 declines it. Sanic accepts None from a handler that has ``is_websocket``
+    (sanic/app.py, handle_request), so the route is added here with that mark instead of by
+    ``sio.attach``; HTTP long-polling requests get their responses as before.
+    """
+
+    def register(self, app: Any, options: Dict[Text, Any]) -> None:
+        sio = self.ctx.sio
+
+        async def engineio_request(request: Request, *args: Any, **kwargs: Any) -> Any:
+            return await sio.handle_request(request, *args, **kwargs)
+
+        engineio_request.is_websocket = True  # type: ignore[attr-defined]
+        app.add_route(engineio_request, f"/{self.ctx.socketio_path.strip('/')}/", methods=["GET", "POST", "OPTIONS"])
+        app.enable_websocket()
+        Blueprint.register(self, app, options)  # the blueprint's own routes (health), not sio.attach again
+
+
 class HelpdeskSocketIOInput(SocketIOInput):
     """socket.io channel of the web widget; every message is a ``chat`` message."""
 
@@ -536,7 +577,7 @@ class HelpdeskSocketIOInput(SocketIOInput):
         on_new_message = counted_turns(on_new_message)
         # Rasa's own setting: CORS is left to Sanic (`rasa run --cors`).
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
-        webhook = SocketBlueprint(sio, self.socketio_path, "helpdesk_socketio_webhook", __name__)
+        webhook = _SocketBlueprint(sio, self.socketio_path, "helpdesk_socketio_webhook", __name__)
         self.sio = sio
 
         @webhook.route("/", methods=["GET"])
@@ -562,7 +603,9 @@ class HelpdeskSocketIOInput(SocketIOInput):
             return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: Text, data: Any = None, *_: Any) -> None:
+            # an event sent with no data or with more than one argument is still an event (socket.io
+            # calls the handler with what came; a signature it does not fit was a silent TypeError)
             # The session id is the channel's, never the client's: a client resumes a conversation only
             # with the token issued with it; any other id (guessed, learnt) gets a fresh conversation.
             data = data if isinstance(data, dict) else {}
@@ -584,7 +627,7 @@ class HelpdeskSocketIOInput(SocketIOInput):
                            room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None, *_: Any) -> None:
             try:
                 session = await sio.get_session(sid, namespace=self.namespace)
                 incoming = await self._prepare(sid, data, session)
