@@ -7,7 +7,7 @@
 - ``FUZZ_RANDOM=1``: a fresh random seed each run (Hypothesis prints the seed of a failure with
   ``--hypothesis-seed=...`` to replay it).
 Every fuzz test counts the inputs it generated (:func:`count`); pytest's summary prints the total
-(``fuzz: N generated inputs (...)``): about 10,500 with FUZZ_SCALE=1 (docs/RELIABILITY.md).
+(``fuzz: N generated inputs (...)``): about 11,200 with FUZZ_SCALE=1 (docs/RELIABILITY.md).
 """
 from __future__ import annotations
 
