@@ -106,37 +106,22 @@ def _retention_settings():
                    "a run that fails (the database not migrated or not reachable yet) is retried a minute later.")
 def purge(dry_run: bool, every: int | None) -> None:
     """Delete every stored personal datum past its retention period (docs/privacy.md); counts per kind."""
-    import time
-
     from sqlalchemy.exc import SQLAlchemyError
 
     from agents import retention
+    from kernel import periodic
 
     settings = _retention_settings()
-    # Supervised (--every), the first run starts beside the gateway, which migrates the database as it
-    # starts: quiet retries for the first half minute instead of a failure line at every first start.
-    patient_until = time.monotonic() + 30 if every is not None else 0.0
-    while True:
-        try:
-            with sessions_of(current_app)() as session:
-                report = retention.purge(session, settings, dry_run=dry_run)
-        except SQLAlchemyError as exc:
-            if time.monotonic() < patient_until:
-                time.sleep(2)
-                continue
-            # The statement and its parameters stay out of the message: only what kind of failure.
-            message = f"purge failed: {type(exc).__name__} (database not migrated or not reachable?)"
-            if every is None:
-                raise click.ClickException(message) from None
-            click.echo(message, err=True)
-            time.sleep(60)
-            continue
-        for line in report.lines():
-            click.echo(line)
-        click.echo(f"{'would delete' if dry_run else 'deleted'} {report.total} in all", nl=True)
-        if every is None:
-            return
-        time.sleep(every)
+
+    def once() -> retention.Report:
+        with sessions_of(current_app)() as session:
+            return retention.purge(session, settings, dry_run=dry_run)
+
+    failed: list[str] = []
+    status = periodic.repeat(once, every=every, dry_run=dry_run, failures=(SQLAlchemyError,), echo=click.echo,
+                             complain=failed.append if every is None else (lambda line: click.echo(line, err=True)))
+    if status:
+        raise click.ClickException(failed[-1])
 
 
 @group.command("erase-subject")

@@ -139,9 +139,10 @@ def outbox(settings: CredentialsSettings) -> int:
 def purge(settings: CredentialsSettings, argv: list[str]) -> int:
     """One purge (or one every ``--every`` seconds until stopped); counts per kind on stdout."""
     import argparse
-    import time
 
     from sqlalchemy.exc import SQLAlchemyError
+
+    from kernel import periodic
 
     from credentials.adapters.db import make_engine, make_session_factory
     from credentials.retention import RetentionSettings
@@ -163,31 +164,15 @@ def purge(settings: CredentialsSettings, argv: list[str]) -> int:
         return 2
     engine = make_engine(settings.database_url, settings.sqlite_synchronous)
     sessions = make_session_factory(engine)
-    # Supervised (--every), the first run starts with the backend, which migrates the database as it
-    # starts: quiet retries for the first half minute instead of a failure line at every first start.
-    patient_until = time.monotonic() + 30 if args.every is not None else 0.0
+
+    def once():
+        with sessions() as session:
+            return purge_rows(session, retention, dry_run=args.dry_run)
+
     try:
-        while True:
-            try:
-                with sessions() as session:
-                    report = purge_rows(session, retention, dry_run=args.dry_run)
-            except SQLAlchemyError as exc:
-                if time.monotonic() < patient_until:
-                    time.sleep(2)
-                    continue
-                # the type only: a driver's message may quote the URL or the statement's parameters
-                print(f"purge failed: {type(exc).__name__} (database not migrated or not reachable?)",
-                      file=sys.stderr, flush=True)
-                if args.every is None:
-                    return 1
-                time.sleep(60)
-                continue
-            for line in report.lines():
-                print(line)
-            print(f"{'would delete' if args.dry_run else 'deleted'} {report.total} in all", flush=True)
-            if args.every is None:
-                return 0
-            time.sleep(args.every)
+        return periodic.repeat(once, every=args.every, dry_run=args.dry_run, failures=(SQLAlchemyError,),
+                               echo=lambda line: print(line, flush=True),
+                               complain=lambda line: print(line, file=sys.stderr, flush=True))
     finally:
         engine.dispose()
 

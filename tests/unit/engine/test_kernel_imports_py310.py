@@ -18,6 +18,7 @@ CALLS = {
                                          datetime(2026, 12, 4, 17, 0), "hu") == "hétfőn 8 órától",
     "kernel.fields": lambda m: m.is_username("kisspista77") and not m.is_username("ab"),
     "kernel.network": lambda m: m.client_address("10.0.0.5", "6.6.6.6, 203.0.113.9", ["10.0.0.0/8"]) == "203.0.113.9",
+    "kernel.periodic": lambda m: m.failure_line(OSError("postgresql://u:pw@db")).startswith("purge failed: OSError ("),
     "kernel.privacy": lambda m: m.mask_email("kiss.pista@gmail.com") == "ki***@g***.com",
     "kernel.redaction": lambda m: m.redact("a kódom K7QM-3XPA-9TDE-W2HF")[0] == "a kódom REDACTEDSECRET",
     "kernel.sealing": lambda m: m.Sealer("k" * 32, "t").unseal(m.Sealer("k" * 32, "t").seal("x")) == "x",
