@@ -498,6 +498,30 @@ def unavailable_text(language: str) -> str:
 STORED_EVENT = "helpdesk_stored"
 
 
+_WEBSOCKET_CODE = ("/engineio/", "/socketio/", "/sanic/server/websockets/")
+
+
+async def finish_websocket_tasks() -> int:
+    """Cancel and await what the widgets' sockets left running when Rasa stops; how many there were.
+
+    engine.io keeps a ping task per socket (asleep for its 25 s interval after the socket closed), and
+    Sanic a task per websocket connection. Sanic closes the event loop right after its last stop
+    listener, so each of them was logged at every stop or restart as an asyncio ERROR, "Task was
+    destroyed but it is pending!", with a traceback ("Event loop is closed"). Only those tasks are
+    touched (found by their code's module), nothing of Rasa's.
+    """
+    current = asyncio.current_task()
+    left = []
+    for task in asyncio.all_tasks():
+        code = getattr(task.get_coro(), "cr_code", None)
+        if task is not current and code is not None and any(part in code.co_filename for part in _WEBSOCKET_CODE):
+            task.cancel()
+            left.append(task)
+    if left:
+        await asyncio.gather(*left, return_exceptions=True)
+    return len(left)
+
+
 class _SocketBlueprint(SocketBlueprint):
     """Rasa's socket.io blueprint, with the engine.io route marked as a websocket handler for Sanic.
 
@@ -583,6 +607,10 @@ class HelpdeskSocketIOInput(SocketIOInput):
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @webhook.listener("after_server_stop")
+        async def finish_socket_tasks(app: Any, loop: Any) -> None:
+            await finish_websocket_tasks()
 
         @webhook.listener("before_server_start")
         async def remember_app(app: Any, loop: Any) -> None:

@@ -1,7 +1,7 @@
 """Fuzzing Rasa's two channels against the real assistant (issue #12, "Bad input"): generated messages
 and metadata over the helpdesk REST channel and the widget's socket.io channel (bot/channels.py), sent
 to the trained model (models/helpdesk.tar.gz) with its action server and a real credentials backend
-(the session's ``rasa_stack``, tests/fixtures/rasa_services.py; no gateway, so a hand-over fails safe).
+(a stack of the module's own, tests/fixtures/rasa_services.py; no gateway, so a hand-over fails safe).
 
 The messages mix the project's own NLU examples (so that conversations go deep: forms, read-backs,
 hand-over offers) with text Hypothesis draws — Unicode edge cases, control characters, secrets in
@@ -15,8 +15,8 @@ What every input must get:
 - socket.io: a rejected event gets ``helpdesk_error`` with its reason (never ``assistant_unavailable``,
   the event of a turn that failed inside Rasa); an accepted message gets at least one ``bot_uttered``
   with text; a ``session_request`` with any data gets a ``session_confirm``.
-- Afterwards: no traceback and no ERROR line in Rasa's or the action server's log for the fuzz's
-  turns, and the assistant still answers an ordinary question.
+- Afterwards: the assistant still answers an ordinary question, and Rasa's and the action server's
+  logs have no traceback and no ERROR line, their stop with the widgets' sockets included.
 Budget and seed: tests/reliability/conftest.py (FUZZ_SCALE, FUZZ_RANDOM).
 """
 from __future__ import annotations
@@ -97,8 +97,18 @@ GOOD_METADATA = st.fixed_dictionaries(
 
 
 @pytest.fixture(scope="module")
-def stack(rasa_stack):
-    return rasa_stack
+def stack(tmp_path_factory, rasa_model, credentials_server_session):
+    """The assistant of this module alone, so that its whole log — its stop included — is the fuzz's."""
+    from tests.fixtures.ports import free_port
+    from tests.fixtures.rasa_services import start_rasa_stack
+
+    stack = start_rasa_stack(tmp_path_factory.mktemp("fuzz-rasa"), credentials_url=credentials_server_session.url,
+                             credentials_token=credentials_server_session.service_token,
+                             gateway_url=f"http://127.0.0.1:{free_port()}")
+    yield stack
+    stack.stop()
+    bad = _bad_log_lines(stack.log_text())
+    assert not bad, "the assistant's logs, its stop included, have errors:\n" + "\n".join(bad[:20])
 
 
 def _log_offsets(stack) -> dict[pathlib.Path, int]:
