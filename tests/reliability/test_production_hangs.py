@@ -154,17 +154,17 @@ class hung:
         return time.monotonic() - self.resumed
 
 
-def aim_round_robin_at(prod, frontend: str, path: str, server: str) -> None:
-    """Make the next request through ``frontend``'s round-robin backend go to ``server`` (stopped): a
-    probe answered at once was served by the other replica (round robin alternates), so the next one
-    goes to the stopped one; a probe that is not answered went to it, and the one after it will not."""
+def aim_round_robin_at(url: str, server: str) -> None:
+    """Make the next request through ``url``'s round-robin backend go to ``server`` (stopped): a probe
+    answered at once was served by the other replica (round robin alternates), so the next one goes to
+    the stopped one; a probe that is not answered went to it, and the one after it will not."""
     for _ in range(4):
         try:
-            r = httpx.get(frontend + path, timeout=1.0)
+            r = httpx.get(url, timeout=1.0, verify=False)
         except httpx.TimeoutException:
             continue  # the stopped one took this probe: the next goes to the other
         served = r.headers.get("X-Served-By")
-        assert r.status_code == 200 and (served is None or served != server.split("/")[1]), (r.status_code, served)
+        assert r.status_code < 500 and (served is None or served != server.split("/")[1]), (r.status_code, served)
         return
     raise AssertionError(f"could not aim the round robin at {server}")
 
@@ -472,7 +472,7 @@ def test_sigstop_of_an_action_server_replica_mid_widget_new_code_the_user_is_ans
             widget.turn(text)
         before = int(stats(prod)[server]["stot"])
         with hung(prod, server) as h:
-            aim_round_robin_at(prod, prod.actions_in, "/health", server)
+            aim_round_robin_at(prod.actions_in + "/health", server)
             answer, took = widget.turn("igen", timeout=CHAT_BOUND_S + 30)
             taken_out = h.wait_taken_out()
             reached = int(stats(prod)[server]["stot"]) - before
@@ -509,7 +509,7 @@ def test_sigstop_of_a_credentials_replica_mid_phone_new_code_the_caller_is_told_
     server = "credentials/credentials1"
     before = int(stats(prod)[server]["stot"])
     with hung(prod, server) as h:
-        aim_round_robin_at(prod, prod.credentials_in, "/healthz", server)
+        aim_round_robin_at(prod.credentials_in + "/healthz", server)
         with during(phone.say, "igen") as confirming:
             pass
         _, took = confirming.result()
@@ -537,16 +537,20 @@ def test_sigstop_of_a_credentials_replica_mid_phone_new_code_the_caller_is_told_
 
 # --- the gateway -----------------------------------------------------------------------------------
 
-def test_sigstop_of_a_gateway_replica_mid_phone_new_code_the_caller_hears_the_fallback_and_one_mail(prod):
-    """(b) the confirming "igen" webhook aimed at the hung gateway web replica (public /voice/*)."""
+def test_sigstop_of_a_gateway_replica_mid_phone_new_code_the_other_answers_the_webhook_and_one_mail(prod):
+    """(b) the confirming "igen" webhook (public /voice/*) aimed at the hung gateway web replica. The
+    proxy's voice backend resends the webhook the hung replica took to the other one when it takes the
+    replica out (deploy/haproxy/haproxy.cfg.in, backend gateway_voice); before it did, Twilio got no
+    answer (the connection closed) and fetched the fallback URL: the caller was queued for a person
+    ("Elnézést, műszaki hiba történt. Kapcsolom az ügyintézőt ..."). The copy the hung replica held is
+    answered from the replay store after SIGCONT: one new-code request."""
     account = registered(prod)
     accepted = Accepted(prod)
     phone, transport = call(prod)
     spoken_new_code_up_to_the_confirmation(phone, account)
-    server = "gateway/gateway1"
+    server = "gateway_voice/gateway1"
     with hung(prod, server) as h:
-        aim_round_robin_at(prod, prod.gateway_in, "/healthz", server)
-        started = time.monotonic()
+        aim_round_robin_at(prod.public_url + "/voice/fallback", server)  # GET: 405 from a live replica
         with during(phone.say, "igen") as confirming:
             pass
         _, took = confirming.result()
@@ -554,21 +558,19 @@ def test_sigstop_of_a_gateway_replica_mid_phone_new_code_the_caller_hears_the_fa
         taken_out = h.wait_taken_out()
         outcomes = [dict(o) for o in transport.outcomes[-2:]]
     back = h.back_up()
-    assert phone.last.status == 200 and phone.says, phone.last.body[:300]
-    assert took < TWILIO_WEBHOOK_S + 5
     time.sleep(3.0)  # the resumed replica handles the webhook it held
-    if CONFIRMED not in heard:
-        again, _ = call(prod)
-        spoken_new_code_up_to_the_confirmation(again, account)
-        again.say("igen")
-        assert CONFIRMED in again.text(), again.says
     n_accepted, n_mails, n_superseded = one_mail_per_accepted_request(prod, account, accepted)
     served = {httpx.get(prod.gateway_in + "/healthz", timeout=5).headers["X-Served-By"] for _ in range(2)}
-    assert served == {"gateway1", "gateway2"}, served
     report(f"SIGSTOP {server} (call, the confirming webhook in its hands): webhooks "
            f"{[(o['path'], o['status'] or o['failure'], round(o['took'], 1)) for o in outcomes]}; the caller heard "
            f"{heard[:90]!r} after {took:.1f} s; taken out after {taken_out:.1f} s; UP {back:.1f} s after SIGCONT; "
            f"accepted {n_accepted}, mails {n_mails}, superseded {n_superseded}")
+    assert phone.last.status == 200 and speaks(phone), phone.last.body[:300]
+    assert CONFIRMED in heard, f"not the assistant's confirmation: {heard}"
+    assert not any(o["path"] == "/voice/fallback" for o in outcomes), outcomes
+    assert took < TWILIO_WEBHOOK_S, f"Twilio would have given up: {took:.1f} s"
+    assert n_accepted == 1, f"{n_accepted} new-code requests from one confirmation"
+    assert served == {"gateway1", "gateway2"}, served
 
 
 def handoff_of(replies: list[dict]) -> Optional[dict]:
@@ -595,7 +597,7 @@ def test_sigstop_of_a_gateway_replica_mid_escalation_the_user_gets_an_answer_and
     yes = ask_for_a_person(prod, sender)
     server = "gateway/gateway1"
     with hung(prod, server) as h:
-        aim_round_robin_at(prod, prod.gateway_in, "/healthz", server)
+        aim_round_robin_at(prod.gateway_in + "/healthz", server)
         started = time.monotonic()
         r = rest_chat(prod, sender, yes)
         took = time.monotonic() - started
@@ -751,7 +753,7 @@ def test_sigstop_of_a_gateway_replica_mid_agent_reply_it_is_stored_once_and_reac
     try:
         time.sleep(1.0)
         with hung(prod, server) as h:
-            aim_round_robin_at(prod, prod.gateway_in, "/healthz", server)
+            aim_round_robin_at(prod.gateway_in + "/healthz", server)
             started = time.monotonic()
             try:
                 r = console.post(f"{case}/reply", data={"csrf_token": token, "text": text}, timeout=TWILIO_WEBHOOK_S + 15)
