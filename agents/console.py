@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time as time_of_day, timedelta
 
-from flask import (Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, Flask, abort, current_app, flash, g, jsonify, make_response, redirect,
+                   render_template, request, url_for)
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, Conflict
@@ -394,7 +394,11 @@ def load(escalation_id: str) -> Escalation:
 @bp.get("/escalations/<escalation_id>")
 @auth.login_required
 def escalation(escalation_id: str):
-    e = load(escalation_id)
+    return case_page(load(escalation_id))
+
+
+def case_page(e: Escalation, typed: dict[str, str] | None = None) -> str:
+    """The case page; ``typed``: what the agent typed into the phone new-code form, filled in again."""
     audit.record(db(), "view", agent=g.agent, escalation_id=e.id)
     db().commit()
     mine = e.claimed_by_id == g.agent.id and e.status == "claimed"
@@ -407,6 +411,7 @@ def escalation(escalation_id: str):
         outcomes=casework.OUTCOMES, callback_outcomes=casework.CALLBACK_OUTCOMES,
         may_finish_callback=e.status == "callback" and (e.claimed_by_id == g.agent.id or g.agent.is_supervisor),
         verified=bool((e.diagnosis or {}).get("verified")),
+        typed=typed or {},
     )
 
 
@@ -467,9 +472,17 @@ def reply(escalation_id: str):
 @auth.login_required
 def new_code(escalation_id: str):
     e = mine(escalation_id)
-    result = casework.send_new_code(db(), e, g.agent, request.form.get("username") or "",
-                                    request.form.get("email") or "", credentials_of(current_app))
-    return done(result, e.id)
+    username, email = request.form.get("username") or "", request.form.get("email") or ""
+    result = casework.send_new_code(db(), e, g.agent, username, email, credentials_of(current_app))
+    if result.ok or e.channel != "phone" or request.accept_mimetypes.best == "application/json":
+        return done(result, e.id)
+    # Not done (the backend unreachable, a field missing or refused): the case page again, answering
+    # this request, with the caller's username and address as the agent typed them, so that the agent
+    # retries without asking again. Nothing keeps them: not the session, not a log, not the browser's cache.
+    flash(texts.text(result.key, **result.params), "error")
+    page = make_response(case_page(e, typed={"username": username[:256], "email": email[:256]}), result.status)
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 @bp.post("/escalations/<escalation_id>/close")
