@@ -23,7 +23,10 @@ The socket.io channel issues each widget session id with a token (HMAC under WID
 kernel.privacy.keyed_digest); a client resumes a conversation only with both, so a session id that
 leaks or is guessed joins nothing. The client's address (socket peer, or the trusted proxy header)
 goes into ``metadata.client_address`` for the backend's per-client limit; a client's own value is
-dropped. Whether the bot's last question invites a secret comes from the tracker.
+dropped. Whether the bot's last question invites a secret comes from the tracker. A widget message
+is acknowledged (``helpdesk_stored``) once Rasa has stored its turn; one the widget sends again after a
+reconnect (``resend``) that the conversation already holds, or whose turn still runs, is not answered
+twice (:data:`MESSAGE_DIGEST_METADATA`).
 """
 from __future__ import annotations
 
@@ -88,6 +91,17 @@ BUTTON_PAYLOADS = frozenset({"/affirm", "/deny"})
 # Metadata a client may send besides channel and language: the phone line's speech confidence (a
 # number in [0, 1], phone only). Any other key is dropped: it would only be stored in the tracker.
 CLIENT_METADATA = frozenset({"confidence"})
+# The widget's id of a message (``client_message_id``, 1-64 characters). The widget keeps a message
+# until the channel acknowledges it (STORED_EVENT, sent once Rasa has stored the turn) and sends an
+# unacknowledged one again after a reconnect, marked ``resend``; the channel answers a resend of a
+# message the conversation already holds with the acknowledgement alone. So the user event carries
+# the id, as a keyed digest under the session key (a client's id is text of its own choosing, and the
+# tracker keeps no raw client text); a restarted Rasa finds it in the tracker.
+MAX_CLIENT_MESSAGE_ID = 64
+MESSAGE_DIGEST_METADATA = "client_message"
+# How many of the conversation's last user events a resend is looked for in (the widget resends only
+# its latest, unacknowledged messages).
+RESEND_LOOKBACK = 50
 
 
 def _as_words(text: str) -> str:
@@ -253,11 +267,13 @@ def prepare_message(
     forced_channel: Optional[str] = None,
     client_address: Optional[str] = None,
     expecting_secret: bool = False,
+    message_digest: Optional[str] = None,
 ) -> IncomingMessage:
     """Validate one incoming message and redact its secrets; raise :class:`MessageRejected`.
 
     ``client_address``: the address the channel saw (socket peer or the trusted proxy's header), for
-    the backend's per-address rate limit; ``expecting_secret``: the bot's last question invites one.
+    the backend's per-address rate limit; ``expecting_secret``: the bot's last question invites one;
+    ``message_digest``: the widget message's id as the channel keeps it (:func:`client_message_digest`).
     """
     if sender is None or (isinstance(sender, str) and not sender.strip()):
         raise MessageRejected("missing_sender", "sender is required", "sender")
@@ -301,6 +317,8 @@ def prepare_message(
         clean[SEALED_EMAIL_METADATA] = sealed_email
     if client_address:
         clean["client_address"] = client_address
+    if message_digest:
+        clean[MESSAGE_DIGEST_METADATA] = message_digest
     return IncomingMessage(sender_id=sender.strip(), text=text, metadata=clean)
 
 
@@ -333,6 +351,42 @@ async def expects_secret(app: Any, sender_id: Any, message: Any = None) -> bool:
         if getattr(event, "type_name", None) == "user":
             return False
     return False
+
+
+def client_message_id_of(data: Any) -> Optional[str]:
+    """The widget's ``client_message_id`` of an event's data, when it is one (a string of 1-64 characters)."""
+    cid = data.get("client_message_id") if isinstance(data, dict) else None
+    return cid if isinstance(cid, str) and 0 < len(cid) <= MAX_CLIENT_MESSAGE_ID else None
+
+
+def client_message_digest(key: bytes, client_message_id: str) -> str:
+    """What the user event keeps of the widget's message id (128 bits of a keyed digest)."""
+    return keyed_digest(key, "widget-message", client_message_id)[:32]
+
+
+async def stored_user_text(app: Any, sender_id: str, digest: str) -> Optional[str]:
+    """The stored text of the conversation's user event that carries ``digest`` (one of its last
+    :data:`RESEND_LOOKBACK` user events), from the tracker Rasa keeps; None when it holds no such event
+    or cannot be read (the message is then taken as new: at least once, never lost)."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return None
+    try:
+        tracker = await store.retrieve(sender_id)
+    except Exception as exc:  # noqa: BLE001 - answered as a new message
+        logger.warning("tracker of a conversation unreadable for a resent message: %s", type(exc).__name__)
+        return None
+    looked = 0
+    for event in reversed(tracker.events if tracker is not None else []):
+        if getattr(event, "type_name", None) != "user":
+            continue
+        if (getattr(event, "metadata", None) or {}).get(MESSAGE_DIGEST_METADATA) == digest:
+            return event.text if isinstance(event.text, str) else ""
+        looked += 1
+        if looked >= RESEND_LOOKBACK:
+            break
+    return None
 
 
 def session_token(key: bytes, session_id: str) -> str:
@@ -588,6 +642,8 @@ class HelpdeskSocketIOInput(SocketIOInput):
         self.client_address_header = client_address_header or None
         self.session_key = session_key or session_key_from_env()
         self._app: Any = None
+        # (conversation, client_message_id) of the messages whose turn runs in this process now
+        self._in_turn: set[tuple[str, str]] = set()
         if not self.user_message_evt or not self.bot_message_evt:
             raise ChannelConfigError("user_message_evt and bot_message_evt must not be empty")
         if self.user_message_evt == self.bot_message_evt:
@@ -656,37 +712,62 @@ class HelpdeskSocketIOInput(SocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any = None, *_: Any) -> None:
+            cid = client_message_id_of(data)
+            about = {"client_message_id": cid} if cid else {}
             try:
                 session = await sio.get_session(sid, namespace=self.namespace)
-                incoming = await self._prepare(sid, data, session)
+                incoming = await self._prepare(sid, data, session, cid)
             except MessageRejected as rejection:
-                await sio.emit(ERROR_EVENT, rejection.as_json(), room=sid, namespace=self.namespace)
+                await sio.emit(ERROR_EVENT, rejection.as_json() | about, room=sid, namespace=self.namespace)
                 return
-            cid = data.get("client_message_id") if isinstance(data, dict) else None
-            if isinstance(cid, str) and 0 < len(cid) <= 64:
-                # What was stored, secrets redacted: the widget keeps this, never the raw text, in its history.
-                await sio.emit(STORED_EVENT, {"client_message_id": cid, "text": incoming.text},
-                               room=sid, namespace=self.namespace)
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            # The acknowledgement and the answers go to the conversation (the room every connection of
+            # it joins at session_request), so a widget that reconnected mid-turn gets them too.
+            room = incoming.sender_id
+            taken = (incoming.sender_id, cid) if cid else None
+            if taken is not None and taken in self._in_turn:
+                # sent again while its turn runs here (a reconnect): that turn acknowledges and answers it
+                return
+            if taken is not None:
+                self._in_turn.add(taken)
             try:
-                await on_new_message(
-                    UserMessage(
-                        incoming.text,
-                        output,
-                        incoming.sender_id,
-                        input_channel=self.name(),
-                        metadata=incoming.metadata,
+                if taken is not None and data.get("resend") is True:
+                    text = await stored_user_text(self._app, incoming.sender_id,
+                                                  incoming.metadata[MESSAGE_DIGEST_METADATA])
+                    if text is not None:  # stored before (by this Rasa or one before a restart): not again
+                        await sio.emit(STORED_EVENT, {"client_message_id": cid, "text": text},
+                                       room=room, namespace=self.namespace)
+                        return
+                output = SocketIOOutput(sio, self.bot_message_evt)
+                try:
+                    await on_new_message(
+                        UserMessage(
+                            incoming.text,
+                            output,
+                            incoming.sender_id,
+                            input_channel=self.name(),
+                            metadata=incoming.metadata,
+                        )
                     )
-                )
-            except Exception:  # noqa: BLE001 - e.g. an action server past its timeout: the widget must not go silent
-                logger.exception("helpdesk_socketio message of %s failed", incoming.sender_id)
-                language = "en" if (incoming.metadata or {}).get("language") == "en" else "hu"
-                await sio.emit(ERROR_EVENT, {"error": "assistant_unavailable", "message": unavailable_text(language)},
-                               room=sid, namespace=self.namespace)
+                except Exception:  # noqa: BLE001 - e.g. an action server past its timeout: the widget must not go silent
+                    logger.exception("helpdesk_socketio message of %s failed", incoming.sender_id)
+                    language = "en" if (incoming.metadata or {}).get("language") == "en" else "hu"
+                    failed = {"error": "assistant_unavailable", "message": unavailable_text(language)}
+                    if cid:  # answered with the apology: the widget does not send it again
+                        failed |= {"client_message_id": cid, "text": incoming.text}
+                    await sio.emit(ERROR_EVENT, failed, room=room, namespace=self.namespace)
+                    return
+                if cid:
+                    # Rasa has stored the turn (its processor saves the tracker at the turn's end): what
+                    # was stored, secrets redacted; the widget keeps this, never the raw text, in its history.
+                    await sio.emit(STORED_EVENT, {"client_message_id": cid, "text": incoming.text},
+                                   room=room, namespace=self.namespace)
+            finally:
+                if taken is not None:
+                    self._in_turn.discard(taken)
 
         return webhook
 
-    async def _prepare(self, sid: str, data: Any, session: Dict[str, Any]) -> IncomingMessage:
+    async def _prepare(self, sid: str, data: Any, session: Dict[str, Any], cid: Optional[str] = None) -> IncomingMessage:
         if not isinstance(data, dict):
             raise MessageRejected("invalid_message", "the event data must be an object")
         if self.session_persistence:
@@ -709,4 +790,5 @@ class HelpdeskSocketIOInput(SocketIOInput):
             sender, data.get("message"), metadata, self.policy, forced_channel="chat",
             client_address=session.get("client_address"),
             expecting_secret=await expects_secret(self._app, sender, data.get("message")),
+            message_digest=client_message_digest(self.session_key, cid) if cid else None,
         )
