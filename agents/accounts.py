@@ -114,7 +114,7 @@ def check_phone_pin(session: Session, agent_number: str, pin: str) -> tuple[Agen
     otherwise (None, why): "unknown" | "locked" | "wrong" | "now_locked". The same hashing work
     (argon2 verify, which compares in constant time) happens on every path; the caller commits."""
     account = None
-    if agent_number.isdigit() and len(agent_number) <= 9:
+    if agent_number.isascii() and agent_number.isdigit() and len(agent_number) <= 9:
         account = session.scalar(select(AgentAccount).where(AgentAccount.id == int(agent_number))
                                  .with_for_update())
     usable = account is not None and account.active and account.phone_pin_hash is not None

@@ -14,6 +14,18 @@ from agents.notify import changes, escalation_topic
 from kernel.privacy import REDACTED_TOKEN, redact_text
 
 MAX_MESSAGE = 2000
+MAX_MESSAGE_ID = 2 ** 31 - 1  # the id column's range (PostgreSQL's integer)
+
+
+def after_id(text: str | None) -> int:
+    """A client's "messages after this id" (SSE Last-Event-ID, ``?after=``): ASCII digits within the
+    id column's range, else 0 (from the start). ``"²".isdigit()`` is true but int() refuses it, and a
+    number past the range is refused by the database driver."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return 0
+    value = int(text)
+    return value if value <= MAX_MESSAGE_ID else 0
 
 
 class ChatClosed(RuntimeError):

@@ -421,7 +421,7 @@ def messages_json(escalation_id: str):
     e = load(escalation_id)
     after = request.args.get("after", "0")
     names = {a.id: a.display_name for a in db().scalars(select(AgentAccount))}
-    items = chat.messages_after(db(), e.id, int(after) if after.isdigit() else 0)
+    items = chat.messages_after(db(), e.id, chat.after_id(after))
     return jsonify(status=e.status, messages=[chat.message_json(m, names.get(m.agent_id)) for m in items])
 
 
@@ -525,12 +525,17 @@ def search():
 
 # --- statistics --------------------------------------------------------------------------------
 
+# The dates a period may span: past them the local midnights around it cannot be computed
+# (year 1 in Budapest time is before datetime.min in UTC; 9999-12-31 has no next day).
+PERIOD_DATES = (date(2000, 1, 1), date(9998, 12, 31))
+
+
 def chosen_period() -> tuple[date, date]:
     """The period the supervisor chose: ``from``/``to`` (local dates, both included), else the last
     ``days`` days up to today (default 7); a bad value falls back to the default, at most 366 days."""
     today = utcnow().astimezone(stats.LOCAL_TIME).date()
     days = request.args.get("days", "7")
-    days_n = int(days) if days.isdigit() and 0 < int(days) <= 366 else 7
+    days_n = int(days) if days.isascii() and days.isdigit() and 0 < int(days) <= 366 else 7
     start, end = today - timedelta(days=days_n - 1), today
     try:
         if request.args.get("to"):
@@ -539,9 +544,9 @@ def chosen_period() -> tuple[date, date]:
             start = date.fromisoformat(request.args["from"])
         elif request.args.get("to"):
             start = end - timedelta(days=days_n - 1)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a date; or 'to' so early that the period starts before year 1
         start, end = today - timedelta(days=days_n - 1), today
-    if start > end or (end - start).days > 365:
+    if start > end or (end - start).days > 365 or not PERIOD_DATES[0] <= start <= end <= PERIOD_DATES[1]:
         start, end = today - timedelta(days=days_n - 1), today
     return start, end
 

@@ -154,7 +154,7 @@ def _chat_mac(secret_key: str, escalation_id: str, expires: int) -> str:
 def chat_token_valid(secret_key: str, escalation_id: str, presented: str | None, now: float | None = None) -> bool:
     """The token is this escalation's and has not expired."""
     expires_text, _, mac = (presented or "").partition(".")
-    if not expires_text.isdigit() or len(expires_text) > 12 or not mac:
+    if not (expires_text.isascii() and expires_text.isdigit()) or len(expires_text) > 12 or not mac:
         return False
     expires = int(expires_text)
     if not hmac.compare_digest(_chat_mac(secret_key, escalation_id, expires), mac):

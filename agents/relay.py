@@ -183,8 +183,7 @@ def events(conversation_id: str):
                            message="Too many open event streams; close another tab or try again shortly.")
         response.headers["Retry-After"] = "5"
         return response, 429
-    last = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
-    after = int(last) if last.isdigit() else 0
+    after = chat.after_id(request.headers.get("Last-Event-ID") or request.args.get("after"))
     deadline = time.monotonic() + current_app.config.get("AGENTS_STREAM_SECONDS", STREAM_SECONDS)
     response = Response(stream_with_context(_stream(sessions, escalation_id, after, deadline, slot)),
                         mimetype="text/event-stream")

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from gateway.credentials_client import CredentialsClient
 from gateway.db import make_engine, make_session_factory
@@ -19,11 +20,22 @@ log = logging.getLogger(__name__)
 ROOMS = ("agents", "ivr", "web")
 
 MAX_BODY_BYTES = 256 * 1024
+ROW_ID_MAX = 2 ** 31 - 1  # PostgreSQL's integer, the id columns' type
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in a route is a row id: a number past the id columns' range is no row (404),
+    never a query the database driver refuses (OverflowError on SQLite, out of range on PostgreSQL)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", ROW_ID_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Application factory. ``test_config`` may hold ``SETTINGS`` (a GatewaySettings) and Flask keys."""
     app = Flask(__name__, static_folder=None)
+    app.url_map.converters["int"] = RowIdConverter  # before any room adds its routes
     test_config = dict(test_config or {})
     settings: GatewaySettings = test_config.pop("SETTINGS", None) or GatewaySettings.from_env()
     app.config.update(
