@@ -6,10 +6,12 @@ the config ``make run`` uses, free ports, a temp dir); each test ``kill -9``s on
 process group (tests/reliability/faults.kill_group: the crash of the program) and the supervisor
 restarts it.
 
-- Rasa: the user of the widget (Hungarian) has had one exchange; while Rasa is down the widget says the
-  assistant is not reachable, with the S11 customer line (189, +36 1 371 9300), and keeps what the
-  user types queued; once Rasa is back the widget is on the same session id (its stored state), the
-  queued message reaches Rasa's tracker exactly once, is answered, and the conversation goes on.
+- Rasa: the user of the widget (Hungarian) has had one exchange; a message leaves the widget at the
+  instant of the kill (Rasa is stopped, the frame sent, then killed: it never reaches a turn); while
+  Rasa is down the widget says the assistant is not reachable, with the S11 customer line (189,
+  +36 1 371 9300), and keeps that message and the one the user types queued (a reload shows both as
+  typed); once Rasa is back the widget is on the same session id (its stored state), sends the first
+  again marked ``resend``, and both reach Rasa's tracker exactly once, in order, and are answered.
 - The credentials backend: an agent who holds a phone case asks for a new code on the caller's behalf
   while the backend is down and sees "A háttérrendszer most nem érhető el, próbálja újra." (an alert,
   no stack trace); after ``ready`` the same request is accepted and the code mail goes out.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -85,8 +88,12 @@ def _last_bot_text(page) -> str:
     return page.locator(".hdw-bot").last.text_content() or ""
 
 
-def test_kill_9_of_rasa_the_widget_names_the_help_line_queues_the_message_and_sends_it_once_after_the_restart(
+def test_kill_9_of_rasa_the_widget_names_the_help_line_and_every_message_is_answered_once_after_the_restart(
         topology, browser, screenshot):
+    """One message is on the socket at the instant of the kill (Rasa stopped, the frame sent, then
+    ``kill -9``: it never reached a turn) and one is typed while Rasa is down. Both are answered once
+    after the restart, in order: the widget keeps a message until the channel acknowledges it and
+    sends the unacknowledged one again, marked ``resend``."""
     context = browser.new_context(locale="hu-HU")
     try:
         page = context.new_page()
@@ -105,6 +112,15 @@ def test_kill_9_of_rasa_the_widget_names_the_help_line_queues_the_message_and_se
 
         offset = topology.offset()
         old_pid = topology.pids()["rasa"]
+        answers_before = _bots(page)
+        # the instant of the kill: the message leaves the widget while Rasa can no longer take it
+        in_flight = "Nem kaptam meg a kódot"
+        kill_group(old_pid, signal.SIGSTOP)
+        _type(page, in_flight)
+        deadline = time.monotonic() + 10
+        while not any(in_flight in str(frame) for frame in uttered):
+            assert time.monotonic() < deadline, "the widget did not put the message on the socket"
+            page.wait_for_timeout(50)
         killed_at = time.monotonic()
         kill_group(old_pid)
         page.wait_for_function(
@@ -112,31 +128,34 @@ def test_kill_9_of_rasa_the_widget_names_the_help_line_queues_the_message_and_se
             " return s && w.every(x => s.textContent.includes(x)); }", arg=DOWN_WORDS, timeout=15000)
         told_in = time.monotonic() - killed_at
         topology.wait_for("rasa is down", after=offset, timeout=30)
+        outbox = _stored(page)["outbox"]
+        assert [(m["text"], m.get("emitted")) for m in outbox] == [(in_flight, True)], \
+            "sent, not acknowledged: still in the outbox"
 
-        queued = "Nem kaptam meg a kódot"
-        answers_before = _bots(page)
+        queued = "kpista77"  # typed while Rasa is down: the answer to the question the first one brings
         _type(page, queued)
-        page.wait_for_selector(".hdw-user.hdw-pending", timeout=5000)
-        assert [m["text"] for m in _stored(page)["outbox"]] == [queued], "queued for when the assistant is back"
+        assert [m["text"] for m in _stored(page)["outbox"]] == [in_flight, queued], "queued for when the assistant is back"
         state_line = page.locator(".hdw-state").text_content()
         assert all(w in state_line for w in DOWN_WORDS), state_line
         assert _bots(page) == answers_before, "nothing answers while Rasa is down"
         screenshot(page, "killed-topology-widget-rasa-down")
-        # a reload while it is down: the widget starts from what it stored alone
+        # a reload while it is down: the widget starts from what it stored alone, and shows both as typed
         page.reload()
         page.wait_for_selector(".hdw-panel")
         page.wait_for_function(
             "(w) => { const s = document.querySelector('.hdw-state');"
             " return s && w.every(x => s.textContent.includes(x)); }", arg=DOWN_WORDS, timeout=15000)
-        pending = page.locator(".hdw-user.hdw-pending")
-        assert pending.count() == 1 and queued in pending.text_content(), pending.all_text_contents()
-        assert [m["text"] for m in _stored(page)["outbox"]] == [queued]
-        assert all(h.get("text") != queued for h in _stored(page)["history"]), "the history keeps no unacknowledged text"
+        pending = page.locator(".hdw-user.hdw-pending .hdw-text").all_text_contents()
+        assert pending == [in_flight, queued], pending
+        assert [m["text"] for m in _stored(page)["outbox"]] == [in_flight, queued]
+        assert all(h.get("text") not in (in_flight, queued) for h in _stored(page)["history"]), \
+            "the history keeps no unacknowledged text"
         assert _bots(page) == answers_before
 
-        # the widget retries every 0.5-3 s by itself: the queued message goes out once Rasa listens again
+        # the widget retries every 0.5-3 s by itself: both go out, in order, once Rasa listens again
         page.wait_for_selector(f".hdw-user:not(.hdw-pending) >> text={queued}", timeout=RESTART_TIMEOUT * 1000)
-        _answered_after(page, answers_before)
+        page.wait_for_function(f"document.querySelectorAll('.hdw-bot').length >= {answers_before + 2}",
+                               timeout=30000)
         answered_in = time.monotonic() - killed_at
         topology.wait_for("ready: ", after=offset, timeout=RESTART_TIMEOUT)
         ready_in = time.monotonic() - killed_at
@@ -144,25 +163,26 @@ def test_kill_9_of_rasa_the_widget_names_the_help_line_queues_the_message_and_se
         page.wait_for_selector("text=Az asszisztenssel beszél.", timeout=10000)
         assert page.evaluate("window.HelpdeskWidget.sessionId()") == session_id, "a new session after the restart"
         assert _stored(page)["session_id"] == session_id and _stored(page)["outbox"] == []
-        assert "felhasználónev" in page.locator(".hdw-bot").all_text_contents()[-1], \
-            "the queued message was answered: the new-code form asks for the username"
+        page.wait_for_function("document.querySelectorAll('.hdw-user.hdw-pending').length === 0", timeout=10000)
+        answers = page.locator(".hdw-bot").all_text_contents()[answers_before:]
+        assert sum("felhasználónev" in a for a in answers[:-1]) == 1, \
+            f"the message of the instant was answered once: the form asks for the username {answers}"
+        assert "e-mail" in answers[-1].lower(), f"the queued one too: the form goes on to the address {answers}"
 
-        # exactly one user turn for the queued message, after the one before the kill, in the same tracker
-        page.wait_for_timeout(2000)  # a second send would have arrived by now
-        assert _user_turns(topology, session_id) == ["Meddig érvényes az aktiváló kód?", queued]
+        # exactly one user turn for each, after the one before the kill, in the same tracker
+        page.wait_for_timeout(2000)  # a second answer would have arrived by now
+        assert _user_turns(topology, session_id) == ["Meddig érvényes az aktiváló kód?", in_flight, queued]
+        assert page.locator(f".hdw-user >> text={in_flight}").count() == 1
         assert page.locator(f".hdw-user >> text={queued}").count() == 1
-        assert sum(queued in frame for frame in uttered) == 1, uttered  # on the wire, too
-
-        # the conversation goes on: the form that the queued message opened takes the next answer
-        before = _bots(page)
-        _type(page, "kpista77")
-        _answered_after(page, before)
-        assert _user_turns(topology, session_id) == ["Meddig érvényes az aktiváló kód?", queued, "kpista77"]
-        assert "e-mail" in _last_bot_text(page).lower(), _last_bot_text(page)
+        assert page.locator(".hdw-bot").all_text_contents()[answers_before:] == answers, "no second answer"
+        frames = [str(frame) for frame in uttered if in_flight in str(frame)]
+        assert len(frames) == 2 and '"resend":false' in frames[0] and '"resend":true' in frames[1], frames
+        assert sum(queued in str(frame) for frame in uttered) == 1, uttered  # sent once: it never was on a socket
         screenshot(page, "killed-topology-widget-rasa-back")
         assert "Traceback" not in topology.terminal()[offset:]
-        print(f"kill -9 rasa: the widget named the help line {told_in:.1f} s after the kill; the queued message "
-              f"answered {answered_in:.1f} s after it; `ready` printed {ready_in:.1f} s after it")
+        print(f"kill -9 rasa: the widget named the help line {told_in:.1f} s after the kill; the message on the "
+              f"socket at the kill and the queued one answered {answered_in:.1f} s after it; `ready` printed "
+              f"{ready_in:.1f} s after it")
     finally:
         context.close()
 

@@ -8,8 +8,10 @@
  * chat to a person it sends {"handoff": {reference, escalation_id, chat_token}}; the widget then talks
  * to the gateway's chat relay (POST messages, an SSE stream of the agent's side) until the agent
  * hands back. The session id and its token (both issued by the channel: a session id alone joins
- * nothing), the visible history and unsent messages live in localStorage, so a reload or a dropped
- * connection continues the same conversation, in order, without doubles. The history keeps a user's
+ * nothing), the visible history and the messages not yet acknowledged live in localStorage, so a
+ * reload, a dropped connection or a Rasa restart continues the same conversation, in order, without
+ * doubles (a message stays queued until the channel says Rasa stored it; one sent again is marked
+ * `resend`, and the channel does not answer it twice). The history keeps a user's
  * message only as the channel stored it (secrets redacted, event `helpdesk_stored`), never the raw
  * text. Ids come from crypto.getRandomValues only: without it the widget does not start.
  * At the end of a chat — the agent closed the case, or the user pressed "End chat" — the widget asks
@@ -253,18 +255,27 @@
     save();
     flush();
   }
-  var flushing = false, retryTimer = null;
+  // A message to the assistant stays first in the outbox until the channel acknowledges it
+  // (`helpdesk_stored`, sent once Rasa has stored the turn, or `helpdesk_error` with its id): one on
+  // the socket when Rasa dies is sent again after the reconnect, marked `resend`, and the channel
+  // answers it only if Rasa had not stored it. One message at a time, so they arrive in order.
+  var flushing = false, retryTimer = null, awaiting = null, ackTimer = null, ACK_TIMEOUT_MS = 20000;
   function flush() {
     if (flushing || !state.outbox.length) return;
     var item = state.outbox[0];
     if (item.to === "agent" && !state.handoff) item.to = "bot";
     if (item.to === "bot") {
       if (!socket || !socket.connected || !confirmed) return; // sent on (re)connect
+      if (awaiting === item.cid) return; // on the socket: its acknowledgement comes
       var metadata = state.langChosen ? { language: state.lang } : {};
-      socket.emit("user_uttered", { message: item.text, client_message_id: item.cid, metadata: metadata });
-      state.outbox.shift(); save(); markSent(item.cid);
+      var resend = !!item.emitted;  // it may have reached Rasa before: the channel answers it only once
+      item.emitted = true; save();
+      awaiting = item.cid;
+      socket.emit("user_uttered", { message: item.text, client_message_id: item.cid, metadata: metadata, resend: resend });
       showTyping();
-      return flush();
+      clearTimeout(ackTimer);  // no acknowledgement on a live socket (a lost event): send it again
+      ackTimer = setTimeout(function () { if (awaiting === item.cid) { awaiting = null; flush(); } }, ACK_TIMEOUT_MS);
+      return;
     }
     flushing = true;
     var h = state.handoff;
@@ -281,6 +292,13 @@
       })
       .then(function () { flushing = false; flush(); })
       .catch(function () { flushing = false; scheduleRetry(); });
+  }
+  function acknowledged(cid, text) {  // the channel has the message (or answered it with an error)
+    if (!cid) return;
+    state.outbox = state.outbox.filter(function (m) { return !(m.cid === cid && m.to === "bot"); });
+    if (awaiting === cid) { awaiting = null; clearTimeout(ackTimer); }
+    markSent(cid); storedAs(cid, text);  // both save
+    flush();
   }
   function scheduleRetry() {
     if (retryTimer) return;
@@ -323,13 +341,16 @@
       }
       confirmed = true; connection = "up"; renderState(); flush();
     });
-    socket.on("helpdesk_stored", function (m) { if (m) storedAs(m.client_message_id, m.text); });
-    socket.on("disconnect", function () { confirmed = false; connection = "offline"; renderState(); });
+    socket.on("helpdesk_stored", function (m) { if (m) acknowledged(m.client_message_id, m.text); });
+    socket.on("disconnect", function () { confirmed = false; awaiting = null; connection = "offline"; renderState(); });
     // The browser is online but the assistant does not answer (a restart, an outage): say so, with
     // the S11 help line; typed messages stay queued and go out once it is back (docs/RELIABILITY.md).
     socket.on("connect_error", function () { connection = navigator.onLine ? "down" : "offline"; renderState(); });
     socket.on("bot_uttered", onBotMessage);
-    socket.on("helpdesk_error", function (err) { if (err && err.message) add({ kind: "system", text: err.message }); });
+    socket.on("helpdesk_error", function (err) {
+      if (err && err.message) add({ kind: "system", text: err.message });
+      if (err && err.client_message_id) acknowledged(err.client_message_id, err.text);  // answered: not sent again
+    });
   }
   function handoffOf(msg) {
     if (!msg || typeof msg !== "object") return null;
