@@ -34,7 +34,7 @@ import pytest
 
 from tests.reliability.faults import (fresh_account, kill_group, new_code_mails, register,
                                       wait_for_registration_mail)
-from tests.reliability.topology import ROOT, start_topology
+from tests.reliability.topology import ROOT, running_topology
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # the topology starts once, Rasa loads twice
 
@@ -46,12 +46,8 @@ STATE_KEY = "hdw-state-v1"
 
 @pytest.fixture(scope="module")
 def topology(tmp_path_factory):
-    topo = start_topology(tmp_path_factory.mktemp("killed-in-browser"))
-    try:
+    with running_topology(tmp_path_factory.mktemp("killed-in-browser")) as topo:
         yield topo
-    finally:
-        topo.stop(timeout=90)
-        topo.kill()
 
 
 def _admin(topo) -> dict[str, str]:

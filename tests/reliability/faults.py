@@ -221,6 +221,16 @@ class during:
         return self._error
 
 
+def handoff_of(replies: list[dict]) -> Optional[dict]:
+    """The assistant's handoff payload (with its chat token) among a turn's replies, or None."""
+    for reply in replies:
+        custom = reply.get("custom") or {}
+        handoff = custom.get("handoff") or (custom.get("data") or {}).get("handoff")
+        if handoff and handoff.get("chat_token"):
+            return handoff
+    return None
+
+
 def kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
     """``sig`` to the program's whole process group (gunicorn's master with its workers; Rasa's
     wrapper script with Rasa): as a crash of the program takes all of it."""

@@ -30,7 +30,8 @@ from email import message_from_bytes, policy
 import httpx
 import pytest
 
-from tests.reliability.topology import ROOT, start_topology
+from tests.reliability.topology import ROOT, running_topology
+from tests.reliability.faults import handoff_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
@@ -39,12 +40,8 @@ ENGINE_PYTHON = ROOT / ".venv" / "engine" / "bin" / "python"
 
 @pytest.fixture(scope="module")
 def topology(tmp_path_factory):
-    topo = start_topology(tmp_path_factory.mktemp("canaries"))
-    try:
+    with running_topology(tmp_path_factory.mktemp("canaries")) as topo:
         yield topo
-    finally:
-        topo.stop(timeout=90)
-        topo.kill()
 
 
 # --- doors ---------------------------------------------------------------------------------------
@@ -96,11 +93,9 @@ def escalate(topo, sender: str) -> dict:
     """Ask for a person in the chat until the assistant hands over (the handoff payload)."""
     replies = chat(topo, sender, "Ügyintézővel szeretnék beszélni")
     for _ in range(4):
-        for reply in replies:
-            custom = reply.get("custom") or {}
-            handoff = custom.get("handoff") or (custom.get("data") or {}).get("handoff")
-            if handoff and handoff.get("chat_token"):
-                return handoff
+        handoff = handoff_of(replies)
+        if handoff:
+            return handoff
         buttons = [b for r in replies for b in (r.get("buttons") or [])]
         replies = chat(topo, sender, buttons[0]["payload"] if buttons else "igen")
     raise AssertionError(f"no handoff: {replies}")

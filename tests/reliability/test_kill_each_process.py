@@ -21,12 +21,12 @@ import uuid
 import httpx
 import pytest
 
-from tests.reliability.faults import (CONFIRMED, CONSONANTS, LogWindow, accepted_requests, agent_messages_of,
+from tests.reliability.faults import (CONFIRMED, CONSONANTS, LogWindow, accepted_requests, agent_messages_of, handoff_of,
                                       assert_one_mail_per_accepted_request, during, escalations_of,
                                       fresh_account, kill_group, register, settled_new_code_mails, speaks,
                                       superseded_code_mails,
                                       spoken_new_code_up_to_the_confirmation, wait_for_registration_mail)
-from tests.reliability.topology import start_topology
+from tests.reliability.topology import running_topology
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # Rasa loads twice; minutes on a busy machine
 
@@ -42,12 +42,8 @@ PHONE_DEADLINE_S = 8.0
 
 @pytest.fixture(scope="module")
 def topology(tmp_path_factory):
-    topo = start_topology(tmp_path_factory.mktemp("make-run"), IVR_RASA_TIMEOUT_SECONDS=str(PHONE_DEADLINE_S))
-    try:
+    with running_topology(tmp_path_factory.mktemp("make-run"), IVR_RASA_TIMEOUT_SECONDS=str(PHONE_DEADLINE_S)) as topo:
         yield topo
-    finally:
-        topo.stop(timeout=90)
-        topo.kill()  # nothing is left when the Ctrl-C test already stopped it
 
 
 def _health(topo, name: str) -> bool:
@@ -227,20 +223,11 @@ def test_kill_9_in_the_middle_of_a_phone_new_code_one_mail_per_accepted_request_
           f"back in {back_in:.1f} s; {accepted} accepted, {len(mails)} mails, {superseded} superseded")
 
 
-def _handoff(replies: list[dict]) -> dict | None:
-    for reply in replies:
-        custom = reply.get("custom") or {}
-        handoff = custom.get("handoff") or (custom.get("data") or {}).get("handoff")
-        if handoff and handoff.get("chat_token"):
-            return handoff
-    return None
-
-
 def _ask_for_a_person(topology, sender: str) -> str:
     """The user asks for a person; the assistant offers one. Returns what says yes (the turn that
     creates the escalation)."""
     replies = _chat(topology, sender, "Ügyintézővel szeretnék beszélni")
-    assert _handoff(replies) is None, "offered before it is made"
+    assert handoff_of(replies) is None, "offered before it is made"
     buttons = [b for r in replies for b in (r.get("buttons") or [])]
     return buttons[0]["payload"] if buttons else "igen"
 
@@ -254,13 +241,13 @@ def test_kill_9_of_the_gateway_in_the_middle_of_an_escalation_it_exists_once_and
         pass
     replies, took = escalating.result()
     said = " ".join(r.get("text") or "" for r in replies)
-    handoff = _handoff(replies)
+    handoff = handoff_of(replies)
     assert handoff or "189" in said, f"neither a handoff nor the help line: {replies}"  # S11
     assert took < 15, f"the chat waited {took:.1f} s"
     back_in = _back(topology, "gateway", offset)
     if handoff is None:  # told it failed: the user asks again
         replies = _chat(topology, sender, _ask_for_a_person(topology, sender))
-        handoff = _handoff(replies)
+        handoff = handoff_of(replies)
         assert handoff, replies
     cases = escalations_of(topology.env["GATEWAY_DATABASE_URL"], sender)
     assert len(cases) == 1, f"escalations of the conversation: {cases}"
@@ -269,7 +256,7 @@ def test_kill_9_of_the_gateway_in_the_middle_of_an_escalation_it_exists_once_and
                       headers={"Authorization": f"Bearer {handoff['chat_token']}"},
                       json={"text": "itt vagyok még", "client_message_id": f"m{time.monotonic_ns()}"})
     assert sent.status_code == 201, sent.text
-    print(f"kill -9 gateway mid escalation: the user got {'the handoff' if _handoff(replies) else 'the help line'} "
+    print(f"kill -9 gateway mid escalation: the user got {'the handoff' if handoff_of(replies) else 'the help line'} "
           f"after {took:.1f} s; back in {back_in:.1f} s; escalations {cases}")
 
 
@@ -279,7 +266,7 @@ def test_kill_9_of_the_gateway_in_the_middle_of_an_agent_reply_it_arrives_once_a
     sender = f"reply-kill-{time.monotonic_ns()}"
     _chat(topology, sender, "nem tudok belépni")
     replies = _chat(topology, sender, _ask_for_a_person(topology, sender))
-    handoff = _handoff(replies)
+    handoff = handoff_of(replies)
     assert handoff, replies
     console = agent_console(topology, f"hiba{time.monotonic_ns() % 10**6}", "hiba agent pass " + uuid.uuid4().hex[:8])
     case = f"/agents/escalations/{handoff['escalation_id']}"

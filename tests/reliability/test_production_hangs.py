@@ -41,7 +41,7 @@ import pytest
 
 from tests.fixtures.production_services import _haproxy_present, attach, start_topology
 from tests.reliability.faults import (CONFIRMED, LogWindow, accepted_requests, assert_one_mail_per_accepted_request, during, escalations_of,
-                                      fresh_account, register, settled_new_code_mails, speaks,
+                                      fresh_account, handoff_of, register, settled_new_code_mails, speaks,
                                       spoken_new_code_up_to_the_confirmation, wait_for_registration_mail)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.rabbitmq, pytest.mark.slow,
@@ -571,15 +571,6 @@ def test_sigstop_of_a_gateway_replica_mid_phone_new_code_the_other_answers_the_w
     assert took < TWILIO_WEBHOOK_S, f"Twilio would have given up: {took:.1f} s"
     assert n_accepted == 1, f"{n_accepted} new-code requests from one confirmation"
     assert served == {"gateway1", "gateway2"}, served
-
-
-def handoff_of(replies: list[dict]) -> Optional[dict]:
-    for reply in replies:
-        custom = reply.get("custom") or {}
-        handoff = custom.get("handoff") or (custom.get("data") or {}).get("handoff")
-        if handoff and handoff.get("chat_token"):
-            return handoff
-    return None
 
 
 def ask_for_a_person(prod, sender: str) -> str:

@@ -10,6 +10,7 @@ and checks that none of the processes is left).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import shutil
@@ -20,7 +21,7 @@ import time
 import xmlrpc.client
 from dataclasses import dataclass, field
 from http.client import HTTPConnection
-from typing import Optional
+from typing import Iterator, Optional
 
 from tests.fixtures.ports import free_port
 
@@ -222,3 +223,15 @@ def start_topology(tmp: pathlib.Path, **overrides: str) -> Topology:
         topology.kill()
         raise
     return topology
+
+
+@contextlib.contextmanager
+def running_topology(tmp: pathlib.Path, **overrides: str) -> Iterator[Topology]:
+    """:func:`start_topology` for a test module: stopped as Ctrl-C stops it at the end, then anything
+    left is killed (nothing is, when a test already stopped it)."""
+    topo = start_topology(tmp, **overrides)
+    try:
+        yield topo
+    finally:
+        topo.stop(timeout=90)
+        topo.kill()
