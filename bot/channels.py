@@ -246,6 +246,10 @@ class IncomingMessage:
     text: str
     metadata: Dict[str, Any] = field(default_factory=dict)
 
+    def user_message(self, output: Any, input_channel: str) -> UserMessage:
+        """The message as Rasa takes it, answered through ``output``."""
+        return UserMessage(self.text, output, self.sender_id, input_channel=input_channel, metadata=self.metadata)
+
 
 def _language(value: Any) -> Optional[str]:
     if value is None:
@@ -322,6 +326,20 @@ def prepare_message(
     return IncomingMessage(sender_id=sender.strip(), text=text, metadata=clean)
 
 
+async def _stored_tracker(app: Any, sender_id: Any, why: str) -> Any:
+    """The conversation's tracker from the store of ``app``'s agent; None when there is no agent, no
+    such conversation or the store cannot be read (logged with the failure's type only)."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if store is None or not isinstance(sender_id, str) or not sender_id.strip():
+        return None
+    try:
+        return await store.retrieve(sender_id.strip())
+    except Exception as exc:  # noqa: BLE001 - the caller goes on without it
+        logger.warning("tracker of a conversation unreadable %s: %s", why, type(exc).__name__)
+        return None
+
+
 async def expects_secret(app: Any, sender_id: Any, message: Any = None) -> bool:
     """Whether the bot's last question to ``sender_id`` invites a secret, from the tracker Rasa keeps
     (the requested slot or the last response's name); False when there is no agent or tracker.
@@ -332,15 +350,7 @@ async def expects_secret(app: Any, sender_id: Any, message: Any = None) -> bool:
     """
     if isinstance(message, str) and redact(message, expecting_secret=True) == redact(message, expecting_secret=False):
         return False
-    agent = getattr(getattr(app, "ctx", None), "agent", None)
-    store = getattr(agent, "tracker_store", None)
-    if store is None or not isinstance(sender_id, str) or not sender_id.strip():
-        return False
-    try:
-        tracker = await store.retrieve(sender_id.strip())
-    except Exception as exc:  # noqa: BLE001 - the ordinary rules still apply
-        logger.warning("tracker of a conversation unreadable before redaction: %s", type(exc).__name__)
-        return False
+    tracker = await _stored_tracker(app, sender_id, "before redaction")  # None: the ordinary rules apply
     if tracker is None:
         return False
     if tracker.get_slot("requested_slot") in SECRET_INVITING_SLOTS:
@@ -368,15 +378,7 @@ async def stored_user_text(app: Any, sender_id: str, digest: str) -> Optional[st
     """The stored text of the conversation's user event that carries ``digest`` (one of its last
     :data:`RESEND_LOOKBACK` user events), from the tracker Rasa keeps; None when it holds no such event
     or cannot be read (the message is then taken as new: at least once, never lost)."""
-    agent = getattr(getattr(app, "ctx", None), "agent", None)
-    store = getattr(agent, "tracker_store", None)
-    if store is None:
-        return None
-    try:
-        tracker = await store.retrieve(sender_id)
-    except Exception as exc:  # noqa: BLE001 - answered as a new message
-        logger.warning("tracker of a conversation unreadable for a resent message: %s", type(exc).__name__)
-        return None
+    tracker = await _stored_tracker(app, sender_id, "for a resent message")  # None: answered as new
     looked = 0
     for event in reversed(tracker.events if tracker is not None else []):
         if getattr(event, "type_name", None) != "user":
@@ -492,15 +494,7 @@ class HelpdeskRestInput(RestInput):
 
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(
-                    UserMessage(
-                        incoming.text,
-                        collector,
-                        incoming.sender_id,
-                        input_channel=self.name(),
-                        metadata=incoming.metadata,
-                    )
-                )
+                await on_new_message(incoming.user_message(collector, self.name()))
             except asyncio.CancelledError:
                 logger.error("helpdesk message of %s timed out", incoming.sender_id)
                 return response.json(
@@ -739,15 +733,7 @@ class HelpdeskSocketIOInput(SocketIOInput):
                         return
                 output = SocketIOOutput(sio, self.bot_message_evt)
                 try:
-                    await on_new_message(
-                        UserMessage(
-                            incoming.text,
-                            output,
-                            incoming.sender_id,
-                            input_channel=self.name(),
-                            metadata=incoming.metadata,
-                        )
-                    )
+                    await on_new_message(incoming.user_message(output, self.name()))
                 except Exception:  # noqa: BLE001 - e.g. an action server past its timeout: the widget must not go silent
                     logger.exception("helpdesk_socketio message of %s failed", incoming.sender_id)
                     language = "en" if (incoming.metadata or {}).get("language") == "en" else "hu"
