@@ -9,6 +9,25 @@ import sys
 from ops import quiet
 
 
+def secrets_from_env(argv: list[str], environ) -> list[str]:
+    """``--jwt-secret env:NAME`` (scripts/rasa-serve.sh) with the key taken from the environment here,
+    inside the process, so that it never stands on a command line that `ps` shows.
+
+    The key goes in as ``--jwt-secret=<key>``, one argument: a key drawn by ``secrets.token_urlsafe``
+    starts with "-" about once in 32 draws, and argparse takes a separate "-…" argument for an option
+    ("argument --jwt-secret: expected one argument": Rasa did not start; found by a fresh clone's CI).
+    """
+    out: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--jwt-secret":
+            value = next(args, "")
+            out.append(f"--jwt-secret={environ.get(value[4:], '') if value.startswith('env:') else value}")
+        else:
+            out.append(arg)
+    return out
+
+
 def main() -> int:
     """Run Rasa's command line with the filters in place; return its exit status."""
     quiet.install()
@@ -25,10 +44,7 @@ def main() -> int:
 
     rasa_main.configure_logging_and_warnings = configure_then_filter
     sys.argv[0] = "rasa"
-    # `--jwt-secret env:NAME` (scripts/rasa-serve.sh): the key is taken from the environment here,
-    # inside the process, so that it never stands on a command line that `ps` shows.
-    sys.argv[1:] = [os.environ.get(arg[4:], "") if before == "--jwt-secret" and arg.startswith("env:") else arg
-                    for before, arg in zip([""] + sys.argv[1:], sys.argv[1:])]
+    sys.argv[1:] = secrets_from_env(sys.argv[1:], os.environ)
     rasa_main.main()
     return 0
 
