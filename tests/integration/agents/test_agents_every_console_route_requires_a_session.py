@@ -4,7 +4,7 @@ open by mistake. The allow-list is small and each entry says why."""
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from tests.fixtures.gateway_services import csrf_from, login
 
@@ -23,7 +23,7 @@ def console_rules(app) -> list[Rule]:
 
 
 def url_of(rule: Rule) -> str:
-    values = {name: (1 if "int" in type(rule._converters[name]).__name__.lower() else "x")
+    values = {name: (1 if isinstance(rule._converters[name], IntegerConverter) else "x")
               for name in rule.arguments}
     path = rule.rule
     for name, value in values.items():
