@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from gateway.credentials_client import CredentialsClient
 from gateway.db import make_engine, make_session_factory
+from gateway.input_guard import refuse_nul_characters
 from gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     changes.attach(settings.database_url)
     _serve_role(app, settings.role)
+    refuse_nul_characters(app)
 
     @app.get("/healthz")
     def healthz():

@@ -7,6 +7,7 @@ import logging
 
 from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from gateway import settings_of
 
@@ -27,14 +28,31 @@ def signature_is_valid() -> bool:
     return validator.validate(public_url_of_request(), request.form, signature)
 
 
+NUL = "\x00"
+
+
+def _holds_nul(values: MultiDict) -> bool:
+    return any(NUL in k or NUL in v for k, v in values.items(multi=True))
+
+
+def _without_nul(values: MultiDict) -> ImmutableMultiDict:
+    """The fields without U+0000: Twilio never sends one, PostgreSQL's text columns cannot hold one,
+    and a caller must still get TwiML (the other rooms refuse it: gateway/input_guard.py)."""
+    return ImmutableMultiDict([(k.replace(NUL, ""), v.replace(NUL, "")) for k, v in values.items(multi=True)])
+
+
 def twilio_only(view):
-    """Decorator: 403 before anything else happens unless Twilio signed this request."""
+    """Decorator: 403 before anything else happens unless Twilio signed this request; after the
+    check (over the fields as signed) the view reads them without U+0000."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if not signature_is_valid():
             log.warning("rejected unsigned or mis-signed request to %s", request.path)
             abort(403, description="Invalid Twilio signature.")
+        if _holds_nul(request.args) or _holds_nul(request.form):
+            request.args, request.form = _without_nul(request.args), _without_nul(request.form)
+        kwargs = {k: v.replace(NUL, "") if isinstance(v, str) else v for k, v in kwargs.items()}
         return view(*args, **kwargs)
 
     return wrapper

@@ -1,0 +1,60 @@
+"""One rule for every room's input: no NUL character (U+0000).
+
+PostgreSQL's text columns cannot hold U+0000: an idempotency key, a search, a reply or a login name
+carrying one made the driver raise inside the request (a 500 on the production database, while
+SQLite stored it). No field of the help desk has a use for it, so a request with one in its path,
+query, form or JSON body is refused with a clear 400 before any room reads it. The phone line is
+the exception: Twilio never sends U+0000, and a caller must always get TwiML, so the phone line's
+own reading of its fields (ivr/) drops it instead.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.exceptions import BadRequest
+
+NUL = "\x00"
+MESSAGE = "The request contains a NUL character (U+0000), which no field accepts."
+PHONE_PREFIX = "/voice"
+
+
+def holds_nul(value: Any, depth: int = 0) -> bool:
+    """True when a string anywhere in ``value`` (a string, or lists and objects of them, keys
+    included) holds U+0000. Deeper than 64 levels is left to the JSON reader's own refusal."""
+    if isinstance(value, str):
+        return NUL in value
+    if depth > 64:
+        return False
+    if isinstance(value, dict):
+        return any(holds_nul(k, depth + 1) or holds_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(holds_nul(v, depth + 1) for v in value)
+    return False
+
+
+def _request_holds_nul() -> bool:
+    if NUL in request.path or holds_nul(request.view_args or {}):
+        return True
+    if any(holds_nul(k) or holds_nul(v) for k, v in request.args.items(multi=True)):
+        return True
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if any(holds_nul(k) or holds_nul(v) for k, v in request.form.items(multi=True)):
+            return True
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # nested past the decoder: the room's JSON reader answers 400
+            return False
+        return holds_nul(body)
+    return False
+
+
+def refuse_nul_characters(app: Flask) -> None:
+    @app.before_request
+    def no_nul_character():
+        if request.path.startswith(PHONE_PREFIX):
+            return None
+        if _request_holds_nul():
+            raise BadRequest(description=MESSAGE)
+        return None
