@@ -9,28 +9,13 @@ own reading of its fields (ivr/) drops it instead.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 
-NUL = "\x00"
+from kernel.fields import NUL, holds_nul
+
 MESSAGE = "The request contains a NUL character (U+0000), which no field accepts."
 PHONE_PREFIX = "/voice"
-
-
-def holds_nul(value: Any, depth: int = 0) -> bool:
-    """True when a string anywhere in ``value`` (a string, or lists and objects of them, keys
-    included) holds U+0000. Deeper than 64 levels is left to the JSON reader's own refusal."""
-    if isinstance(value, str):
-        return NUL in value
-    if depth > 64:
-        return False
-    if isinstance(value, dict):
-        return any(holds_nul(k, depth + 1) or holds_nul(v, depth + 1) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(holds_nul(v, depth + 1) for v in value)
-    return False
 
 
 def _request_holds_nul() -> bool:

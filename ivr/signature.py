@@ -10,6 +10,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from gateway import settings_of
+from kernel.fields import NUL
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,6 @@ def signature_is_valid() -> bool:
         return False
     validator = RequestValidator(settings_of(current_app).twilio_auth_token)
     return validator.validate(public_url_of_request(), request.form, signature)
-
-
-NUL = "\x00"
 
 
 def _holds_nul(values: MultiDict) -> bool:

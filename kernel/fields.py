@@ -117,3 +117,32 @@ def joined_name_keys(text: str) -> tuple[str, str]:
     (``kovacsjanos``, ``janoskovacs``), for people who type their name as one word (S6)."""
     words = re.findall(r"[^\W_]+", fold_accents(text))
     return "".join(words), "".join(reversed(words))
+
+
+NUL = "\x00"
+NUL_RULE = "must not contain the NUL character (U+0000)"
+
+
+def holds_nul(value: object, depth: int = 0) -> bool:
+    """True when a string anywhere in ``value`` (a string, or lists and objects of them, keys included)
+    holds U+0000, which no field of the help desk accepts and PostgreSQL's text columns cannot store.
+    Deeper than 64 levels is left to the JSON reader's own refusal."""
+    if isinstance(value, str):
+        return NUL in value
+    if depth > 64:
+        return False
+    if isinstance(value, dict):
+        return any(holds_nul(k, depth + 1) or holds_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(holds_nul(v, depth + 1) for v in value)
+    return False
+
+
+def field_holding_nul(body: dict) -> Optional[str]:
+    """The first field of a JSON object whose name or value holds U+0000 ("body" for a name), or None."""
+    for key, value in body.items():
+        if holds_nul(key):
+            return "body"
+        if holds_nul(value):
+            return key
+    return None

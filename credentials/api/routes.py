@@ -10,6 +10,7 @@ from credentials.api import answers
 from credentials.api.auth import ACCOUNT_CHECK, NEW_CODE, OFFICE, PORTAL, require
 from credentials.api.openapi import OPENAPI
 from credentials.domain.names import validate_channel
+from kernel.fields import NUL_RULE, FieldError, field_holding_nul
 
 api = Blueprint("credentials_api", __name__, url_prefix="/api/v1")
 health = Blueprint("credentials_health", __name__)
@@ -26,6 +27,9 @@ def _body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object")
+    nul = field_holding_nul(data)  # PostgreSQL cannot store it (a 500 there, before this check)
+    if nul:
+        raise FieldError(nul, NUL_RULE)
     if not g.get("credentials_in_flight"):  # from the read body to the answer: the outbox thread yields
         _backend().activity.started()  # (ended in app.py's teardown; a body still trickling in never counts)
         g.credentials_in_flight = True

@@ -53,3 +53,19 @@ def test_language_is_hu_or_en():
     assert validate_language("en") == "en"
     with pytest.raises(FieldError):
         validate_language("de")
+
+
+@pytest.mark.parametrize("value, held", [("a\x00b", True), ("ab", False), ({"k": ["x", {"y": "\x00"}]}, True),
+                                         ({"k\x00": 1}, True), ([1, 2.5, None, True], False), ("", False)])
+def test_a_nul_character_is_found_in_any_string_of_a_json_value_keys_included(value, held):
+    from kernel.fields import holds_nul
+
+    assert holds_nul(value) is held
+
+
+def test_the_field_holding_a_nul_character_is_named_and_a_name_with_one_is_the_body():
+    from kernel.fields import field_holding_nul
+
+    assert field_holding_nul({"username": "kis", "email": ["a\x00"]}) == "email"
+    assert field_holding_nul({"a\x00": "x"}) == "body"
+    assert field_holding_nul({"username": "kis"}) is None
