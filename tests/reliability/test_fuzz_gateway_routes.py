@@ -11,7 +11,8 @@ the gateway fixtures' recording stand-in (answers 200). So no answer may be a 5x
 For every generated input: status < 500; no "Traceback" in a body; a 4xx of the APIs is JSON
 ``{"error", "message"}`` (docs/agents.md); a console route answers HTML, a redirect, CSV or (asked
 for JSON) JSON; a console POST without the session's CSRF token is refused (400/403); and no ERROR
-record with a traceback is logged during the fuzz. Inputs: generated JSON bodies (valid ones
+record with a traceback is logged during the fuzz. A request carrying U+0000 anywhere is refused
+by the gateway's input guard (400) before any token check. Inputs: generated JSON bodies (valid ones
 mutated field by field: wrong types, huge strings, Unicode edge cases, unknown keys; any JSON;
 raw bytes that are not JSON), path ids (the fixture's existing references, escalations,
 conversations, agents and offers, and random ones), query strings, and the service token / chat
@@ -236,6 +237,14 @@ def assert_api_answer(response, where: str) -> None:
         assert isinstance(body.get("message"), str) and body["message"], f"{where}: {body}"
 
 
+def refused_for_nul(response) -> bool:
+    """The gateway's input guard (gateway/input_guard.py) answers a request carrying U+0000 before any
+    room reads it, so before a room's token, session or CSRF check: 400 naming the character."""
+    from gateway.input_guard import MESSAGE
+
+    return response.status_code == 400 and MESSAGE in response.get_data(as_text=True)
+
+
 TOKEN_MODES = st.sampled_from(["right"] * 6 + ["wrong", "missing", "scheme", "other"])
 
 
@@ -279,7 +288,7 @@ def test_an_escalation_post_with_any_body_is_created_or_a_json_error(desk, body,
     response = desk.api().post("/api/v1/escalations", data=body.data, headers=headers)
     where = f"POST /api/v1/escalations {body!r} token={token}"
     assert_api_answer(response, where)
-    if token != "right":
+    if token != "right" and not refused_for_nul(response):
         assert response.status_code == 401, where
     if response.status_code in (200, 201):
         answer = response.get_json()
@@ -321,8 +330,8 @@ def test_a_status_wait_or_statistics_call_with_any_input_answers_below_500(desk,
         response = client.post("/api/v1/conversation-events", data=body.data,
                                headers=headers | ({"Content-Type": body.content_type} if body.content_type else {}))
     assert_api_answer(response, f"{where} token={token}")
-    if token != "right" and not (route == "status" and reference == ""):  # ".../escalations/" is no route: 404
-        assert response.status_code == 401, where
+    if token != "right" and not (route == "status" and reference == "") and not refused_for_nul(response):
+        assert response.status_code == 401, where  # (".../escalations/" is no route: 404)
     assert_no_traceback_logged(desk, where, logged)
 
 
@@ -394,7 +403,7 @@ def test_a_relay_rating_or_leave_call_with_any_token_and_body_answers_below_500(
         response = client.post(url, data=body.data,
                                headers=headers | ({"Content-Type": body.content_type} if body.content_type else {}))
     assert_api_answer(response, where)
-    if kind in ("other", "made-up", "none") and name != "rating":
+    if kind in ("other", "made-up", "none") and name != "rating" and not refused_for_nul(response):
         assert response.status_code == 403, f"{where}: {response.status_code}"
     assert_no_traceback_logged(desk, where, logged)
 
@@ -548,7 +557,7 @@ def test_a_login_with_any_fields_answers_the_login_page_or_a_redirect(desk, user
     assert_console_answer(response, where, False)
     if csrf != "right":
         assert response.status_code == 400, where
-    else:
+    elif not refused_for_nul(response):
         assert response.status_code in (200, 401, 429), where  # nobody's password is generated
     if response.status_code == 302:
         location = response.headers["Location"]
