@@ -77,6 +77,12 @@ def form_field(name: str, limit: int = MAX_FIELD) -> str:
     return (request.form.get(name) or "").strip()[:limit]
 
 
+def ascii_digits(text: str) -> str:
+    """Only the keypad's digits 0-9 of ``text``: ``str.isdigit()`` also accepts "²", "١٢", "１２" and "߁",
+    which no keypad sends (and ``int("²")`` raises)."""
+    return "".join(ch for ch in text if "0" <= ch <= "9")
+
+
 def ivr_step(states: tuple[str, ...] | None = None, on_unknown_call: str = "restart", calls_out: CallsOut = "never"):
     """Decorator of a state's route. ``states``: the call states this route answers; a call in another
     state (a stale or forged action URL) hears its current prompt again instead.

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from gateway import sessions_of
 from ivr import cases, limits
 from ivr.blueprint import bp, enter, reprompt, state
-from ivr.calls import Step, call_sid_of_request, form_field, ivr_step, twiml
+from ivr.calls import Step, ascii_digits, call_sid_of_request, form_field, ivr_step, twiml
 from ivr.models import CallbackTicket, PhoneCall
 from ivr.prompts import LANGUAGES, catalogue
 from ivr.signature import twilio_only
@@ -165,10 +165,15 @@ def _say_expected(voice: Voice, seconds: int | None) -> None:
 
 
 def _number(text: str) -> int | None:
+    """Twilio's figure (QueuePosition, QueueTime, RecordingDuration...) as a whole number, or None when it
+    is not a finite number in range ("inf", "1e999" and "nan" parse as floats but are no count)."""
     try:
-        value = int(float(text))
+        value = float(text)
     except (TypeError, ValueError):
         return None
+    if not math.isfinite(value):
+        return None
+    value = int(value)
     return value if 0 <= value < 10**7 else None
 
 
@@ -368,7 +373,7 @@ def agent_number() -> Response:
     call_sid_of_request()
     language = _agent_language()
     voice = Voice(catalogue(language))
-    number = "".join(ch for ch in form_field("Digits", 12) if ch.isdigit())
+    number = ascii_digits(form_field("Digits", 12))
     gather = voice.gather(public_url("ivr.agent_pin", lang=language, agent=number or "-",
                                      attempt=_attempt()), speech=False, finish_on_key="#", timeout=10)
     voice.say_key("agent_pin_ask", gather)
@@ -376,10 +381,12 @@ def agent_number() -> Response:
 
 
 def _attempt() -> int:
-    try:
-        return max(1, min(int(request.args.get("attempt", "1")), PIN_ATTEMPTS_PER_CALL))
-    except ValueError:
+    """The PIN try of this call (``?attempt=`` of the line's own URL); anything but ASCII digits (a
+    look-alike such as "٣" included, which ``int`` would take) counts as the last try."""
+    text = request.args.get("attempt", "1")
+    if not text or ascii_digits(text) != text:
         return PIN_ATTEMPTS_PER_CALL
+    return max(1, min(int(text), PIN_ATTEMPTS_PER_CALL))
 
 
 @bp.post("/agent/pin")
