@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from agents.models import ROLES, AgentAccount
 from kernel.clock import as_utc, utcnow
+from kernel.fields import ascii_number
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash("not-a-real-password-only-equalises-timing")
@@ -114,9 +115,9 @@ def check_phone_pin(session: Session, agent_number: str, pin: str) -> tuple[Agen
     otherwise (None, why): "unknown" | "locked" | "wrong" | "now_locked". The same hashing work
     (argon2 verify, which compares in constant time) happens on every path; the caller commits."""
     account = None
-    if agent_number.isascii() and agent_number.isdigit() and len(agent_number) <= 9:
-        account = session.scalar(select(AgentAccount).where(AgentAccount.id == int(agent_number))
-                                 .with_for_update())
+    agent_id = ascii_number(agent_number, 9)
+    if agent_id is not None:
+        account = session.scalar(select(AgentAccount).where(AgentAccount.id == agent_id).with_for_update())
     usable = account is not None and account.active and account.phone_pin_hash is not None
     now = utcnow()
     locked = usable and account.phone_pin_locked_until is not None and as_utc(account.phone_pin_locked_until) > now

@@ -21,6 +21,7 @@ from agents.notify import QUEUE, changes, escalation_topic
 from agents.references import new_reference, normalise_reference
 from kernel.clock import as_utc, utcnow
 from kernel.contracts import EscalationRequest
+from kernel.fields import ascii_number
 from kernel.hours import WorkingHours
 from kernel.privacy import mask_phone_number, redact_structure, redact_text
 
@@ -154,9 +155,9 @@ def _chat_mac(secret_key: str, escalation_id: str, expires: int) -> str:
 def chat_token_valid(secret_key: str, escalation_id: str, presented: str | None, now: float | None = None) -> bool:
     """The token is this escalation's and has not expired."""
     expires_text, _, mac = (presented or "").partition(".")
-    if not (expires_text.isascii() and expires_text.isdigit()) or len(expires_text) > 12 or not mac:
+    expires = ascii_number(expires_text, 12)
+    if expires is None or not mac:
         return False
-    expires = int(expires_text)
     if not hmac.compare_digest(_chat_mac(secret_key, escalation_id, expires), mac):
         return False
     return (now if now is not None else utcnow().timestamp()) < expires

@@ -119,6 +119,15 @@ def joined_name_keys(text: str) -> tuple[str, str]:
     return "".join(words), "".join(reversed(words))
 
 
+def ascii_number(text: Optional[str], max_digits: int) -> Optional[int]:
+    """The number ``text`` writes in 1 to ``max_digits`` ASCII digits 0-9 (and nothing else), or None.
+    ``str.isdigit()`` is not this check: it also takes "²", "١٢", "１２" and "߁", which int() refuses
+    or reads as a number no client meant; and a bound on the digits keeps it within a column's range."""
+    if not isinstance(text, str) or not 0 < len(text) <= max_digits or not all("0" <= ch <= "9" for ch in text):
+        return None
+    return int(text)
+
+
 NUL = "\x00"
 NUL_RULE = "must not contain the NUL character (U+0000)"
 

@@ -69,3 +69,12 @@ def test_the_field_holding_a_nul_character_is_named_and_a_name_with_one_is_the_b
     assert field_holding_nul({"username": "kis", "email": ["a\x00"]}) == "email"
     assert field_holding_nul({"a\x00": "x"}) == "body"
     assert field_holding_nul({"username": "kis"}) is None
+
+
+@pytest.mark.parametrize("text, max_digits, number", [
+    ("42", 9, 42), ("007", 3, 7), ("²", 9, None), ("١٢", 9, None), ("１２", 9, None), ("߁", 9, None),
+    ("", 9, None), (None, 9, None), ("1234567890", 9, None), (" 12", 9, None), ("-1", 9, None), ("1.5", 9, None)])
+def test_a_number_is_read_from_ascii_digits_only_and_within_its_digits(text, max_digits, number):
+    from kernel.fields import ascii_number
+
+    assert ascii_number(text, max_digits) == number
