@@ -20,6 +20,7 @@ import sys
 import httpx
 
 from ivr.callsim import Answer, CallEnded, HttpTransport, TwilioCall
+from kernel.fields import ascii_number
 
 KEYS = re.compile(r"^[0-9*#]+$")
 HELP = __doc__.split("\n\n", 1)[1]
@@ -85,7 +86,8 @@ def run(call: TwilioCall, speaker: Speaker, lines=None, out=sys.stdout) -> int:
                 print(HELP, file=out)
             elif line.startswith("/wait"):
                 parts = line.split()
-                show(call.wait_in_queue(waited=int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 30),
+                waited = ascii_number(parts[1], 5) if len(parts) > 1 else None
+                show(call.wait_in_queue(waited=30 if waited is None else waited),
                      speaker, out)
             elif line == "/leave":
                 show(call.leave_queue("leave"), speaker, out)

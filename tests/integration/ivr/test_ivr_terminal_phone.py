@@ -11,10 +11,11 @@ from tests.fixtures.phone_driver import AGENT_PIN, agent_with_pin
 
 
 def test_terminal_phone_shows_prompts_takes_keys_speech_and_queue_commands(phone_line_factory):
+    """Also: "/wait ²" (a Unicode digit, which int() refuses) waits the default 30 s, no crash."""
     line = phone_line_factory()
     agent_number = agent_with_pin(line.app)
     out = io.StringIO()
-    code = run(line.call(), Speaker(False), lines=iter(["1", "*", "9", "", "0", "/wait 20", "/agent en", agent_number,
+    code = run(line.call(), Speaker(False), lines=iter(["1", "*", "9", "", "0", "/wait ²", "/wait 20", "/agent en", agent_number,
                                                          AGENT_PIN, "/leave", "1", "/record", "/hangup"]), out=out)
     shown = out.getvalue()
     assert code == 0
