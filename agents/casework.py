@@ -67,10 +67,16 @@ def claim(session: Session, escalation: Escalation, agent: AgentAccount) -> Case
 
 
 def reply(session: Session, escalation: Escalation, agent: AgentAccount, typed: str,
-          canned_id: str | None) -> CaseResult:
-    """Send the agent's text (or a canned answer in the user's language) into the chat, redacted."""
+          canned_id: str | None, send_key: str | None = None) -> CaseResult:
+    """Send the agent's text (or a canned answer in the user's language) into the chat, redacted.
+    ``send_key`` (the reply form's, agents/chat.py): the same send again is answered as the first
+    was, with the same message id, and stores nothing."""
     if escalation.channel != "chat":
         raise WrongChannel("Phone cases have no chat.")
+    try:
+        send_key = chat.send_key_of(send_key)
+    except chat.MalformedSendKey:
+        return CaseResult("send_key_malformed", 400)
     typed = (typed or "").strip()
     if canned_id:
         if canned_id not in CANNED:
@@ -78,7 +84,10 @@ def reply(session: Session, escalation: Escalation, agent: AgentAccount, typed: 
         typed = typed or canned_text(canned_id, escalation.language)
     if not typed:
         return CaseResult("empty_message", 400)
-    message = chat.post_agent_message(session, escalation, agent, typed, canned_id)
+    try:
+        message = chat.post_agent_message(session, escalation, agent, typed, canned_id, send_key)
+    except chat.SendKeyReused:
+        return CaseResult("send_key_reused", 422)
     return CaseResult("sent", extra={"id": message.id})
 
 

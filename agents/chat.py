@@ -60,17 +60,67 @@ def post_user_message(session: Session, escalation: Escalation, text: str,
     return message, True
 
 
+SEND_KEY_MAX = 64  # the send_key column; the console makes 32 hex digits
+
+
+class MalformedSendKey(ValueError):
+    """A send key that is not 1-64 printable ASCII characters without spaces."""
+
+
+class SendKeyReused(ValueError):
+    """The send key of an agent message already stored in this case, with another text."""
+
+
+def send_key_of(value: str | None) -> str | None:
+    """The agent's send key as the client sent it: None when absent or empty (old pages, scripts
+    without a key: each POST is a new message), else 1-64 printable ASCII characters without spaces,
+    or MalformedSendKey. Not a secret, but kept out of the audit and the logs all the same."""
+    if value is None or value == "":
+        return None
+    if len(value) > SEND_KEY_MAX or not all("!" <= c <= "~" for c in value):
+        raise MalformedSendKey("The reply's send key must be 1-64 printable ASCII characters without spaces.")
+    return value
+
+
+def _by_send_key(session: Session, escalation_id: str, send_key: str) -> EscalationMessage | None:
+    return session.scalar(select(EscalationMessage).where(EscalationMessage.escalation_id == escalation_id,
+                                                          EscalationMessage.send_key == send_key))
+
+
+def _same_send(existing: EscalationMessage, agent_id: int, clean: str) -> EscalationMessage:
+    if existing.agent_id != agent_id or existing.text != clean:
+        raise SendKeyReused(existing.id)
+    return existing
+
+
 def post_agent_message(session: Session, escalation: Escalation, agent: AgentAccount, text: str,
-                       canned_id: str | None = None) -> EscalationMessage:
+                       canned_id: str | None = None, send_key: str | None = None) -> EscalationMessage:
+    """Store the agent's message, redacted, and wake the chat's streams. With a ``send_key`` (the
+    console's reply form makes one per message) a second POST of the same send stores nothing and
+    returns the first message: the resend after a lost answer, or the copy a hung gateway process
+    held and carries out later. Two at once: the UNIQUE index (escalation, send_key) lets one in and
+    the other reads it. The same key with another text or from another agent: SendKeyReused."""
     # An agent never needs to write a secret into a chat; redact the same way as the user side.
     clean, kinds = redact_text(text[:MAX_MESSAGE])
+    escalation_id, agent_id = escalation.id, agent.id  # read again after a rollback otherwise
+    if send_key is not None:
+        existing = _by_send_key(session, escalation_id, send_key)
+        if existing is not None:
+            return _same_send(existing, agent_id, clean)
     message = EscalationMessage(escalation_id=escalation.id, kind="message", sender="agent", text=clean,
-                                redacted=kinds, agent_id=agent.id)
+                                redacted=kinds, agent_id=agent.id, send_key=send_key)
     session.add(message)
-    session.flush()
-    audit.record(session, "reply", agent=agent, escalation_id=escalation.id, message_id=message.id,
-                 canned=canned_id, redacted=kinds)
-    session.commit()
+    try:
+        session.flush()
+        audit.record(session, "reply", agent=agent, escalation_id=escalation.id, message_id=message.id,
+                     canned=canned_id, redacted=kinds)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = _by_send_key(session, escalation_id, send_key) if send_key is not None else None
+        if existing is None:  # not the send key's index: a real fault
+            raise
+        return _same_send(existing, agent_id, clean)
     changes.publish(escalation_topic(escalation.id))
     return message
 

@@ -4,6 +4,7 @@ The operations are use cases (agents/casework.py); views map their results to pa
 the agent's language (agents/texts.py)."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, time as time_of_day, timedelta
 
 from flask import (Blueprint, Flask, abort, current_app, flash, g, jsonify, make_response, redirect,
@@ -77,6 +78,14 @@ def console_language() -> str:
 @bp.app_template_global()
 def csrf_field():
     return Markup(f'<input type="hidden" name="csrf_token" value="{auth.csrf_token()}">')
+
+
+@bp.app_template_global()
+def send_key_field():
+    """A reply form's idempotency key (agents/chat.py ``send_key``): new with every page, so each
+    message typed into it is one send; console.js keeps it while a failed send of the same text is
+    sent again and draws a new one after a success or an edit. Random, not secret: it names the send."""
+    return Markup(f'<input type="hidden" name="send_key" value="{secrets.token_hex(16)}">')
 
 
 @bp.app_template_filter("wait")
@@ -464,7 +473,8 @@ def not_a_callback(exc: casework.NotACallback):
 @auth.login_required
 def reply(escalation_id: str):
     e = mine(escalation_id)
-    result = casework.reply(db(), e, g.agent, request.form.get("text") or "", request.form.get("canned") or None)
+    result = casework.reply(db(), e, g.agent, request.form.get("text") or "", request.form.get("canned") or None,
+                            request.form.get("send_key"))
     return done(result, e.id)
 
 

@@ -92,7 +92,12 @@ class EscalationMessage(Base):
     """One event of an escalated chat: a user or agent message, or a state change the widget shows."""
 
     __tablename__ = "agents_escalation_messages"
-    __table_args__ = (UniqueConstraint("escalation_id", "client_message_id", name="uq_agents_message_client_id"),)
+    __table_args__ = (
+        UniqueConstraint("escalation_id", "client_message_id", name="uq_agents_message_client_id"),
+        # The agent's send key (agents/chat.py): one message per key and case, whichever gateway
+        # process stores it first; NULL (old rows, callers without a key) never collides.
+        Index("uq_agents_message_send_key", "escalation_id", "send_key", unique=True),
+    )
 
     # The autoincrement id doubles as the SSE event id (Last-Event-ID resume).
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -103,6 +108,8 @@ class EscalationMessage(Base):
     redacted: Mapped[list[str]] = mapped_column(JSON, default=list)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents_accounts.id"), nullable=True)
     client_message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # An agent message's idempotency key, made by the console's reply form (never shown to the user).
+    send_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -136,13 +136,35 @@
       if (status && data.status && status.textContent.indexOf(data.status) !== 0) status.textContent = data.status;
     }).catch(function () {}).then(function () { setTimeout(function () { pollMessages(list); }, 1000); });
   }
+  // A reply form's send key (hidden send_key, agents/chat.py): the server stores one message per key,
+  // so a send whose answer was lost (a hung or restarted gateway) and is sent again is stored once.
+  // The key is kept while the same text is sent again after a failure (no answer, a 5xx, or the
+  // plain-form fallback below, which posts the same key); a changed text, a success or a refusal
+  // (4xx: nothing of this text was stored) gets a new key. A reload renders a new key, and the typed
+  // text is gone then anyway: a retyped message is a new send (docs/RELIABILITY.md).
+  function newSendKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
   function ajaxForm(form, after) {
+    var key = form.querySelector('input[name="send_key"]');
+    var box = form.querySelector("textarea");
+    var tried = null;  // the text the current key went out with, until that send got an answer
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
+      if (key) {
+        var text = box ? box.value : "";
+        if (tried !== null && tried !== text) key.value = newSendKey();
+        tried = text;
+      }
       fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
         headers: { Accept: "application/json", "X-CSRF-Token": csrf } })
-        .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
-        .then(function (res) { if (!res.ok) alert(res.body.message || t("error_generic")); else if (after) after(); })
+        .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, status: r.status, body: b }; }); })
+        .then(function (res) {
+          if (key && res.status < 500) { key.value = newSendKey(); tried = null; }
+          if (!res.ok) alert(res.body.message || t("error_generic")); else if (after) after();
+        })
         .catch(function () { form.submit(); });
     });
   }
