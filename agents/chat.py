@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from agents import audit
 from agents.models import AgentAccount, Escalation, EscalationMessage
 from agents.notify import changes, escalation_topic
+from kernel.fields import ascii_number
 from kernel.privacy import REDACTED_TOKEN, redact_text
 
 MAX_MESSAGE = 2000
@@ -21,11 +22,8 @@ def after_id(text: str | None) -> int:
     """A client's "messages after this id" (SSE Last-Event-ID, ``?after=``): ASCII digits within the
     id column's range, else 0 (from the start). ``"²".isdigit()`` is true but int() refuses it, and a
     number past the range is refused by the database driver."""
-    text = (text or "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 10:
-        return 0
-    value = int(text)
-    return value if value <= MAX_MESSAGE_ID else 0
+    value = ascii_number((text or "").strip(), 10)
+    return value if value is not None and value <= MAX_MESSAGE_ID else 0
 
 
 class ChatClosed(RuntimeError):

@@ -20,6 +20,7 @@ from agents.canned import canned_for
 from agents.models import OPEN_STATUSES, AgentAccount, Escalation, RoutingOffer
 from gateway import credentials_of, sessions_of, settings_of
 from kernel.clock import as_utc, utcnow
+from kernel.fields import ascii_number
 from kernel.hours import describe
 
 bp = Blueprint("agents_console", __name__, url_prefix="/agents", template_folder="templates",
@@ -544,8 +545,8 @@ def chosen_period() -> tuple[date, date]:
     """The period the supervisor chose: ``from``/``to`` (local dates, both included), else the last
     ``days`` days up to today (default 7); a bad value falls back to the default, at most 366 days."""
     today = utcnow().astimezone(stats.LOCAL_TIME).date()
-    days = request.args.get("days", "7")
-    days_n = int(days) if days.isascii() and days.isdigit() and 0 < int(days) <= 366 else 7
+    days_n = ascii_number(request.args.get("days", "7"), 3)
+    days_n = days_n if days_n is not None and 0 < days_n <= 366 else 7
     start, end = today - timedelta(days=days_n - 1), today
     try:
         if request.args.get("to"):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from agents import accounts, audit, csat, escalations, routing, stats, waits
 from gateway import sessions_of
 from kernel.contracts import ContractError
+from kernel.fields import ascii_number
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,6 @@ def verify_agent_pin(agent_number: str, pin: str, source_key: str) -> AgentOnLin
         account, verdict = accounts.check_phone_pin(session, agent_number, pin)
         audit.record(session, "phone_pin_accepted" if account else "phone_pin_refused", agent=account,
                      actor="phone", verdict=verdict, source=source_key[:16],
-                     agent_number=agent_number[:9] if agent_number.isdigit() else "?")
+                     agent_number=agent_number if ascii_number(agent_number, 9) is not None else "?")
         session.commit()
         return AgentOnLine(id=account.id, display_name=account.display_name) if account else None
