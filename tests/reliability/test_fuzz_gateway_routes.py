@@ -423,6 +423,7 @@ FORM_KEYS = {
     "kind": st.one_of(st.sampled_from(["phone", "username"]), TEXT),
     "value": st.one_of(st.sampled_from(["+36 30 123 4512", "kpista77"]), TEXT),
     "step": st.one_of(st.sampled_from(["find", "erase"]), TEXT), "confirm": st.one_of(st.just("yes"), TEXT),
+    "send_key": st.one_of(st.sampled_from(["0123456789abcdef0123456789abcdef", "f" * 32]), TEXT),  # a reply's idempotency key
 }
 QUERY_KEYS = {
     "days": st.one_of(st.sampled_from(["1", "7", "366", "367", "0"]), TEXT),
