@@ -24,8 +24,9 @@ changes nothing).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 logger = logging.getLogger(__name__)
 
@@ -130,3 +131,44 @@ def apply_kept_alive_sessions() -> None:
 
     session.kept_alive = True  # type: ignore[attr-defined]
     EndpointConfig.session = session  # type: ignore[assignment]
+
+
+# --- a turn whose action call failed -----------------------------------------------------------
+# Rasa's processor catches a failed custom action (the action server refused the connection, or
+# answered an error), logs "Bot will continue, but the actions events are lost" and ends the turn:
+# in the middle of a form that turn has nothing to say, and the channel answered an empty list — a
+# widget user saw no answer at all and a caller a "not understood" re-prompt, not the fallback the
+# design promises. The channels start a record per turn (``watch_turn``); a failed action call adds
+# its name to it; a turn that failed so *and* said nothing is answered as "assistant unavailable".
+
+_TURN_FAILURES: "contextvars.ContextVar[Optional[List[str]]]" = contextvars.ContextVar(
+    "helpdesk_turn_action_failures", default=None)
+
+
+def watch_turn() -> List[str]:
+    """The failed action calls of the turn about to run in this task (filled as they fail)."""
+    failures: List[str] = []
+    _TURN_FAILURES.set(failures)
+    return failures
+
+
+def apply_failed_action_watch() -> None:
+    """Record each failed custom action call in the running turn's watch list (then re-raise, so
+    Rasa's own handling is unchanged)."""
+    from rasa.core.actions.action import RemoteAction
+
+    if getattr(RemoteAction.run, "watched", False):
+        return
+    original = RemoteAction.run
+
+    async def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await original(self, *args, **kwargs)
+        except Exception:
+            failures = _TURN_FAILURES.get()
+            if failures is not None:
+                failures.append(self.name())
+            raise
+
+    run.watched = True  # type: ignore[attr-defined]
+    RemoteAction.run = run  # type: ignore[assignment]

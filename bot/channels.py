@@ -54,7 +54,9 @@ from bot.action_calls import (
     MAX_ACTION_TIMEOUT_SECONDS,
     apply_action_timeout,
     apply_checked_once_response_schema,
+    apply_failed_action_watch,
     apply_kept_alive_sessions,
+    watch_turn,
 )
 from bot.observability import instrument_rasa
 from bot.sqlite_tuning import apply_sqlite_tuning
@@ -231,11 +233,28 @@ def tune_rasa_process(policy: MessagePolicy) -> None:
     apply_action_timeout(float(policy.action_timeout_seconds))
     apply_checked_once_response_schema()
     apply_kept_alive_sessions()
+    apply_failed_action_watch()
     apply_sqlite_tuning()
     apply_turn_tuning()
 
 
 # --- one incoming message ----------------------------------------------------------------------
+
+class ActionServerFailed(RuntimeError):
+    """A turn whose custom action call failed (Rasa carried on) and that had nothing to say."""
+
+
+class _CountingSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, counting what it sent to the widget in this turn."""
+
+    def __init__(self, sio: Any, bot_message_evt: str) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
 
 
 @dataclass(frozen=True)
@@ -493,6 +512,7 @@ class HelpdeskRestInput(RestInput):
                 return _error(rejection)
 
             collector = CollectingOutputChannel()
+            failed_actions = watch_turn()
             try:
                 await on_new_message(incoming.user_message(collector, self.name()))
             except asyncio.CancelledError:
@@ -504,6 +524,13 @@ class HelpdeskRestInput(RestInput):
                 logger.exception("helpdesk message of %s failed", incoming.sender_id)
                 # 503, not 500: for the gateway this turn is "assistant unavailable" (kernel.contracts
                 # outcome_of), and the caller gets the phone line's fallback; no detail leaves Rasa.
+                return response.json(
+                    {"error": "assistant_unavailable", "message": "the assistant could not handle the message"},
+                    status=503,
+                )
+            if failed_actions and not collector.messages:  # an action call failed and the turn said nothing
+                logger.warning("helpdesk message of %s: the action server failed (%s), nothing to answer",
+                               incoming.sender_id, ", ".join(failed_actions))
                 return response.json(
                     {"error": "assistant_unavailable", "message": "the assistant could not handle the message"},
                     status=503,
@@ -731,11 +758,18 @@ class HelpdeskSocketIOInput(SocketIOInput):
                         await sio.emit(STORED_EVENT, {"client_message_id": cid, "text": text},
                                        room=room, namespace=self.namespace)
                         return
-                output = SocketIOOutput(sio, self.bot_message_evt)
+                output = _CountingSocketIOOutput(sio, self.bot_message_evt)
+                failed_actions = watch_turn()
                 try:
                     await on_new_message(incoming.user_message(output, self.name()))
-                except Exception:  # noqa: BLE001 - e.g. an action server past its timeout: the widget must not go silent
-                    logger.exception("helpdesk_socketio message of %s failed", incoming.sender_id)
+                    if failed_actions and not output.sent:  # an action call failed and the turn said nothing
+                        raise ActionServerFailed(", ".join(failed_actions))
+                except Exception as exc:  # noqa: BLE001 - e.g. an action server past its timeout: the widget must not go silent
+                    if isinstance(exc, ActionServerFailed):
+                        logger.warning("helpdesk_socketio message of %s: the action server failed (%s), nothing "
+                                       "to answer", incoming.sender_id, exc)
+                    else:
+                        logger.exception("helpdesk_socketio message of %s failed", incoming.sender_id)
                     language = "en" if (incoming.metadata or {}).get("language") == "en" else "hu"
                     failed = {"error": "assistant_unavailable", "message": unavailable_text(language)}
                     if cid:  # answered with the apology: the widget does not send it again
