@@ -155,7 +155,7 @@ def watch_turn() -> List[str]:
 def apply_failed_action_watch() -> None:
     """Record each failed custom action call in the running turn's watch list (then re-raise, so
     Rasa's own handling is unchanged)."""
-    from rasa.core.actions.action import RemoteAction
+    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 
     if getattr(RemoteAction.run, "watched", False):
         return
@@ -164,6 +164,8 @@ def apply_failed_action_watch() -> None:
     async def run(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return await original(self, *args, **kwargs)
+        except ActionExecutionRejection:  # a form's designed refusal, which the policies handle
+            raise
         except Exception:
             failures = _TURN_FAILURES.get()
             if failures is not None:
