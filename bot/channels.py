@@ -240,8 +240,14 @@ def tune_rasa_process(policy: MessagePolicy) -> None:
 
 # --- one incoming message ----------------------------------------------------------------------
 
-class ActionServerFailed(RuntimeError):
-    """A turn whose custom action call failed (Rasa carried on) and that had nothing to say."""
+def _failed_silently(channel: str, sender_id: str, failed_actions: list, said: Any) -> bool:
+    """A turn whose custom action call failed (Rasa carried on, bot/action_calls.py) and that said
+    nothing: the channel answers it as "assistant unavailable" (logged as a warning, no traceback)."""
+    if failed_actions and not said:
+        logger.warning("%s message of %s: the action server failed (%s), nothing to answer",
+                       channel, sender_id, ", ".join(failed_actions))
+        return True
+    return False
 
 
 class _CountingSocketIOOutput(SocketIOOutput):
@@ -522,15 +528,12 @@ class HelpdeskRestInput(RestInput):
                 )
             except Exception:  # noqa: BLE001 - a failing turn must not leak details to the caller
                 logger.exception("helpdesk message of %s failed", incoming.sender_id)
+                answered = False
+            else:
+                answered = not _failed_silently(self.name(), incoming.sender_id, failed_actions, collector.messages)
+            if not answered:
                 # 503, not 500: for the gateway this turn is "assistant unavailable" (kernel.contracts
                 # outcome_of), and the caller gets the phone line's fallback; no detail leaves Rasa.
-                return response.json(
-                    {"error": "assistant_unavailable", "message": "the assistant could not handle the message"},
-                    status=503,
-                )
-            if failed_actions and not collector.messages:  # an action call failed and the turn said nothing
-                logger.warning("helpdesk message of %s: the action server failed (%s), nothing to answer",
-                               incoming.sender_id, ", ".join(failed_actions))
                 return response.json(
                     {"error": "assistant_unavailable", "message": "the assistant could not handle the message"},
                     status=503,
@@ -762,14 +765,12 @@ class HelpdeskSocketIOInput(SocketIOInput):
                 failed_actions = watch_turn()
                 try:
                     await on_new_message(incoming.user_message(output, self.name()))
-                    if failed_actions and not output.sent:  # an action call failed and the turn said nothing
-                        raise ActionServerFailed(", ".join(failed_actions))
-                except Exception as exc:  # noqa: BLE001 - e.g. an action server past its timeout: the widget must not go silent
-                    if isinstance(exc, ActionServerFailed):
-                        logger.warning("helpdesk_socketio message of %s: the action server failed (%s), nothing "
-                                       "to answer", incoming.sender_id, exc)
-                    else:
-                        logger.exception("helpdesk_socketio message of %s failed", incoming.sender_id)
+                except Exception:  # noqa: BLE001 - e.g. an action server past its timeout: the widget must not go silent
+                    logger.exception("helpdesk_socketio message of %s failed", incoming.sender_id)
+                    answered = False
+                else:
+                    answered = not _failed_silently(self.name(), incoming.sender_id, failed_actions, output.sent)
+                if not answered:
                     language = "en" if (incoming.metadata or {}).get("language") == "en" else "hu"
                     failed = {"error": "assistant_unavailable", "message": unavailable_text(language)}
                     if cid:  # answered with the apology: the widget does not send it again
