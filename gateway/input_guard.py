@@ -21,10 +21,10 @@ PHONE_PREFIX = "/voice"
 def _request_holds_nul() -> bool:
     if NUL in request.path or holds_nul(request.view_args or {}):
         return True
-    if any(holds_nul(k) or holds_nul(v) for k, v in request.args.items(multi=True)):
+    if holds_nul(list(request.args.items(multi=True))):  # (key, value) pairs: keys are checked too
         return True
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        if any(holds_nul(k) or holds_nul(v) for k, v in request.form.items(multi=True)):
+        if holds_nul(list(request.form.items(multi=True))):
             return True
     if request.is_json:
         try:

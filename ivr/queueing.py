@@ -18,6 +18,7 @@ from ivr.signature import twilio_only
 from ivr.twiml import Voice, public_url, reference_for_speech
 from kernel.clock import utcnow
 from kernel.contracts import HandoffRequest
+from kernel.fields import ascii_number
 from kernel.hours import Availability, describe
 
 RECORD_MAX_SECONDS = 120
@@ -383,10 +384,8 @@ def agent_number() -> Response:
 def _attempt() -> int:
     """The PIN try of this call (``?attempt=`` of the line's own URL); anything but ASCII digits (a
     look-alike such as "٣" included, which ``int`` would take) counts as the last try."""
-    text = request.args.get("attempt", "1")
-    if not text or ascii_digits(text) != text:
-        return PIN_ATTEMPTS_PER_CALL
-    return max(1, min(int(text), PIN_ATTEMPTS_PER_CALL))
+    attempt = ascii_number(request.args.get("attempt", "1"), 6)
+    return PIN_ATTEMPTS_PER_CALL if attempt is None else max(1, min(attempt, PIN_ATTEMPTS_PER_CALL))
 
 
 @bp.post("/agent/pin")

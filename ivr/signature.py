@@ -10,7 +10,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from gateway import settings_of
-from kernel.fields import NUL
+from kernel.fields import NUL, holds_nul
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,6 @@ def signature_is_valid() -> bool:
     return validator.validate(public_url_of_request(), request.form, signature)
 
 
-def _holds_nul(values: MultiDict) -> bool:
-    return any(NUL in k or NUL in v for k, v in values.items(multi=True))
-
-
 def _without_nul(values: MultiDict) -> ImmutableMultiDict:
     """The fields without U+0000: Twilio never sends one, PostgreSQL's text columns cannot hold one,
     and a caller must still get TwiML (the other rooms refuse it: gateway/input_guard.py)."""
@@ -48,7 +44,7 @@ def twilio_only(view):
         if not signature_is_valid():
             log.warning("rejected unsigned or mis-signed request to %s", request.path)
             abort(403, description="Invalid Twilio signature.")
-        if _holds_nul(request.args) or _holds_nul(request.form):
+        if holds_nul(list(request.args.items(multi=True))) or holds_nul(list(request.form.items(multi=True))):
             request.args, request.form = _without_nul(request.args), _without_nul(request.form)
         kwargs = {k: v.replace(NUL, "") if isinstance(v, str) else v for k, v in kwargs.items()}
         return view(*args, **kwargs)
