@@ -16,13 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import pathlib
-import textwrap
 
 import httpx
 import pytest
 
 from bot.channels import CHANNEL_SECRET_HEADER
-from tests.unit.engine.test_channels_real_agent import CHANNEL_SECRET
+from tests.unit.engine.test_channels_real_agent import CHANNEL_SECRET, train_tiny_model
 from tests.unit.engine.test_channels_resend import Rasa, Widget, rasa_env  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.slow
@@ -30,25 +29,20 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def action_model(tmp_path_factory) -> pathlib.Path:
-    from rasa.model_training import train
-
-    project = tmp_path_factory.mktemp("action_bot")
-    (project / "domain.yml").write_text(textwrap.dedent("""\
+    return train_tiny_model(tmp_path_factory.mktemp("action_bot"), "action", domain="""\
         version: "3.1"
         intents: [greet, expired]
         actions: [action_new_code]
         responses:
           utter_greet: [{text: "Szia!"}]
         session_config: {session_expiration_time: 60, carry_over_slots_to_new_session: true}
-        """))
-    (project / "config.yml").write_text(textwrap.dedent("""\
+        """, config="""\
         recipe: default.v1
         language: hu
         assistant_id: action_down_test
         pipeline: [{name: WhitespaceTokenizer}, {name: KeywordIntentClassifier}]
         policies: [{name: RulePolicy}]
-        """))
-    (project / "data.yml").write_text(textwrap.dedent("""\
+        """, data="""\
         version: "3.1"
         nlu:
         - intent: greet
@@ -64,12 +58,7 @@ def action_model(tmp_path_factory) -> pathlib.Path:
           steps: [{intent: greet}, {action: utter_greet}]
         - rule: expired
           steps: [{intent: expired}, {action: action_new_code}]
-        """))
-    result = train(domain=str(project / "domain.yml"), config=str(project / "config.yml"),
-                   training_files=[str(project / "data.yml")], output=str(project / "models"),
-                   fixed_model_name="action")
-    assert result.code == 0 and result.model
-    return pathlib.Path(result.model)
+        """)
 
 
 def test_a_turn_whose_action_call_failed_and_said_nothing_is_a_503_on_the_rest_channel(action_model, rasa_env):

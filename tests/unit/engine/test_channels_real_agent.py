@@ -28,38 +28,35 @@ CODE = "K7QM-3XPA-9TDE-W2HF"
 pytestmark = pytest.mark.slow
 
 
+def train_tiny_model(project: pathlib.Path, name: str, *, domain: str, config: str, data: str) -> pathlib.Path:
+    """Train a model from a domain, config and data of a few lines (written into ``project``); seconds."""
+    from rasa.model_training import train
+
+    for file, text in (("domain.yml", domain), ("config.yml", config), ("data.yml", data)):
+        (project / file).write_text(textwrap.dedent(text))
+    result = train(domain=str(project / "domain.yml"), config=str(project / "config.yml"),
+                   training_files=[str(project / "data.yml")], output=str(project / "models"), fixed_model_name=name)
+    assert result.code == 0 and result.model
+    return pathlib.Path(result.model)
+
+
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory) -> pathlib.Path:
     """Train a keyword/rule model that answers ``shared_secret`` when it sees REDACTEDSECRET."""
-    from rasa.model_training import train
-
-    project = tmp_path_factory.mktemp("tiny_bot")
-    (project / "domain.yml").write_text(
-        textwrap.dedent(
-            """\
+    return train_tiny_model(tmp_path_factory.mktemp("tiny_bot"), "tiny", domain="""\
             version: "3.1"
             intents: [greet, shared_secret]
             responses:
               utter_greet: [{text: "Szia!"}]
               utter_never_share: [{text: "Kérem, soha ne írja be a jelszavát vagy a kódját."}]
             session_config: {session_expiration_time: 60, carry_over_slots_to_new_session: true}
-            """
-        )
-    )
-    (project / "config.yml").write_text(
-        textwrap.dedent(
-            """\
+            """, config="""\
             recipe: default.v1
             language: hu
             assistant_id: redaction_test
             pipeline: [{name: WhitespaceTokenizer}, {name: KeywordIntentClassifier}]
             policies: [{name: RulePolicy}]
-            """
-        )
-    )
-    (project / "data.yml").write_text(
-        textwrap.dedent(
-            """\
+            """, data="""\
             version: "3.1"
             nlu:
             - intent: greet
@@ -75,18 +72,7 @@ def tiny_model(tmp_path_factory) -> pathlib.Path:
               steps: [{intent: greet}, {action: utter_greet}]
             - rule: secret
               steps: [{intent: shared_secret}, {action: utter_never_share}]
-            """
-        )
-    )
-    result = train(
-        domain=str(project / "domain.yml"),
-        config=str(project / "config.yml"),
-        training_files=[str(project / "data.yml")],
-        output=str(project / "models"),
-        fixed_model_name="tiny",
-    )
-    assert result.code == 0 and result.model
-    return pathlib.Path(result.model)
+            """)
 
 
 async def _converse(model: pathlib.Path, db: pathlib.Path, turns: list[dict]) -> tuple[list, object]:
